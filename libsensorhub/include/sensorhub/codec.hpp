@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sensorhub/event.hpp"
+#include "sensorhub/model.hpp"
+
+namespace sensorhub {
+
+// JSON codec for entities and events (RapidJSON stays inside src/).
+//
+// Parsing treats its input as hostile: iterative parse with a nesting cap
+// (json_max_depth), UTF-8 validated (lone surrogates rejected), NaN/Infinity
+// rejected, numbers checked. Malformed input throws error(errc::invalid_json);
+// well-formed input with wrong types, unknown fields or out-of-range numbers
+// (1e999) throws validation_error naming the fields. No type coercion.
+// Required fields and lengths are checked by validation.hpp, not here.
+// All functions are thread-safe (no shared state).
+
+inline constexpr int json_max_depth = 64;
+
+sensor_patch parse_sensor_patch(std::string_view body);
+lectura_patch parse_lectura_patch(std::string_view body);
+// A JSON array of reading objects; more than max_items -> validation_error
+// (field "items"); errors of item i are reported as "[i].field".
+std::vector<lectura_patch> parse_lectura_batch(std::string_view body,
+                                               std::size_t max_items = max_batch_items);
+
+std::string to_json(const sensor& s);
+std::string to_json(const lectura& l);
+std::string to_json(const std::vector<sensor>& list);
+std::string to_json(const std::vector<lectura>& list);
+std::string to_json(const batch_result& r);
+
+// The exact wire text of SPEC §3 for one event.
+std::string encode_entity_event(std::uint64_t seq, timestamp at, const entity_change& change);
+std::string encode_system_event(std::uint64_t seq, timestamp at, const system_change& change);
+// data_json must be a serialized JSON object.
+std::string encode_test_event(std::string_view channel, std::string_view message,
+                              std::string_view data_json, timestamp at);
+
+// Builds the full event (filter keys + serialized json) in one go.
+event make_entity_event(std::uint64_t seq, timestamp at, const entity_change& change);
+event make_system_event(std::uint64_t seq, timestamp at, const system_change& change);
+event make_test_event(channel chan, std::string_view message, std::string_view data_json,
+                      timestamp at);
+
+// Writes `text` as a JSON string literal (quotes and escapes included).
+std::string quote_json(std::string_view text);
+
+}  // namespace sensorhub

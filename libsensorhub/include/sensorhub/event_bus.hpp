@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "sensorhub/event.hpp"
+#include "sensorhub/filter.hpp"
+#include "sensorhub/stats.hpp"
+#include "sensorhub/subscriber.hpp"
+#include "sensorhub/subscription.hpp"
+
+namespace sensorhub {
+
+// Fans published events out to subscribers by channel and filter.
+//
+// Thread-safe: publish, subscribe and unsubscribe may be called from any
+// thread. Publishes are serialized, so every subscriber sees events in one
+// total order (the order of publish calls; the repository's commit hook
+// publishes in seq order). The bus holds each subscriber by shared_ptr while
+// subscribed. A subscriber's exception goes to the error handler.
+class event_bus {
+ public:
+  using error_handler = std::function<void(const std::exception_ptr&)>;
+
+  virtual ~event_bus() = default;
+
+  virtual subscription subscribe(channel c, std::shared_ptr<subscriber> s,
+                                 event_filter filter = {}) = 0;
+
+  // Delivers each event, in order; returns how many deliveries were made.
+  virtual std::size_t publish(const std::vector<event>& events) = 0;
+  std::size_t publish(const event& e) { return publish(std::vector<event>{e}); }
+
+  virtual void set_error_handler(error_handler handler) = 0;
+
+  // connections/messages per channel, total subscribers, events published,
+  // last published seq, dropped subscribers. uptime_s is left 0.
+  virtual hub_stats stats() const = 0;
+
+  // Counts a subscriber closed as a slow consumer (for stats and metrics).
+  virtual void note_dropped_subscriber() = 0;
+};
+
+}  // namespace sensorhub

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "sensorhub/event_bus.hpp"
+#include "sensorhub/reading_service.hpp"
+#include "sensorhub/repository.hpp"
+#include "sensorhub/sensor_service.hpp"
+#include "sensorhub/sqlite_repository.hpp"
+#include "sensorhub/transport.hpp"
+
+namespace sensorhub {
+
+struct hub_options {
+  sqlite_options storage;
+  std::size_t workers = 2;           // threads for blocking (SQLite) work
+  retention_policy retention;        // applied by prune()
+  std::string server_name;           // default "sensorhubd/<version>"
+};
+
+// The facade: opens the repository, wires its commit hook to the bus, owns
+// the services, a worker pool and the transports. Embedding takes a few
+// lines:
+//
+//   sensorhub::hub h{{}};
+//   auto sub = h.subscribe(sensorhub::channel::sensors,
+//                          [](const sensorhub::event& e) { std::puts(e.json->c_str()); });
+//   h.sensors().create({"temperatura", "DHT22"});
+//
+// Thread-safe. start() and stop() are each effective once; the destructor
+// calls stop().
+class hub {
+ public:
+  explicit hub(hub_options options);
+  ~hub();
+  hub(const hub&) = delete;
+  hub& operator=(const hub&) = delete;
+
+  sensor_service& sensors() noexcept;
+  reading_service& readings() noexcept;
+  event_bus& bus() noexcept;
+  repository& repo() noexcept;
+
+  // Calls fn for each event of the channel on a thread of its own
+  // (callback_subscriber). Keep the returned handle to stay subscribed.
+  subscription subscribe(channel c, std::function<void(const event&)> fn,
+                         event_filter filter = {});
+
+  // Started by start(); or immediately if the hub is already started.
+  void add_transport(std::shared_ptr<transport> t);
+
+  // Starts transports and publishes the server_started system event.
+  void start();
+  // Publishes server_stopping, stops transports, drains the worker pool.
+  void stop() noexcept;
+
+  // Runs fn on the worker pool (SQLite work off network threads).
+  void run_blocking(std::function<void()> fn);
+
+  // Broadcasts a test_event (not persisted, no seq); returns deliveries.
+  std::size_t publish_test_event(channel c, std::string_view message, std::string_view data_json);
+
+  hub_stats stats() const;
+  transport_context context();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sensorhub

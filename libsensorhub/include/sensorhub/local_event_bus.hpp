@@ -1,0 +1,31 @@
+#pragma once
+
+#include <memory>
+
+#include "sensorhub/event_bus.hpp"
+
+namespace sensorhub {
+
+// The in-process event bus. Subscription lists are copy-on-write, so
+// publishing never waits for subscribe/unsubscribe. Thread-safe.
+class local_event_bus final : public event_bus {
+ public:
+  local_event_bus();
+  ~local_event_bus() override;
+  local_event_bus(const local_event_bus&) = delete;
+  local_event_bus& operator=(const local_event_bus&) = delete;
+
+  subscription subscribe(channel c, std::shared_ptr<subscriber> s,
+                         event_filter filter = {}) override;
+  using event_bus::publish;
+  std::size_t publish(const std::vector<event>& events) override;
+  void set_error_handler(error_handler handler) override;
+  hub_stats stats() const override;
+  void note_dropped_subscriber() override;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;  // shared with subscription handles (weak)
+};
+
+}  // namespace sensorhub

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sensorhub/time.hpp"
+
+namespace sensorhub {
+
+// A sensor (entity_type "sensor"), SPEC §1. Plain value type.
+struct sensor {
+  std::int64_t id = 0;
+  std::string tipo;                      // 1..64 code points
+  std::string modelo;                    // 1..128 code points
+  std::optional<std::string> ubicacion;  // <= 256 code points, or null
+  bool activo = true;
+  timestamp created_at{};
+  timestamp updated_at{};
+};
+
+// A reading (entity_type "lectura"), SPEC §1. Plain value type.
+struct lectura {
+  std::int64_t id = 0;
+  std::int64_t sensor_id = 0;
+  double valor = 0.0;                 // finite
+  std::optional<std::string> unidad;  // <= 32 code points, or null
+  timestamp timestamp{};              // time measured
+  sensorhub::timestamp created_at{};
+  sensorhub::timestamp updated_at{};
+};
+
+// The fields a client sent, for create (required ones must be present) and
+// for partial update (only present fields change). An optional<optional<T>>
+// distinguishes "absent" from "explicit null".
+struct sensor_patch {
+  std::optional<std::string> tipo;
+  std::optional<std::string> modelo;
+  std::optional<std::optional<std::string>> ubicacion;
+  std::optional<bool> activo;
+};
+
+struct lectura_patch {
+  std::optional<std::int64_t> sensor_id;
+  std::optional<double> valor;
+  std::optional<std::optional<std::string>> unidad;
+  std::optional<sensorhub::timestamp> timestamp;
+};
+
+inline constexpr std::size_t default_list_limit = 100;
+inline constexpr std::size_t max_list_limit = 1000;
+inline constexpr std::size_t max_batch_items = 10000;
+
+struct sensor_query {
+  std::optional<std::string> tipo;
+  std::size_t limit = default_list_limit;
+  std::size_t offset = 0;
+};
+
+// Readings are listed newest first: by timestamp, then id, both descending.
+struct lectura_query {
+  std::optional<std::int64_t> sensor_id;
+  std::optional<sensorhub::timestamp> since;  // inclusive
+  std::optional<sensorhub::timestamp> until;  // exclusive
+  std::size_t limit = default_list_limit;
+  std::size_t offset = 0;
+};
+
+// Result of POST /lecturas/batch.
+struct batch_result {
+  std::size_t created = 0;
+  std::int64_t first_id = 0;
+  std::int64_t last_id = 0;
+};
+
+}  // namespace sensorhub

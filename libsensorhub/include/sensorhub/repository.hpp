@@ -1,0 +1,83 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "sensorhub/event.hpp"
+#include "sensorhub/model.hpp"
+
+namespace sensorhub {
+
+// One write transaction, handed to repository::write. Every change made here
+// and every event appended here commit together or not at all (the outbox).
+// Valid only inside the callback, on the calling thread.
+class write_tx {
+ public:
+  virtual ~write_tx() = default;
+
+  virtual std::optional<sensor> find_sensor(std::int64_t id) = 0;
+  virtual std::optional<lectura> find_lectura(std::int64_t id) = 0;
+
+  virtual sensor insert_sensor(sensor s) = 0;  // assigns s.id
+  virtual void update_sensor(const sensor& s) = 0;
+  // Deletes the sensor and its readings; returns how many readings went.
+  virtual std::int64_t delete_sensor(std::int64_t id) = 0;
+
+  virtual lectura insert_lectura(lectura l) = 0;  // assigns l.id
+  virtual void update_lectura(const lectura& l) = 0;
+  virtual void delete_lectura(std::int64_t id) = 0;
+
+  // Assigns the next global seq and the event timestamp, serializes the
+  // event once and stores it in the event log of this transaction.
+  virtual const event& append(const entity_change& change) = 0;
+  virtual const event& append(const system_change& change) = 0;
+};
+
+struct event_query {
+  std::uint64_t since = 0;        // seq > since
+  std::vector<channel> channels;  // empty: all
+  std::size_t limit = default_list_limit;
+};
+
+struct retention_policy {
+  std::uint64_t max_events = 0;          // 0: unlimited
+  std::chrono::seconds max_age{0};       // 0: unlimited
+  std::size_t batch = 1000;              // rows deleted per transaction
+};
+
+// Storage of sensors, readings and the event log (SPEC §1, §5).
+// Thread-safe: writes are serialized on one writer; reads may run
+// concurrently with each other and with the writer.
+class repository {
+ public:
+  virtual ~repository() = default;
+
+  // Runs `work` in one IMMEDIATE transaction and commits. If `work` throws,
+  // the transaction rolls back and the exception propagates: neither rows
+  // nor events remain. Returns the events appended, in seq order. After the
+  // commit and before returning, the commit hook (if set) receives the same
+  // events, still under the write lock, so hook calls happen in seq order.
+  virtual std::vector<event> write(const std::function<void(write_tx&)>& work) = 0;
+
+  // Called after each commit that appended events, under the write lock.
+  // It must not block and must not call write(). Set before concurrent use.
+  virtual void set_commit_hook(std::function<void(const std::vector<event>&)> hook) = 0;
+
+  virtual std::optional<sensor> find_sensor(std::int64_t id) = 0;
+  virtual std::vector<sensor> list_sensors(const sensor_query& q) = 0;
+  virtual std::optional<lectura> find_lectura(std::int64_t id) = 0;
+  virtual std::vector<lectura> list_lecturas(const lectura_query& q) = 0;
+
+  // Stored events with seq > q.since on q.channels, ascending, at most q.limit.
+  virtual std::vector<event> events(const event_query& q) = 0;
+  virtual std::uint64_t last_seq() = 0;    // 0 when no event was ever stored
+  virtual std::uint64_t oldest_seq() = 0;  // smallest retained seq, 0 when empty
+
+  // Deletes old events in bounded batches; returns how many went.
+  virtual std::uint64_t prune_events(const retention_policy& policy) = 0;
+};
+
+}  // namespace sensorhub

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "sensorhub/repository.hpp"
+
+namespace sensorhub {
+
+enum class sync_mode { normal, full };
+
+struct sqlite_options {
+  std::string path = "sensorhub.db";  // ":memory:" for a private in-memory database
+  std::chrono::milliseconds busy_timeout{5000};
+  sync_mode synchronous = sync_mode::normal;
+  int read_connections = 4;  // pooled readers (ignored for ":memory:")
+};
+
+// The SQLite repository: WAL, one writer connection, IMMEDIATE transactions,
+// reused prepared statements, schema versioned with PRAGMA user_version and
+// migrated on open, foreign keys with cascade delete. SQLiteCpp stays in the
+// .cpp (pimpl). Thread-safe as the repository interface promises.
+// Opening throws sensorhub::error(errc::storage) on failure.
+class sqlite_repository final : public repository {
+ public:
+  explicit sqlite_repository(const sqlite_options& options);
+  ~sqlite_repository() override;
+  sqlite_repository(const sqlite_repository&) = delete;
+  sqlite_repository& operator=(const sqlite_repository&) = delete;
+
+  // Current schema version this build writes.
+  static int schema_version() noexcept;
+
+  std::vector<event> write(const std::function<void(write_tx&)>& work) override;
+  void set_commit_hook(std::function<void(const std::vector<event>&)> hook) override;
+
+  std::optional<sensor> find_sensor(std::int64_t id) override;
+  std::vector<sensor> list_sensors(const sensor_query& q) override;
+  std::optional<lectura> find_lectura(std::int64_t id) override;
+  std::vector<lectura> list_lecturas(const lectura_query& q) override;
+
+  std::vector<event> events(const event_query& q) override;
+  std::uint64_t last_seq() override;
+  std::uint64_t oldest_seq() override;
+  std::uint64_t prune_events(const retention_policy& policy) override;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sensorhub

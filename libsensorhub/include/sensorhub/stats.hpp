@@ -1,0 +1,28 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "sensorhub/event.hpp"
+
+namespace sensorhub {
+
+// Counters behind GET /ws/stats (SPEC §4). A plain snapshot, safe to copy.
+struct channel_stats {
+  std::uint64_t connections = 0;    // live subscriptions on the channel
+  std::uint64_t messages_sent = 0;  // events delivered on the channel
+};
+
+struct hub_stats {
+  std::uint64_t total_connections = 0;  // distinct subscribers
+  std::array<channel_stats, 3> channels{};  // indexed by channel
+  std::uint64_t events_published = 0;
+  std::uint64_t last_seq = 0;
+  std::uint64_t uptime_s = 0;
+  std::uint64_t dropped_subscribers = 0;  // closed as slow consumers
+
+  channel_stats& of(channel c) noexcept { return channels[static_cast<int>(c)]; }
+  const channel_stats& of(channel c) const noexcept { return channels[static_cast<int>(c)]; }
+};
+
+}  // namespace sensorhub
