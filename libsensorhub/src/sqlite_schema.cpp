@@ -1,0 +1,96 @@
+#include "sqlite_schema.hpp"
+
+#include <SQLiteCpp/Transaction.h>
+
+#include <string>
+
+#include "sensorhub/error.hpp"
+
+namespace sensorhub::detail {
+
+namespace {
+
+// Migration N (1-based) takes the schema from version N-1 to N. Never edit a
+// released migration: append a new one.
+constexpr const char* migrations[] = {
+    // 1: sensors, readings, the event log and the sequence counter.
+    R"sql(
+CREATE TABLE sensors (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tipo TEXT NOT NULL,
+  modelo TEXT NOT NULL,
+  ubicacion TEXT,
+  activo INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE lecturas (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  sensor_id INTEGER NOT NULL REFERENCES sensors(id) ON DELETE CASCADE,
+  valor REAL NOT NULL,
+  unidad TEXT,
+  ts INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX lecturas_sensor_ts ON lecturas(sensor_id, ts, id);
+CREATE INDEX lecturas_ts ON lecturas(ts, id);
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY,
+  channel TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  entity_type TEXT,
+  event_type TEXT,
+  entity_id INTEGER NOT NULL DEFAULT 0,
+  sensor_id INTEGER NOT NULL DEFAULT 0,
+  tipo TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE INDEX events_channel_seq ON events(channel, seq);
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT INTO meta(key, value) VALUES ('last_seq', 0);
+)sql",
+    // 2: indexes for retention by age and for listing sensors by tipo.
+    R"sql(
+CREATE INDEX events_created_at ON events(created_at);
+CREATE INDEX sensors_tipo ON sensors(tipo, id);
+)sql",
+};
+
+constexpr int latest = static_cast<int>(sizeof(migrations) / sizeof(migrations[0]));
+
+}  // namespace
+
+int sqlite_latest_schema_version() noexcept { return latest; }
+
+int sqlite_read_schema_version(SQLite::Database& db) {
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+void sqlite_check_schema_version(SQLite::Database& db) {
+  const int current = sqlite_read_schema_version(db);
+  if (current > latest) {
+    throw error(errc::storage, "database schema " + std::to_string(current) +
+                                   " is newer than this build (" + std::to_string(latest) + ")");
+  }
+}
+
+void sqlite_migrate(SQLite::Database& db) {
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  // Read again under the write lock: another process may have migrated.
+  sqlite_check_schema_version(db);
+  const int current = sqlite_read_schema_version(db);
+  if (current == latest) return;  // nothing to do; the transaction rolls back harmlessly
+  for (int v = current + 1; v <= latest; ++v) {
+    db.exec(migrations[v - 1]);
+    db.exec("PRAGMA user_version = " + std::to_string(v));
+  }
+  tx.commit();
+}
+
+}  // namespace sensorhub::detail
