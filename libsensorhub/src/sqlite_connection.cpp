@@ -7,8 +7,12 @@ namespace sensorhub::detail {
 namespace {
 
 int clamp_timeout(std::chrono::milliseconds ms) noexcept {
-  if (ms.count() < 0) return 0;
-  if (ms.count() > std::numeric_limits<int>::max()) return std::numeric_limits<int>::max();
+  if (ms.count() < 0) {
+    return 0;
+  }
+  if (ms.count() > std::numeric_limits<int>::max()) {
+    return std::numeric_limits<int>::max();
+  }
   return static_cast<int>(ms.count());
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <SQLiteCpp/Column.h>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -30,7 +31,9 @@ class statement_lease {
 
  private:
   void release() noexcept {
-    if (st_ != nullptr) st_->tryReset();
+    if (st_ != nullptr) {
+      st_->tryReset();
+    }
   }
   SQLite::Statement* st_;
 };

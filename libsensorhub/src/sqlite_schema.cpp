@@ -85,7 +85,9 @@ void sqlite_migrate(SQLite::Database& db) {
   // Read again under the write lock: another process may have migrated.
   sqlite_check_schema_version(db);
   const int current = sqlite_read_schema_version(db);
-  if (current == latest) return;  // nothing to do; the transaction rolls back harmlessly
+  if (current == latest) {
+    return;  // nothing to do; the transaction rolls back harmlessly
+  }
   for (int v = current + 1; v <= latest; ++v) {
     db.exec(migrations[v - 1]);
     db.exec("PRAGMA user_version = " + std::to_string(v));

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,9 +19,14 @@ namespace sensorhub {
 
 struct hub_options {
   sqlite_options storage;
-  std::size_t workers = 2;           // threads for blocking (SQLite) work
-  retention_policy retention;        // applied by prune()
-  std::string server_name;           // default "sensorhubd/<version>"
+  std::size_t workers = 2;  // threads for blocking (SQLite) work
+  // Event-log retention (SPEC §5). When max_events or max_age is set, a
+  // background thread started by start() applies it every prune_interval
+  // (first pass right after start), in bounded batches so writers get in
+  // between; prune() applies it on demand.
+  retention_policy retention;
+  std::chrono::milliseconds prune_interval{60000};  // <= 0: no background prune
+  std::string server_name;                          // default "sensorhubd/<version>"
 };
 
 // The facade: opens the repository, wires its commit hook to the bus, owns
@@ -47,8 +54,7 @@ class hub {
 
   // Calls fn for each event of the channel on a thread of its own
   // (callback_subscriber). Keep the returned handle to stay subscribed.
-  subscription subscribe(channel c, std::function<void(const event&)> fn,
-                         event_filter filter = {});
+  subscription subscribe(channel c, std::function<void(const event&)> fn, event_filter filter = {});
 
   // Started by start(); or immediately if the hub is already started.
   void add_transport(std::shared_ptr<transport> t);
@@ -56,7 +62,13 @@ class hub {
   // Starts transports and publishes the server_started system event.
   void start();
   // Publishes server_stopping, stops transports, drains the worker pool.
+  // Also stops the background prune (waiting for a pass in progress).
   void stop() noexcept;
+
+  // One retention pass now, with options.retention; returns the events
+  // deleted (0 when neither max_events nor max_age is set). Throws
+  // sensorhub::error(errc::storage) on a storage failure.
+  std::uint64_t prune();
 
   // Runs fn on the worker pool (SQLite work off network threads).
   void run_blocking(std::function<void()> fn);

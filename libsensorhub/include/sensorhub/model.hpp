@@ -27,7 +27,7 @@ struct lectura {
   std::int64_t sensor_id = 0;
   double valor = 0.0;                 // finite
   std::optional<std::string> unidad;  // <= 32 code points, or null
-  timestamp timestamp{};              // time measured
+  sensorhub::timestamp timestamp{};   // time measured
   sensorhub::timestamp created_at{};
   sensorhub::timestamp updated_at{};
 };

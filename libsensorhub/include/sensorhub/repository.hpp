@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "sensorhub/event.hpp"
+#include "sensorhub/filter.hpp"
 #include "sensorhub/model.hpp"
 
 namespace sensorhub {
@@ -43,9 +45,16 @@ struct event_query {
 };
 
 struct retention_policy {
-  std::uint64_t max_events = 0;          // 0: unlimited
-  std::chrono::seconds max_age{0};       // 0: unlimited
-  std::size_t batch = 1000;              // rows deleted per transaction
+  std::uint64_t max_events = 0;     // 0: unlimited
+  std::chrono::seconds max_age{0};  // 0: unlimited
+  std::size_t batch = 1000;         // rows deleted per transaction
+};
+
+// The current state a subscription matches, read consistently with the
+// event log: `data_json` reflects exactly the events with seq <= `seq`.
+struct state_snapshot {
+  std::uint64_t seq = 0;         // last seq committed when the state was read
+  std::string data_json = "[]";  // a JSON array of entities, as to_json writes them
 };
 
 // Storage of sensors, readings and the event log (SPEC §1, §5).
@@ -78,6 +87,17 @@ class repository {
 
   // Deletes old events in bounded batches; returns how many went.
   virtual std::uint64_t prune_events(const retention_policy& policy) = 0;
+
+  // The state a subscription to `c` with filter `f` matches (SPEC §6), read
+  // in one read transaction together with the last committed seq:
+  // - sensors: the sensors whose id is in f.entity_id and in f.sensor_id and
+  //   whose tipo is in f.tipo (empty lists match all), ascending id;
+  // - readings: for each sensor in f.sensor_id with a tipo in f.tipo, its
+  //   latest reading (by timestamp, then id) among those whose id is in
+  //   f.entity_id, ascending sensor id; sensors without one are left out;
+  // - general: no state, "[]".
+  // f.event_types and f.predicate apply to events only and are ignored here.
+  virtual state_snapshot snapshot(channel c, const event_filter& f) = 0;
 };
 
 }  // namespace sensorhub

@@ -19,13 +19,19 @@ namespace sensorhub {
 struct session_options {
   std::vector<channel> channels{channel::general};
   event_filter filter;
-  std::optional<std::uint64_t> since;        // resume: replay seq > since first
-  std::size_t backlog_limit = 4u << 20;      // slow-consumer limit (bytes)
+  std::optional<std::uint64_t> since;  // resume: replay seq > since first
+  // Send each channel's current state first (SPEC §6): one
+  // {"type":"snapshot","seq":S,...} per channel, then live events with
+  // seq > S. With both snapshot and since, the snapshot wins: since is
+  // ignored (no replay, no resume_failed) because the snapshot already
+  // carries everything the replay would have led up to.
+  bool snapshot = false;
+  std::size_t backlog_limit = 4u << 20;  // slow-consumer limit (bytes)
 };
 
 // One client connection's protocol state, independent of the wire: the
-// greeting, channels and filters, resume without gap or duplicate, the
-// client messages of SPEC §3 and the slow-consumer rule. A transport
+// greeting, channels and filters, resume and snapshots without gap or
+// duplicate, the client messages of SPEC §3 and the slow-consumer rule. A transport
 // derives from it per connection and implements four hooks.
 //
 // Threading: the transport calls start(), on_client_text() and
@@ -38,8 +44,9 @@ class session : public queued_subscriber, public std::enable_shared_from_this<se
   session(const transport_context& ctx, std::size_t backlog_limit);
   ~session() override;
 
-  // Sends connection_established and stats, subscribes, replays when
-  // opts.since is set, then goes live. Call once, on a shared_ptr.
+  // Sends connection_established and stats, subscribes, sends the snapshot
+  // when opts.snapshot is set, else replays when opts.since is set, then
+  // goes live. Call once, on a shared_ptr.
   void start(const session_options& opts);
   // A text frame from the client; replies per SPEC §3 (errors included).
   void on_client_text(std::string_view text);
@@ -66,8 +73,12 @@ class session : public queued_subscriber, public std::enable_shared_from_this<se
   void wake() final;
   void on_overflow() final;
   void pump();
-  void add_channel(channel c, const event_filter& f, std::optional<std::uint64_t> since);
+  void add_channel(channel c, const event_filter& f, std::optional<std::uint64_t> since,
+                   bool snapshot);
   void replay(std::uint64_t since, std::vector<channel> chans, event_filter f);
+  void send_snapshot(std::vector<channel> chans, event_filter f);
+  // Once per replay/snapshot job: when the last one ends, go live.
+  void job_done();
 
   transport_context ctx_;
   std::string client_id_;

@@ -44,6 +44,7 @@ class sqlite_repository final : public repository {
   std::uint64_t last_seq() override;
   std::uint64_t oldest_seq() override;
   std::uint64_t prune_events(const retention_policy& policy) override;
+  state_snapshot snapshot(channel c, const event_filter& f) override;
 
  private:
   struct impl;

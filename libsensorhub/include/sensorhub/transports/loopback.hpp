@@ -13,7 +13,10 @@ namespace sensorhub {
 // An in-process transport: "connections" are objects, messages are strings.
 // It speaks the same protocol as the WebSocket transport (greeting, resume,
 // client messages, slow-consumer close), so tests and examples need no
-// sockets. Thread-safe.
+// sockets. Thread-safe. Every connection's session runs on one strand
+// thread owned by the transport; a server message waits in the connection's
+// inbox until receive() takes it, and what waits there counts toward the
+// session's slow-consumer backlog.
 class loopback_transport final : public transport {
  public:
   class connection;
@@ -41,6 +44,8 @@ class loopback_transport::connection {
   virtual std::optional<std::string> receive(std::chrono::milliseconds timeout) = 0;
   // A client text message (ping, subscribe, ...).
   virtual void send(std::string_view text) = 0;
+  // A client binary frame (answered with an "unsupported_data" error).
+  virtual void send_binary(std::string_view data) = 0;
   // Closes from the client side.
   virtual void close() = 0;
   // Close code and reason once the server closed it (0 while open).

@@ -1,0 +1,441 @@
+#include "sensorhub/sqlite_repository.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "sensorhub/codec.hpp"
+#include "sensorhub/error.hpp"
+#include "sqlite_connection.hpp"
+#include "sqlite_rows.hpp"
+#include "sqlite_schema.hpp"
+#include "sqlite_snapshot.hpp"
+
+namespace sensorhub {
+
+namespace {
+
+using detail::sqlite_connection;
+
+[[noreturn]] void throw_storage(const std::exception& e) { throw error(errc::storage, e.what()); }
+
+std::string not_found_text(const char* what, std::int64_t id) {
+  return std::string(what) + " " + std::to_string(id) + " not found";
+}
+
+std::uint64_t read_u64(sqlite_connection& c, const char* sql) {
+  auto st = c.prepare(sql);
+  if (!st->executeStep()) {
+    return 0;
+  }
+  const std::int64_t v = st->getColumn(0).getInt64();
+  return v < 0 ? 0 : static_cast<std::uint64_t>(v);
+}
+
+std::optional<sensor> find_sensor_on(sqlite_connection& c, std::int64_t id) {
+  auto st = c.prepare(detail::sql_find_sensor);
+  st->bind(1, static_cast<std::int64_t>(id));
+  if (!st->executeStep()) {
+    return std::nullopt;
+  }
+  return detail::read_sensor(*st);
+}
+
+std::optional<lectura> find_lectura_on(sqlite_connection& c, std::int64_t id) {
+  auto st = c.prepare(detail::sql_find_lectura);
+  st->bind(1, static_cast<std::int64_t>(id));
+  if (!st->executeStep()) {
+    return std::nullopt;
+  }
+  return detail::read_lectura(*st);
+}
+
+// The write_tx handed to repository::write: bound to the writer connection,
+// valid for one transaction on the writing thread.
+class sqlite_write_tx final : public write_tx {
+ public:
+  sqlite_write_tx(sqlite_connection& c, std::uint64_t last_seq) : c_(c), last_seq_(last_seq) {}
+
+  std::optional<sensor> find_sensor(std::int64_t id) override { return find_sensor_on(c_, id); }
+  std::optional<lectura> find_lectura(std::int64_t id) override { return find_lectura_on(c_, id); }
+
+  sensor insert_sensor(sensor s) override {
+    auto st = c_.prepare(detail::sql_insert_sensor);
+    detail::bind_sensor(*st, s);
+    st->exec();
+    s.id = c_.db().getLastInsertRowid();
+    return s;
+  }
+
+  void update_sensor(const sensor& s) override {
+    auto st = c_.prepare(detail::sql_update_sensor);
+    st->bind(detail::bind_sensor(*st, s), static_cast<std::int64_t>(s.id));
+    if (st->exec() == 0) {
+      throw error(errc::not_found, not_found_text("sensor", s.id));
+    }
+  }
+
+  std::int64_t delete_sensor(std::int64_t id) override {
+    std::int64_t readings = 0;
+    {
+      auto st = c_.prepare(detail::sql_count_sensor_lecturas);
+      st->bind(1, static_cast<std::int64_t>(id));
+      if (st->executeStep()) {
+        readings = st->getColumn(0).getInt64();
+      }
+    }
+    auto st = c_.prepare(detail::sql_delete_sensor);
+    st->bind(1, static_cast<std::int64_t>(id));
+    if (st->exec() == 0) {
+      throw error(errc::not_found, not_found_text("sensor", id));
+    }
+    return readings;  // the foreign key cascade removed them
+  }
+
+  lectura insert_lectura(lectura l) override {
+    auto st = c_.prepare(detail::sql_insert_lectura);
+    detail::bind_lectura(*st, l);
+    st->exec();
+    l.id = c_.db().getLastInsertRowid();
+    return l;
+  }
+
+  void update_lectura(const lectura& l) override {
+    auto st = c_.prepare(detail::sql_update_lectura);
+    st->bind(detail::bind_lectura(*st, l), static_cast<std::int64_t>(l.id));
+    if (st->exec() == 0) {
+      throw error(errc::not_found, not_found_text("lectura", l.id));
+    }
+  }
+
+  void delete_lectura(std::int64_t id) override {
+    auto st = c_.prepare(detail::sql_delete_lectura);
+    st->bind(1, static_cast<std::int64_t>(id));
+    if (st->exec() == 0) {
+      throw error(errc::not_found, not_found_text("lectura", id));
+    }
+  }
+
+  const event& append(const entity_change& change) override {
+    const timestamp at = now();
+    return store(make_entity_event(last_seq_ + 1, at, change), at);
+  }
+
+  const event& append(const system_change& change) override {
+    const timestamp at = now();
+    return store(make_system_event(last_seq_ + 1, at, change), at);
+  }
+
+  // Persists the new last_seq; call once, right before COMMIT.
+  void finish() {
+    if (events_.empty()) {
+      return;
+    }
+    auto st = c_.prepare(detail::sql_write_last_seq);
+    st->bind(1, static_cast<std::int64_t>(last_seq_));
+    st->exec();
+  }
+
+  std::uint64_t last_seq() const noexcept { return last_seq_; }
+  std::vector<event> take_events() { return {events_.begin(), events_.end()}; }
+
+ private:
+  const event& store(event e, timestamp at) {
+    auto st = c_.prepare(detail::sql_insert_event);
+    detail::bind_event(*st, e, at);
+    st->exec();
+    last_seq_ = e.seq;  // only once the row is in
+    events_.push_back(std::move(e));
+    return events_.back();
+  }
+
+  sqlite_connection& c_;
+  std::uint64_t last_seq_;
+  std::deque<event> events_;  // a deque keeps references handed out by append() valid
+};
+
+}  // namespace
+
+struct sqlite_repository::impl {
+  sqlite_options options;
+  bool memory = false;
+
+  // Writer: one connection, one transaction at a time. Recursive so that a
+  // read from the commit hook (in-memory mode) or a misplaced nested write()
+  // fails cleanly instead of deadlocking.
+  std::recursive_mutex write_mutex;
+  std::unique_ptr<sqlite_connection> writer;
+  std::atomic<std::uint64_t> last_seq{0};  // committed; mirrors meta.last_seq
+  std::function<void(const std::vector<event>&)> commit_hook;
+
+  // Readers (file databases only).
+  std::mutex pool_mutex;
+  std::condition_variable pool_cv;
+  std::vector<std::unique_ptr<sqlite_connection>> readers;
+  std::vector<sqlite_connection*> idle_readers;
+
+  explicit impl(const sqlite_options& o)
+      : options(o), memory(o.path.empty() || o.path == ":memory:") {
+    writer = std::make_unique<sqlite_connection>(
+        options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, options.busy_timeout);
+    SQLite::Database& db = writer->db();
+    detail::sqlite_check_schema_version(db);  // before touching a file from a newer build
+    db.exec("PRAGMA journal_mode=WAL");
+    db.exec(options.synchronous == sync_mode::full ? "PRAGMA synchronous=FULL"
+                                                   : "PRAGMA synchronous=NORMAL");
+    detail::sqlite_migrate(db);
+    last_seq = std::max(read_u64(*writer, detail::sql_read_last_seq),
+                        read_u64(*writer, detail::sql_max_seq));
+    if (!memory) {
+      const int n = std::max(1, options.read_connections);
+      for (int i = 0; i < n; ++i) {
+        readers.push_back(std::make_unique<sqlite_connection>(options.path, SQLite::OPEN_READONLY,
+                                                              options.busy_timeout));
+        idle_readers.push_back(readers.back().get());
+      }
+    }
+  }
+
+  // Runs f(connection) on a reader (or on the writer for ":memory:").
+  template <class F>
+  auto read(F&& f) {
+    try {
+      if (memory) {
+        std::lock_guard<std::recursive_mutex> lock(write_mutex);
+        return f(*writer);
+      }
+      sqlite_connection* c = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(pool_mutex);
+        pool_cv.wait(lock, [&] { return !idle_readers.empty(); });
+        c = idle_readers.back();
+        idle_readers.pop_back();
+      }
+      struct giveback {
+        impl& self;
+        sqlite_connection* conn;
+        ~giveback() {
+          {
+            std::lock_guard<std::mutex> lock(self.pool_mutex);
+            self.idle_readers.push_back(conn);
+          }
+          self.pool_cv.notify_one();
+        }
+      } back{*this, c};
+      return f(*c);
+    } catch (const SQLite::Exception& e) {
+      throw_storage(e);
+    }
+  }
+
+  std::vector<event> write(const std::function<void(write_tx&)>& work) {
+    std::lock_guard<std::recursive_mutex> lock(write_mutex);
+    std::vector<event> events;
+    try {
+      SQLite::Transaction tx(writer->db(), SQLite::TransactionBehavior::IMMEDIATE);
+      sqlite_write_tx wtx(*writer, last_seq.load());
+      work(wtx);
+      wtx.finish();
+      tx.commit();  // on any throw above, ~Transaction rolls back without throwing
+      last_seq = wtx.last_seq();
+      events = wtx.take_events();
+    } catch (const SQLite::Exception& e) {
+      throw_storage(e);
+    }
+    if (!events.empty() && commit_hook) {
+      try {
+        commit_hook(events);
+      } catch (...) {  // NOLINT(bugprone-empty-catch): the commit stands; the hook owns its errors
+      }
+    }
+    return events;
+  }
+
+  // One bounded batch of pruning in its own transaction; returns rows deleted.
+  std::uint64_t prune_batch(std::uint64_t cutoff, std::size_t batch) {
+    std::lock_guard<std::recursive_mutex> lock(write_mutex);
+    try {
+      SQLite::Transaction tx(writer->db(), SQLite::TransactionBehavior::IMMEDIATE);
+      auto st = writer->prepare(detail::sql_prune_batch);
+      st->bind(1, static_cast<std::int64_t>(cutoff));
+      st->bind(2, detail::to_sql_count(batch));
+      const int n = st->exec();
+      tx.commit();
+      return n < 0 ? 0 : static_cast<std::uint64_t>(n);
+    } catch (const SQLite::Exception& e) {
+      throw_storage(e);
+    }
+  }
+};
+
+sqlite_repository::sqlite_repository(const sqlite_options& options) {
+  try {
+    impl_ = std::make_unique<impl>(options);
+  } catch (const SQLite::Exception& e) {
+    throw error(errc::storage, "cannot open database '" + options.path + "': " + e.what());
+  }
+}
+
+sqlite_repository::~sqlite_repository() = default;
+
+int sqlite_repository::schema_version() noexcept { return detail::sqlite_latest_schema_version(); }
+
+std::vector<event> sqlite_repository::write(const std::function<void(write_tx&)>& work) {
+  return impl_->write(work);
+}
+
+void sqlite_repository::set_commit_hook(std::function<void(const std::vector<event>&)> hook) {
+  std::lock_guard<std::recursive_mutex> lock(impl_->write_mutex);
+  impl_->commit_hook = std::move(hook);
+}
+
+std::optional<sensor> sqlite_repository::find_sensor(std::int64_t id) {
+  return impl_->read([&](sqlite_connection& c) { return find_sensor_on(c, id); });
+}
+
+std::vector<sensor> sqlite_repository::list_sensors(const sensor_query& q) {
+  return impl_->read([&](sqlite_connection& c) {
+    auto st = c.prepare(q.tipo ? detail::sql_list_sensors_tipo : detail::sql_list_sensors);
+    int i = 1;
+    if (q.tipo) {
+      st->bind(i++, *q.tipo);
+    }
+    st->bind(i++, detail::to_sql_count(q.limit));
+    st->bind(i++, detail::to_sql_count(q.offset));
+    std::vector<sensor> out;
+    while (st->executeStep()) {
+      out.push_back(detail::read_sensor(*st));
+    }
+    return out;
+  });
+}
+
+std::optional<lectura> sqlite_repository::find_lectura(std::int64_t id) {
+  return impl_->read([&](sqlite_connection& c) { return find_lectura_on(c, id); });
+}
+
+std::vector<lectura> sqlite_repository::list_lecturas(const lectura_query& q) {
+  return impl_->read([&](sqlite_connection& c) {
+    auto st = c.prepare(q.sensor_id ? detail::sql_list_lecturas_sensor : detail::sql_list_lecturas);
+    int i = 1;
+    if (q.sensor_id) {
+      st->bind(i++, static_cast<std::int64_t>(*q.sensor_id));
+    }
+    st->bind(i++, q.since ? static_cast<std::int64_t>(to_micros(*q.since))
+                          : std::numeric_limits<std::int64_t>::min());
+    st->bind(i++, q.until ? static_cast<std::int64_t>(to_micros(*q.until))
+                          : std::numeric_limits<std::int64_t>::max());
+    st->bind(i++, detail::to_sql_count(q.limit));
+    st->bind(i++, detail::to_sql_count(q.offset));
+    std::vector<lectura> out;
+    while (st->executeStep()) {
+      out.push_back(detail::read_lectura(*st));
+    }
+    return out;
+  });
+}
+
+std::vector<event> sqlite_repository::events(const event_query& q) {
+  // A channel listed more than once, or all three, is the same as fewer.
+  std::vector<channel> chans;
+  for (channel ch : q.channels) {
+    if (std::find(chans.begin(), chans.end(), ch) == chans.end()) {
+      chans.push_back(ch);
+    }
+  }
+  const bool all = chans.empty() || chans.size() >= std::size(all_channels);
+  return impl_->read([&](sqlite_connection& c) {
+    auto st = c.prepare(all ? detail::sql_events_all : detail::sql_events_channels);
+    const auto since = static_cast<std::int64_t>(
+        std::min<std::uint64_t>(q.since, std::numeric_limits<std::int64_t>::max()));
+    int i = 1;
+    st->bind(i++, since);
+    if (!all) {
+      for (std::size_t k = 0; k < 3; ++k) {
+        st->bind(i++, channel_name(chans[std::min(k, chans.size() - 1)]));
+      }
+    }
+    st->bind(i++, detail::to_sql_count(q.limit));
+    std::vector<event> out;
+    while (st->executeStep()) {
+      out.push_back(detail::read_event(*st));
+    }
+    return out;
+  });
+}
+
+std::uint64_t sqlite_repository::last_seq() { return impl_->last_seq.load(); }
+
+std::uint64_t sqlite_repository::oldest_seq() {
+  return impl_->read([&](sqlite_connection& c) { return read_u64(c, detail::sql_min_seq); });
+}
+
+state_snapshot sqlite_repository::snapshot(channel c, const event_filter& f) {
+  return impl_->read([&](sqlite_connection& conn) {
+    // One read transaction: WAL gives it a fixed view, so the rows and the
+    // seq read from the meta table describe the same commit. (The in-memory
+    // last_seq runs ahead of that view while a commit is in flight.)
+    SQLite::Transaction tx(conn.db(), SQLite::TransactionBehavior::DEFERRED);
+    state_snapshot out;
+    out.seq =
+        std::max(read_u64(conn, detail::sql_read_last_seq), read_u64(conn, detail::sql_max_seq));
+    out.data_json = detail::sqlite_read_state(conn, c, f);
+    tx.commit();
+    return out;
+  });
+}
+
+std::uint64_t sqlite_repository::prune_events(const retention_policy& policy) {
+  if (policy.max_events == 0 && policy.max_age.count() <= 0) {
+    return 0;
+  }
+  // Everything up to `cutoff` goes: the retained history stays a contiguous
+  // suffix of the log, so oldest_seq() tells a resuming client what it missed.
+  std::uint64_t cutoff = impl_->read([&](sqlite_connection& c) {
+    std::uint64_t by_count = 0;
+    if (policy.max_events > 0) {
+      auto st = c.prepare(detail::sql_count_cutoff);
+      st->bind(1, static_cast<std::int64_t>(std::min<std::uint64_t>(
+                      policy.max_events, std::numeric_limits<std::int64_t>::max())));
+      if (st->executeStep()) {
+        by_count = static_cast<std::uint64_t>(st->getColumn(0).getInt64());
+      }
+    }
+    std::uint64_t by_age = 0;
+    if (policy.max_age.count() > 0) {
+      const timestamp limit =
+          now() - std::chrono::duration_cast<std::chrono::microseconds>(policy.max_age);
+      auto st = c.prepare(detail::sql_age_cutoff);
+      st->bind(1, static_cast<std::int64_t>(to_micros(limit)));
+      if (st->executeStep()) {
+        by_age = static_cast<std::uint64_t>(st->getColumn(0).getInt64());
+      }
+    }
+    return std::max(by_count, by_age);
+  });
+  if (cutoff == 0) {
+    return 0;
+  }
+  const std::size_t batch = policy.batch == 0 ? retention_policy{}.batch : policy.batch;
+  std::uint64_t total = 0;
+  for (;;) {
+    // The writer lock is taken per batch, so writers get in between.
+    const std::uint64_t n = impl_->prune_batch(cutoff, batch);
+    total += n;
+    if (n < batch) {
+      break;
+    }
+  }
+  return total;
+}
+
+}  // namespace sensorhub

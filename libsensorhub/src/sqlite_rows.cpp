@@ -1,0 +1,166 @@
+#include "sqlite_rows.hpp"
+
+#include <limits>
+#include <memory>
+#include <string>
+
+namespace sensorhub::detail {
+
+namespace {
+
+std::optional<std::string> optional_text(const SQLite::Statement& st, int col) {
+  const SQLite::Column c = st.getColumn(col);
+  if (c.isNull()) {
+    return std::nullopt;
+  }
+  return c.getString();
+}
+
+void bind_optional_text(SQLite::Statement& st, int index, const std::optional<std::string>& v) {
+  if (v) {
+    st.bind(index, *v);
+  } else {
+    st.bind(index);
+  }
+}
+
+std::int64_t micros(timestamp t) noexcept { return static_cast<std::int64_t>(to_micros(t)); }
+
+timestamp column_time(const SQLite::Statement& st, int col) {
+  return from_micros(static_cast<long long>(st.getColumn(col).getInt64()));
+}
+
+const char* kind_name(event_kind k) noexcept {
+  switch (k) {
+    case event_kind::entity:
+      return "entity";
+    case event_kind::system:
+      return "system";
+    case event_kind::test:
+      return "test";
+  }
+  return "system";
+}
+
+event_kind parse_kind(const std::string& s) noexcept {
+  if (s == "entity") {
+    return event_kind::entity;
+  }
+  if (s == "test") {
+    return event_kind::test;
+  }
+  return event_kind::system;
+}
+
+const char* entity_name(entity_kind k) noexcept {
+  switch (k) {
+    case entity_kind::sensor:
+      return "sensor";
+    case entity_kind::lectura:
+      return "lectura";
+    case entity_kind::none:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+entity_kind parse_entity(const std::optional<std::string>& s) noexcept {
+  if (s && *s == "sensor") {
+    return entity_kind::sensor;
+  }
+  if (s && *s == "lectura") {
+    return entity_kind::lectura;
+  }
+  return entity_kind::none;
+}
+
+}  // namespace
+
+std::int64_t to_sql_count(std::size_t n) noexcept {
+  constexpr auto max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return n > max ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(n);
+}
+
+sensor read_sensor(const SQLite::Statement& st) {
+  sensor s;
+  s.id = st.getColumn(0).getInt64();
+  s.tipo = st.getColumn(1).getString();
+  s.modelo = st.getColumn(2).getString();
+  s.ubicacion = optional_text(st, 3);
+  s.activo = st.getColumn(4).getInt64() != 0;
+  s.created_at = column_time(st, 5);
+  s.updated_at = column_time(st, 6);
+  return s;
+}
+
+lectura read_lectura(const SQLite::Statement& st) {
+  lectura l;
+  l.id = st.getColumn(0).getInt64();
+  l.sensor_id = st.getColumn(1).getInt64();
+  l.valor = st.getColumn(2).getDouble();
+  l.unidad = optional_text(st, 3);
+  l.timestamp = column_time(st, 4);
+  l.created_at = column_time(st, 5);
+  l.updated_at = column_time(st, 6);
+  return l;
+}
+
+event read_event(const SQLite::Statement& st) {
+  event e;
+  e.seq = static_cast<std::uint64_t>(st.getColumn(0).getInt64());
+  e.chan = parse_channel(st.getColumn(1).getString()).value_or(channel::general);
+  e.kind = parse_kind(st.getColumn(2).getString());
+  e.entity = parse_entity(optional_text(st, 3));
+  const auto type = optional_text(st, 4);
+  e.type = type ? parse_event_type(*type).value_or(event_type::created) : event_type::created;
+  e.entity_id = st.getColumn(5).getInt64();
+  e.sensor_id = st.getColumn(6).getInt64();
+  e.tipo = st.getColumn(7).getString();
+  e.name = st.getColumn(8).getString();
+  e.json = std::make_shared<const std::string>(st.getColumn(10).getString());
+  return e;
+}
+
+int bind_sensor(SQLite::Statement& st, const sensor& s) {
+  st.bind(1, s.tipo);
+  st.bind(2, s.modelo);
+  bind_optional_text(st, 3, s.ubicacion);
+  st.bind(4, s.activo ? 1 : 0);
+  st.bind(5, micros(s.created_at));
+  st.bind(6, micros(s.updated_at));
+  return 7;
+}
+
+int bind_lectura(SQLite::Statement& st, const lectura& l) {
+  st.bind(1, static_cast<std::int64_t>(l.sensor_id));
+  st.bind(2, l.valor);
+  bind_optional_text(st, 3, l.unidad);
+  st.bind(4, micros(l.timestamp));
+  st.bind(5, micros(l.created_at));
+  st.bind(6, micros(l.updated_at));
+  return 7;
+}
+
+void bind_event(SQLite::Statement& st, const event& e, timestamp at) {
+  st.bind(1, static_cast<std::int64_t>(e.seq));
+  st.bind(2, channel_name(e.chan));
+  st.bind(3, kind_name(e.kind));
+  if (const char* entity = entity_name(e.entity)) {
+    st.bind(4, entity);
+  } else {
+    st.bind(4);
+  }
+  if (e.kind == event_kind::entity) {
+    st.bind(5, event_type_name(e.type));
+  } else {
+    st.bind(5);
+  }
+  st.bind(6, static_cast<std::int64_t>(e.entity_id));
+  st.bind(7, static_cast<std::int64_t>(e.sensor_id));
+  st.bind(8, e.tipo);
+  st.bind(9, e.name);
+  st.bind(10, micros(at));
+  st.bind(11, e.json ? *e.json : std::string());
+}
+
+}  // namespace sensorhub::detail

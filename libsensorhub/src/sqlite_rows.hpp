@@ -1,0 +1,105 @@
+#pragma once
+
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <cstdint>
+
+#include "sensorhub/event.hpp"
+#include "sensorhub/model.hpp"
+
+// Row mapping between the SQLite tables and the model types, and the SQL the
+// repository runs. Statements that read a row select the columns in the order
+// the read_* functions expect.
+namespace sensorhub::detail {
+
+// --- sensors (columns: id, tipo, modelo, ubicacion, activo, created_at, updated_at)
+inline constexpr const char sql_find_sensor[] =
+    "SELECT id, tipo, modelo, ubicacion, activo, created_at, updated_at FROM sensors WHERE id = ?";
+inline constexpr const char sql_list_sensors[] =
+    "SELECT id, tipo, modelo, ubicacion, activo, created_at, updated_at FROM sensors "
+    "ORDER BY id LIMIT ? OFFSET ?";
+inline constexpr const char sql_list_sensors_tipo[] =
+    "SELECT id, tipo, modelo, ubicacion, activo, created_at, updated_at FROM sensors "
+    "WHERE tipo = ? ORDER BY id LIMIT ? OFFSET ?";
+// Snapshots: every sensor, or those of one tipo, ascending id (no paging).
+inline constexpr const char sql_all_sensors[] =
+    "SELECT id, tipo, modelo, ubicacion, activo, created_at, updated_at FROM sensors ORDER BY id";
+inline constexpr const char sql_sensors_of_tipo[] =
+    "SELECT id, tipo, modelo, ubicacion, activo, created_at, updated_at FROM sensors "
+    "WHERE tipo = ? ORDER BY id";
+inline constexpr const char sql_insert_sensor[] =
+    "INSERT INTO sensors(tipo, modelo, ubicacion, activo, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
+inline constexpr const char sql_update_sensor[] =
+    "UPDATE sensors SET tipo = ?, modelo = ?, ubicacion = ?, activo = ?, created_at = ?, "
+    "updated_at = ? WHERE id = ?";
+inline constexpr const char sql_delete_sensor[] = "DELETE FROM sensors WHERE id = ?";
+inline constexpr const char sql_count_sensor_lecturas[] =
+    "SELECT COUNT(*) FROM lecturas WHERE sensor_id = ?";
+
+// --- lecturas (columns: id, sensor_id, valor, unidad, ts, created_at, updated_at)
+inline constexpr const char sql_find_lectura[] =
+    "SELECT id, sensor_id, valor, unidad, ts, created_at, updated_at FROM lecturas WHERE id = ?";
+// Bindings: since (inclusive), until (exclusive), limit, offset.
+inline constexpr const char sql_list_lecturas[] =
+    "SELECT id, sensor_id, valor, unidad, ts, created_at, updated_at FROM lecturas "
+    "WHERE ts >= ? AND ts < ? ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?";
+// Bindings: sensor_id, since, until, limit, offset.
+inline constexpr const char sql_list_lecturas_sensor[] =
+    "SELECT id, sensor_id, valor, unidad, ts, created_at, updated_at FROM lecturas "
+    "WHERE sensor_id = ? AND ts >= ? AND ts < ? ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?";
+// A sensor's latest reading (by ts, then id). Bindings: sensor_id.
+inline constexpr const char sql_latest_lectura[] =
+    "SELECT id, sensor_id, valor, unidad, ts, created_at, updated_at FROM lecturas "
+    "WHERE sensor_id = ? ORDER BY ts DESC, id DESC LIMIT 1";
+inline constexpr const char sql_insert_lectura[] =
+    "INSERT INTO lecturas(sensor_id, valor, unidad, ts, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
+inline constexpr const char sql_update_lectura[] =
+    "UPDATE lecturas SET sensor_id = ?, valor = ?, unidad = ?, ts = ?, created_at = ?, "
+    "updated_at = ? WHERE id = ?";
+inline constexpr const char sql_delete_lectura[] = "DELETE FROM lecturas WHERE id = ?";
+
+// --- events (columns: seq, channel, kind, entity_type, event_type, entity_id,
+//     sensor_id, tipo, name, created_at, json)
+inline constexpr const char sql_insert_event[] =
+    "INSERT INTO events(seq, channel, kind, entity_type, event_type, entity_id, sensor_id, tipo, "
+    "name, created_at, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// Bindings: since, limit.
+inline constexpr const char sql_events_all[] =
+    "SELECT seq, channel, kind, entity_type, event_type, entity_id, sensor_id, tipo, name, "
+    "created_at, json FROM events WHERE seq > ? ORDER BY seq LIMIT ?";
+// Bindings: since, three channel names (repeat one to ask for fewer), limit.
+inline constexpr const char sql_events_channels[] =
+    "SELECT seq, channel, kind, entity_type, event_type, entity_id, sensor_id, tipo, name, "
+    "created_at, json FROM events WHERE seq > ? AND channel IN (?, ?, ?) ORDER BY seq LIMIT ?";
+inline constexpr const char sql_read_last_seq[] = "SELECT value FROM meta WHERE key = 'last_seq'";
+inline constexpr const char sql_max_seq[] = "SELECT COALESCE(MAX(seq), 0) FROM events";
+inline constexpr const char sql_min_seq[] = "SELECT COALESCE(MIN(seq), 0) FROM events";
+inline constexpr const char sql_write_last_seq[] =
+    "UPDATE meta SET value = ? WHERE key = 'last_seq'";
+// The seq below which events exceed the count limit. Bindings: max_events.
+inline constexpr const char sql_count_cutoff[] =
+    "SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?";
+// The newest seq older than the age limit. Bindings: cutoff micros.
+inline constexpr const char sql_age_cutoff[] =
+    "SELECT COALESCE(MAX(seq), 0) FROM events WHERE created_at < ?";
+// Bindings: cutoff seq (inclusive), batch size.
+inline constexpr const char sql_prune_batch[] =
+    "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)";
+
+sensor read_sensor(const SQLite::Statement& st);
+lectura read_lectura(const SQLite::Statement& st);
+event read_event(const SQLite::Statement& st);
+
+// Bind the columns of the INSERT/UPDATE statements above from index 1, in
+// the order of the statement (without id); return the next free index.
+int bind_sensor(SQLite::Statement& st, const sensor& s);
+int bind_lectura(SQLite::Statement& st, const lectura& l);
+void bind_event(SQLite::Statement& st, const event& e, timestamp at);
+
+// size_t -> SQLite integer, saturating.
+std::int64_t to_sql_count(std::size_t n) noexcept;
+
+}  // namespace sensorhub::detail

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <string>
+
+#include "sensorhub/event.hpp"
+#include "sensorhub/filter.hpp"
+#include "sqlite_connection.hpp"
+
+namespace sensorhub::detail {
+
+// The state a subscription to `c` with filter `f` matches, as the JSON array
+// repository::snapshot documents. Runs plain reads on `c`: the caller wraps
+// them in one transaction for a consistent view.
+std::string sqlite_read_state(sqlite_connection& conn, channel c, const event_filter& f);
+
+}  // namespace sensorhub::detail
