@@ -22,6 +22,17 @@ install(FILES "${PROJECT_BINARY_DIR}/sensorhubConfig.cmake"
               "${PROJECT_BINARY_DIR}/sensorhubConfigVersion.cmake"
         DESTINATION ${SENSORHUB_CMAKE_DIR})
 
+# The WebSocket transport is a component of its own: only consumers that
+# ask for it need websocketpp and Asio installed.
+if(TARGET sensorhub_transport_websocket)
+  install(TARGETS sensorhub_transport_websocket EXPORT sensorhubTransportTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY libsensorhub/transports/websocket/include/sensorhub
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT sensorhubTransportTargets NAMESPACE sensorhub:: DESTINATION ${SENSORHUB_CMAKE_DIR})
+endif()
+
 if(TARGET sensorhubd)
   install(TARGETS sensorhubd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()

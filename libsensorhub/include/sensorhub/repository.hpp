@@ -82,7 +82,9 @@ class repository {
 
   // Stored events with seq > q.since on q.channels, ascending, at most q.limit.
   virtual std::vector<event> events(const event_query& q) = 0;
-  virtual std::uint64_t last_seq() = 0;    // 0 when no event was ever stored
+  // 0 when no event was ever stored. Must be cheap (no I/O): the hub's
+  // stats, which transports read on their network threads, include it.
+  virtual std::uint64_t last_seq() = 0;
   virtual std::uint64_t oldest_seq() = 0;  // smallest retained seq, 0 when empty
 
   // Deletes old events in bounded batches; returns how many went.

@@ -14,7 +14,7 @@ namespace sensorhub {
 struct transport_context {
   event_bus* bus = nullptr;
   repository* repo = nullptr;                    // history for resume
-  std::function<hub_stats()> stats;              // the /ws/stats numbers
+  std::function<hub_stats()> stats;              // the /ws/stats numbers; in memory, never blocks
   std::function<void(std::function<void()>)> run_blocking;  // worker pool for SQLite work
   std::string server;                            // "sensorhubd/<version>"
 };

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace sensorhubd {
+
+// Safe defaults for every limit (SPEC §2, §3, §7).
+struct daemon_limits {
+  std::size_t max_body_bytes = 1u << 20;         // REST bodies; larger -> 413
+  std::size_t max_batch_body_bytes = 16u << 20;  // POST /lecturas/batch
+  std::size_t max_message_bytes = 64u << 10;     // WebSocket client frames
+  std::size_t max_connections = 10000;           // open sockets
+  std::size_t backlog_bytes = 4u << 20;          // per subscriber: slow consumer
+  std::chrono::seconds ping_interval{30};
+  std::chrono::seconds pong_timeout{10};
+};
+
+// The daemon's settings: flags of SPEC §8, optionally from a JSON file.
+struct daemon_config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8000;
+  std::string db = "sensorhub.db";
+  bool test_endpoints = false;
+  bool no_auth = false;
+  std::string log_level = "info";
+  std::size_t workers = 2;
+  daemon_limits limits;
+};
+
+struct parsed_args {
+  daemon_config config;
+  bool help = false;
+  std::string error;  // non-empty: bad command line or config file
+};
+
+// Reads the flags; --config FILE is applied first and flags given on the
+// command line override it. Never throws.
+parsed_args parse_args(int argc, const char* const* argv);
+
+// Applies a JSON config file (keys: host, port, db, test_endpoints, no_auth,
+// log_level, workers, limits{...}); unknown keys and wrong types are errors.
+// Returns "" on success, else the reason.
+std::string load_config_file(const std::string& path, daemon_config& cfg);
+
+std::string usage();
+
+}  // namespace sensorhubd

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+
+#include "http_util.hpp"
+#include "metrics.hpp"
+#include "router.hpp"
+
+namespace sensorhubd {
+
+// The HTTP entry point handed to the WebSocket transport: refuses requests
+// while shutting down (503), routes (404/405), applies the per-route body
+// limit (413) and the JSON content type (415) to requests that carry a body,
+// runs the handler, and counts every answer by route pattern and status.
+// handle() runs on the network thread; thread-safe once routes are added.
+class http_front {
+ public:
+  http_front(const router& routes, metrics& counters, std::size_t default_body_limit)
+      : routes_(routes), counters_(counters), default_body_limit_(default_body_limit) {}
+
+  void handle(const http_request& req, http_responder respond);
+  // From now on every request gets 503 unavailable.
+  void begin_shutdown() noexcept { shutting_down_.store(true); }
+
+ private:
+  const router& routes_;
+  metrics& counters_;
+  const std::size_t default_body_limit_;
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace sensorhubd

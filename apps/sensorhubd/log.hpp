@@ -1,0 +1,21 @@
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace sensorhubd {
+
+enum class log_level { debug, info, warn, error };
+
+// Structured log lines on stderr (stdout carries only the "listening on"
+// line):  ts=2025-07-20T05:34:11.378577+00:00 level=info msg="..." key=value
+// Values with spaces, quotes or '=' are quoted. Thread-safe (one line per call).
+using log_fields = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+
+void log(log_level level, std::string_view msg, log_fields fields = {});
+void set_min_log_level(log_level level);
+const char* log_level_name(log_level level);
+
+}  // namespace sensorhubd

@@ -1,0 +1,185 @@
+// sensorhubd: flags, signals and wiring. The work happens in the library,
+// the WebSocket transport and the REST handlers.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "config.hpp"
+#include "http_front.hpp"
+#include "log.hpp"
+#include "metrics.hpp"
+#include "rest_handlers.hpp"
+#include "router.hpp"
+#include "sensorhub/hub.hpp"
+#include "sensorhub/transports/websocket.hpp"
+#include "sensorhub/version.hpp"
+
+namespace {
+
+using namespace sensorhubd;
+
+constexpr int shutdown_deadline_s = 10;
+
+log_level parse_level(const std::string& l) {
+  if (l == "debug") return log_level::debug;
+  if (l == "warn") return log_level::warn;
+  if (l == "error") return log_level::error;
+  return log_level::info;
+}
+
+// Many WebSocket subscribers need many descriptors: use the hard limit.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+std::string url_host(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+sensorhub::websocket_options transport_options(const daemon_config& cfg, http_front& front) {
+  sensorhub::websocket_options o;
+  o.host = cfg.host;
+  o.port = cfg.port;
+  o.max_message_size = cfg.limits.max_message_bytes;
+  o.max_http_body_size = std::max(cfg.limits.max_body_bytes, cfg.limits.max_batch_body_bytes);
+  o.max_connections = cfg.limits.max_connections;
+  o.backlog_limit = cfg.limits.backlog_bytes;
+  o.ping_interval = cfg.limits.ping_interval;
+  o.pong_timeout = cfg.limits.pong_timeout;
+  o.http_handler = [&front](const sensorhub::http_request& req, sensorhub::http_responder respond) {
+    front.handle(req, std::move(respond));
+  };
+  o.logger = [](sensorhub::websocket_options::log_level l, std::string_view msg) {
+    using wl = sensorhub::websocket_options::log_level;
+    const log_level level = l == wl::debug  ? log_level::debug
+                            : l == wl::info ? log_level::info
+                            : l == wl::warn ? log_level::warn
+                                            : log_level::error;
+    log(level, msg, {{"component", "websocket"}});
+  };
+  return o;
+}
+
+std::atomic<bool> shutdown_done{false};
+
+// After the first signal: a second one, or a shutdown that overruns its
+// deadline, ends the process at once.
+void start_watchdog(sigset_t signals) {
+  std::thread([signals] {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(shutdown_deadline_s);
+    for (;;) {
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) break;
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      timespec wait{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+      siginfo_t info{};
+      if (sigtimedwait(&signals, &info, &wait) > 0) {
+        if (shutdown_done.load()) return;
+        log(log_level::warn, "second signal: exiting without finishing the shutdown");
+        _exit(130);
+      }
+      // EINTR (e.g. a debugger or sanitizer stopping threads) or EAGAIN: re-check the clock.
+    }
+    if (shutdown_done.load()) return;
+    log(log_level::error, "shutdown overran its deadline: exiting");
+    _exit(1);
+  }).detach();
+}
+
+int run(const daemon_config& cfg, sigset_t signals) {
+  if (cfg.no_auth) {
+    log(log_level::warn, "AUTHENTICATION IS OFF (--no-auth): every client may read and write");
+  } else {
+    log(log_level::warn,
+        "AUTHENTICATION IS NOT AVAILABLE IN THIS BUILD: running as if --no-auth were given; "
+        "every client may read and write");
+  }
+
+  sensorhub::hub_options ho;
+  ho.storage.path = cfg.db;
+  ho.workers = cfg.workers;
+  sensorhub::hub hub(ho);
+
+  metrics counters;
+  router routes;
+  app a{hub, counters, cfg};
+  add_entity_routes(routes, a);
+  add_system_routes(routes, a);
+  http_front front(routes, counters, cfg.limits.max_body_bytes);
+
+  auto ws = std::make_shared<sensorhub::websocket_transport>(transport_options(cfg, front));
+  hub.add_transport(ws);
+  hub.start();  // binds; throws when the port is taken
+
+  std::printf("listening on http://%s:%u\n", url_host(cfg.host).c_str(),
+              static_cast<unsigned>(ws->port()));
+  std::fflush(stdout);
+  const std::string port = std::to_string(ws->port());
+  log(log_level::info, "sensorhubd started",
+      {{"version", SENSORHUB_VERSION},
+       {"host", cfg.host},
+       {"port", port},
+       {"db", cfg.db},
+       {"test_endpoints", cfg.test_endpoints ? "true" : "false"}});
+
+  int sig = 0;
+  while (sigwait(&signals, &sig) != 0) {
+  }
+  log(log_level::info, "shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  start_watchdog(signals);
+
+  front.begin_shutdown();  // new requests: 503
+  ws->stop_accepting();
+  hub.stop();  // server_stopping, WebSockets closed with 1001, workers drained
+  log(log_level::info, "sensorhubd stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const parsed_args args = parse_args(argc, argv);
+  if (args.help) {
+    std::fputs(usage().c_str(), stdout);
+    return 0;
+  }
+  if (!args.error.empty()) {
+    std::fprintf(stderr, "sensorhubd: %s\n\n%s", args.error.c_str(), usage().c_str());
+    return 2;
+  }
+  set_min_log_level(parse_level(args.config.log_level));
+  raise_fd_limit();
+
+  // SIGINT/SIGTERM are blocked in every thread and taken by sigwait in run().
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    const int rc = run(args.config, signals);
+    shutdown_done.store(true);  // from here on only exit handlers (and LSan) run
+    return rc;
+  } catch (const std::exception& e) {
+    log(log_level::error, "sensorhubd failed", {{"error", e.what()}});
+    return 1;
+  }
+}

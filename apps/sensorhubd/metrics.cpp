@@ -1,0 +1,103 @@
+#include "metrics.hpp"
+
+#include <cstdio>
+
+#include "sensorhub/event.hpp"
+
+namespace sensorhubd {
+
+namespace {
+
+std::string label_value(const std::string& v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+}  // namespace
+
+void metrics::record_request(const std::string& route, int status) {
+  std::lock_guard<std::mutex> lk(m_);
+  ++requests_[{route, status}];
+}
+
+void metrics::record_write_latency(double seconds) {
+  std::lock_guard<std::mutex> lk(m_);
+  for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
+    if (seconds <= latency_buckets[i]) ++bucket_counts_[i];
+  }
+  ++latency_count_;
+  latency_sum_ += seconds;
+}
+
+std::string metrics::render(const sensorhub::hub_stats& s) const {
+  std::string out;
+  auto line = [&out](const std::string& text) {
+    out += text;
+    out.push_back('\n');
+  };
+
+  line("# HELP sensorhub_ws_connections Live subscriptions per channel.");
+  line("# TYPE sensorhub_ws_connections gauge");
+  for (auto c : sensorhub::all_channels) {
+    line(std::string("sensorhub_ws_connections{channel=\"") + sensorhub::channel_name(c) + "\"} " +
+         std::to_string(s.of(c).connections));
+  }
+  line("# HELP sensorhub_ws_clients Distinct WebSocket subscribers.");
+  line("# TYPE sensorhub_ws_clients gauge");
+  line("sensorhub_ws_clients " + std::to_string(s.total_connections));
+  line("# HELP sensorhub_events_published_total Events published to subscribers.");
+  line("# TYPE sensorhub_events_published_total counter");
+  line("sensorhub_events_published_total " + std::to_string(s.events_published));
+  line("# HELP sensorhub_last_seq Highest event sequence number.");
+  line("# TYPE sensorhub_last_seq gauge");
+  line("sensorhub_last_seq " + std::to_string(s.last_seq));
+  line("# HELP sensorhub_messages_sent_total Events delivered per channel.");
+  line("# TYPE sensorhub_messages_sent_total counter");
+  for (auto c : sensorhub::all_channels) {
+    line(std::string("sensorhub_messages_sent_total{channel=\"") + sensorhub::channel_name(c) +
+         "\"} " + std::to_string(s.of(c).messages_sent));
+  }
+  line("# HELP sensorhub_dropped_subscribers_total Subscribers closed as slow consumers.");
+  line("# TYPE sensorhub_dropped_subscribers_total counter");
+  line("sensorhub_dropped_subscribers_total " + std::to_string(s.dropped_subscribers));
+  line("# HELP sensorhub_uptime_seconds Seconds since the hub started.");
+  line("# TYPE sensorhub_uptime_seconds gauge");
+  line("sensorhub_uptime_seconds " + std::to_string(s.uptime_s));
+
+  std::lock_guard<std::mutex> lk(m_);
+  line("# HELP sensorhub_http_requests_total HTTP requests by route pattern and status.");
+  line("# TYPE sensorhub_http_requests_total counter");
+  for (const auto& [key, count] : requests_) {
+    line("sensorhub_http_requests_total{route=\"" + label_value(key.first) + "\",status=\"" +
+         std::to_string(key.second) + "\"} " + std::to_string(count));
+  }
+  line(
+      "# HELP sensorhub_write_latency_seconds Duration of REST writes (validate, commit, "
+      "publish).");
+  line("# TYPE sensorhub_write_latency_seconds histogram");
+  for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
+    line("sensorhub_write_latency_seconds_bucket{le=\"" + number(latency_buckets[i]) + "\"} " +
+         std::to_string(bucket_counts_[i]));
+  }
+  line("sensorhub_write_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(latency_count_));
+  line("sensorhub_write_latency_seconds_sum " + number(latency_sum_));
+  line("sensorhub_write_latency_seconds_count " + std::to_string(latency_count_));
+  return out;
+}
+
+}  // namespace sensorhubd

@@ -1,0 +1,191 @@
+// Sensors and readings (SPEC §1-2).
+#include <chrono>
+#include <utility>
+
+#include "rest_handlers.hpp"
+#include "sensorhub/codec.hpp"
+
+namespace sensorhubd {
+
+using sensorhub::errc;
+
+void run_blocking(app& a, http_responder respond, std::function<http_response()> work,
+                  bool is_write) {
+  app* ap = &a;
+  a.hub.run_blocking([ap, respond = std::move(respond), work = std::move(work), is_write] {
+    const auto start = std::chrono::steady_clock::now();
+    http_response r;
+    try {
+      r = work();
+    } catch (...) {
+      r = error_response(std::current_exception());
+    }
+    if (is_write) {
+      ap->counters.record_write_latency(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    respond(std::move(r));
+  });
+}
+
+namespace {
+
+void add_sensor_routes(router& r, app& a, const std::string& base) {
+  auto* ap = &a;
+  r.add({"GET", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+           const auto q = parse_query(req);
+           sensorhub::sensor_query sq;
+           sq.tipo = single_param(q, "tipo");
+           sq.limit = limit_param(q);
+           sq.offset = offset_param(q);
+           run_blocking(*ap, std::move(respond), [ap, sq] {
+             return json_response(200, sensorhub::to_json(ap->hub.sensors().list(sq)));
+           });
+         }});
+  r.add({"POST", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+           run_blocking(
+               *ap, std::move(respond),
+               [ap, body = req.body] {
+                 const auto patch = sensorhub::parse_sensor_patch(body);
+                 return json_response(201, sensorhub::to_json(ap->hub.sensors().create(patch)));
+               },
+               true);
+         }});
+  const std::string one = base + "/{id}";
+  r.add({"GET", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+           const auto id = path_id(p.at(0));
+           run_blocking(*ap, std::move(respond), [ap, id] {
+             const auto s = ap->hub.sensors().get(id);
+             if (!s) return error_response(errc::not_found, "sensor not found");
+             return json_response(200, sensorhub::to_json(*s));
+           });
+         }});
+  for (const char* method : {"PUT", "PATCH"}) {
+    r.add(
+        {method, one, [ap](const http_request& req, const path_params& p, http_responder respond) {
+           const auto id = path_id(p.at(0));
+           run_blocking(
+               *ap, std::move(respond),
+               [ap, id, body = req.body] {
+                 const auto patch = sensorhub::parse_sensor_patch(body);
+                 return json_response(200, sensorhub::to_json(ap->hub.sensors().update(id, patch)));
+               },
+               true);
+         }});
+  }
+  r.add({"DELETE", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+           const auto id = path_id(p.at(0));
+           run_blocking(
+               *ap, std::move(respond),
+               [ap, id] {
+                 ap->hub.sensors().remove(id);
+                 http_response res;
+                 res.status = 204;
+                 res.content_type.clear();
+                 return res;
+               },
+               true);
+         }});
+  r.add({"GET", one + "/lecturas",
+         [ap](const http_request& req, const path_params& p, http_responder respond) {
+           const auto id = path_id(p.at(0));
+           const auto q = parse_query(req);
+           sensorhub::lectura_query lq;
+           lq.sensor_id = id;
+           lq.since = time_param(q, "since");
+           lq.until = time_param(q, "until");
+           lq.limit = limit_param(q);
+           lq.offset = offset_param(q);
+           run_blocking(*ap, std::move(respond), [ap, lq] {
+             if (!ap->hub.sensors().get(*lq.sensor_id)) {
+               return error_response(errc::not_found, "sensor not found");
+             }
+             return json_response(200, sensorhub::to_json(ap->hub.readings().list(lq)));
+           });
+         }});
+}
+
+void add_lectura_routes(router& r, app& a) {
+  auto* ap = &a;
+  const std::string base = "/api/v1/lecturas";
+  r.add({"GET", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+           const auto q = parse_query(req);
+           sensorhub::lectura_query lq;
+           lq.sensor_id = id_param(q, "sensor_id");
+           lq.since = time_param(q, "since");
+           lq.until = time_param(q, "until");
+           lq.limit = limit_param(q);
+           lq.offset = offset_param(q);
+           run_blocking(*ap, std::move(respond), [ap, lq] {
+             return json_response(200, sensorhub::to_json(ap->hub.readings().list(lq)));
+           });
+         }});
+  r.add({"POST", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+           run_blocking(
+               *ap, std::move(respond),
+               [ap, body = req.body] {
+                 const auto patch = sensorhub::parse_lectura_patch(body);
+                 return json_response(201, sensorhub::to_json(ap->hub.readings().create(patch)));
+               },
+               true);
+         }});
+  route batch{"POST", base + "/batch",
+              [ap](const http_request& req, const path_params&, http_responder respond) {
+                run_blocking(
+                    *ap, std::move(respond),
+                    [ap, body = req.body] {
+                      const auto items = sensorhub::parse_lectura_batch(body);
+                      return json_response(
+                          201, sensorhub::to_json(ap->hub.readings().create_batch(items)));
+                    },
+                    true);
+              }};
+  batch.max_body = a.config.limits.max_batch_body_bytes;
+  r.add(std::move(batch));
+  const std::string one = base + "/{id}";
+  r.add({"GET", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+           const auto id = path_id(p.at(0));
+           run_blocking(*ap, std::move(respond), [ap, id] {
+             const auto l = ap->hub.readings().get(id);
+             if (!l) return error_response(errc::not_found, "lectura not found");
+             return json_response(200, sensorhub::to_json(*l));
+           });
+         }});
+  for (const char* method : {"PUT", "PATCH"}) {
+    r.add(
+        {method, one, [ap](const http_request& req, const path_params& p, http_responder respond) {
+           const auto id = path_id(p.at(0));
+           run_blocking(
+               *ap, std::move(respond),
+               [ap, id, body = req.body] {
+                 const auto patch = sensorhub::parse_lectura_patch(body);
+                 return json_response(200,
+                                      sensorhub::to_json(ap->hub.readings().update(id, patch)));
+               },
+               true);
+         }});
+  }
+  r.add({"DELETE", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+           const auto id = path_id(p.at(0));
+           run_blocking(
+               *ap, std::move(respond),
+               [ap, id] {
+                 ap->hub.readings().remove(id);
+                 http_response res;
+                 res.status = 204;
+                 res.content_type.clear();
+                 return res;
+               },
+               true);
+         }});
+}
+
+}  // namespace
+
+void add_entity_routes(router& r, app& a) {
+  add_sensor_routes(r, a, "/api/v1/sensores");
+  if (a.config.test_endpoints) add_sensor_routes(r, a, "/api/v1/test-sensors");
+  add_lectura_routes(r, a);
+}
+
+}  // namespace sensorhubd

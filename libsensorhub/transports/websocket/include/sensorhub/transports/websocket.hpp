@@ -1,0 +1,116 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sensorhub/transport.hpp"
+
+namespace sensorhub {
+
+// One plain HTTP request received on the WebSocket port (websocketpp stays
+// out of this header). The body is complete: requests with a chunked body
+// are never handed to the handler.
+struct http_request {
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // raw request path, no query
+  std::string query;                           // raw query string, no '?'
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  std::string remote_address;  // peer IP address
+
+  // The header's value, or "" when absent (name in lower case).
+  const std::string& header(const std::string& lower_name) const;
+};
+
+struct http_response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::string body;
+  std::string content_type = "application/json";  // "" sends none
+};
+
+// Answers one HTTP request. Call it exactly once, from any thread: the
+// response is handed to the network thread and written there. The
+// connection closes after the response (no keep-alive). If every copy is
+// destroyed without a call, the client gets a 500.
+using http_responder = std::function<void(http_response)>;
+
+struct websocket_options {
+  enum class log_level { debug, info, warn, error };
+
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8000;  // 0: an ephemeral port, see port()
+  std::vector<std::string> ws_paths{"/api/v1/ws", "/api/v1/ws/secure"};
+
+  std::size_t max_message_size = 64u << 10;           // client frames; larger -> close 1009
+  std::size_t max_http_body_size = 16u << 20;         // larger bodies -> 413 before any handler
+  std::size_t max_connections = 10000;                // sockets; over it -> 503
+  std::size_t backlog_limit = 4u << 20;               // per WebSocket: slow consumer -> 1008
+  std::chrono::milliseconds ping_interval{30000};     // ping a connection idle this long
+  std::chrono::milliseconds pong_timeout{10000};      // no pong by then -> close
+  std::chrono::milliseconds handshake_timeout{5000};  // to read a full request
+  std::chrono::milliseconds stop_grace{3000};         // stop(): wait for closes and responses
+
+  // Plain HTTP requests (any path that is not a WebSocket upgrade). Runs on
+  // the network thread: answer quickly or hand the work (and the responder)
+  // to another thread. Unset: every request gets 404.
+  std::function<void(const http_request&, http_responder)> http_handler;
+  // Called for each WebSocket upgrade on one of ws_paths, after the query
+  // was validated; return a response to refuse it (e.g. 401). Network thread.
+  std::function<std::optional<http_response>(const http_request&, std::string_view ws_path)>
+      handshake_check;
+  // Log lines of the transport (never contain query strings). Any thread.
+  std::function<void(log_level, std::string_view)> logger;
+};
+
+// The WebSocket transport and HTTP front of sensorhubd on one port
+// (websocketpp on standalone Asio, one network thread it owns).
+//
+// Each WebSocket connection is a sensorhub::session (SPEC §3): query
+// parameters `channel`, `since`, `snapshot`, `token` and the filters of
+// SPEC §6; a bad one refuses the handshake with 400 and a JSON error body.
+// Events are framed once and the same frame is queued on every connection.
+// TCP_NODELAY, no permessage-deflate, Sec-WebSocket-Version 13 only.
+//
+// Thread-safety: start() and stop() are called by the hub (or one owner),
+// never from the network thread (stop() joins it); port(), open_connections()
+// and stop_accepting() may be called from any thread. The handlers in the
+// options run on the network thread; http_responder may be called from any
+// thread.
+class websocket_transport final : public transport {
+ public:
+  explicit websocket_transport(websocket_options options);
+  ~websocket_transport() override;
+  websocket_transport(const websocket_transport&) = delete;
+  websocket_transport& operator=(const websocket_transport&) = delete;
+
+  // Binds, listens and starts the network thread. Throws sensorhub::error
+  // (errc::internal) when the address cannot be bound.
+  void start(const transport_context& ctx) override;
+  // Stops accepting, answers new requests with 503, closes WebSockets with
+  // 1001 "going away", waits up to stop_grace for deferred HTTP responses
+  // and close handshakes, then drops what remains and joins the thread.
+  void stop() noexcept override;
+  // Stops accepting new connections; connections already open keep going.
+  void stop_accepting() noexcept;
+
+  // The bound port (useful with port 0); 0 before start().
+  std::uint16_t port() const noexcept;
+  // Sockets currently open (WebSocket and HTTP).
+  std::size_t open_connections() const noexcept;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace sensorhub

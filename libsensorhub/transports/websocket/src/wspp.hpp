@@ -1,0 +1,78 @@
+#pragma once
+// websocketpp and Asio, included as system headers so the project's warning
+// flags (and -Werror) apply to our code only. Include from
+// websocket_transport.cpp alone: that is the one translation unit that
+// instantiates websocketpp.
+#if defined(__GNUC__)
+#pragma GCC system_header
+#endif
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include <websocketpp/config/asio_no_tls.hpp>
+#include <websocketpp/logger/stub.hpp>
+#include <websocketpp/processors/hybi13.hpp>
+#include <websocketpp/server.hpp>
+
+#include "http_policy.hpp"
+#include "sensorhub/session.hpp"
+
+namespace sensorhub::ws_detail {
+
+class ws_session;
+
+// Per-connection state, stored inside websocketpp's connection object
+// (config::connection_base). Touched on the network thread only.
+struct ws_conn_data : websocketpp::connection_base {
+  std::shared_ptr<ws_session> session;     // set once the WebSocket is open
+  std::optional<session_options> pending;  // parsed query, from validate to open
+  std::chrono::steady_clock::time_point last_rx{};
+  bool ping_outstanding = false;
+  bool deferred = false;  // an HTTP response is owed
+  bool tracked = false;   // counted in the live set
+};
+
+// The server config: asio_no_tls with our connection base, websocketpp's own
+// logging compiled out (it would print query strings, which carry tokens),
+// and no strands (a single network thread runs the io_context).
+struct ws_config : websocketpp::config::asio {
+  typedef ws_config type;
+  typedef websocketpp::config::asio base;
+
+  typedef base::concurrency_type concurrency_type;
+  typedef ws_request request_type;
+  typedef ws_response response_type;
+  typedef base::message_type message_type;
+  typedef base::con_msg_manager_type con_msg_manager_type;
+  typedef base::endpoint_msg_manager_type endpoint_msg_manager_type;
+  typedef websocketpp::log::stub alog_type;
+  typedef websocketpp::log::stub elog_type;
+  typedef base::rng_type rng_type;
+
+  struct transport_config : public base::transport_config {
+    typedef type::concurrency_type concurrency_type;
+    typedef type::alog_type alog_type;
+    typedef type::elog_type elog_type;
+    typedef type::request_type request_type;
+    typedef type::response_type response_type;
+    typedef websocketpp::transport::asio::basic_socket::endpoint socket_type;
+    static const bool enable_multithreading = false;
+  };
+  typedef websocketpp::transport::asio::endpoint<transport_config> transport_type;
+
+  typedef ws_conn_data connection_base;
+
+  static const long timeout_close_handshake = 2000;
+  static const std::size_t max_message_size = 64 * 1024;
+  static const std::size_t max_http_body_size = 16 * 1024 * 1024;
+};
+
+using ws_server = websocketpp::server<ws_config>;
+using ws_connection = ws_server::connection_type;
+using ws_con_ptr = ws_server::connection_ptr;
+using ws_message_ptr = ws_server::message_ptr;
+using ws_framer = websocketpp::processor::hybi13<ws_config>;
+
+}  // namespace sensorhub::ws_detail

@@ -1,0 +1,256 @@
+// The WebSocket transport over real sockets (loopback), with an in-memory hub.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include <doctest/doctest.h>
+
+#include "sensorhub/error.hpp"
+#include "sensorhub/hub.hpp"
+#include "sensorhub/transports/websocket.hpp"
+#include "ws_query.hpp"
+
+using namespace sensorhub;
+
+namespace {
+
+// A blocking TCP client with a 10 s receive timeout.
+class client {
+ public:
+  explicit client(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    timeval tv{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~client() { ::close(fd_); }
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  void send(const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+      const auto n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+      REQUIRE(n > 0);
+      off += static_cast<std::size_t>(n);
+    }
+  }
+  // Reads until the peer closes (HTTP responses end with the connection).
+  std::string read_all() {
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      const auto n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
+  std::string read_until(const std::string& marker) {
+    while (buf_.find(marker) == std::string::npos) {
+      char b[4096];
+      const auto n = ::recv(fd_, b, sizeof b, 0);
+      if (n <= 0) break;
+      buf_.append(b, static_cast<std::size_t>(n));
+    }
+    const auto at = buf_.find(marker);
+    if (at == std::string::npos) return std::exchange(buf_, {});
+    std::string head = buf_.substr(0, at + marker.size());
+    buf_.erase(0, at + marker.size());
+    return head;
+  }
+  // One unfragmented server frame: {opcode, payload}; opcode -1 on EOF.
+  std::pair<int, std::string> frame() {
+    auto need = [this](std::size_t n) {
+      while (buf_.size() < n) {
+        char b[4096];
+        const auto r = ::recv(fd_, b, sizeof b, 0);
+        if (r <= 0) return false;
+        buf_.append(b, static_cast<std::size_t>(r));
+      }
+      return true;
+    };
+    if (!need(2)) return {-1, {}};
+    const int op = static_cast<unsigned char>(buf_[0]) & 0x0f;
+    std::size_t len = static_cast<unsigned char>(buf_[1]) & 0x7f;
+    std::size_t hdr = 2;
+    if (len == 126) {
+      if (!need(4)) return {-1, {}};
+      len = (static_cast<unsigned char>(buf_[2]) << 8) | static_cast<unsigned char>(buf_[3]);
+      hdr = 4;
+    }
+    if (!need(hdr + len)) return {-1, {}};
+    std::string payload = buf_.substr(hdr, len);
+    buf_.erase(0, hdr + len);
+    return {op, payload};
+  }
+
+ private:
+  int fd_ = -1;
+  std::string buf_;
+};
+
+std::string upgrade(const std::string& target, const std::string& version = "13") {
+  return "GET " + target +
+         " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: " +
+         version + "\r\n\r\n";
+}
+
+struct fixture {
+  fixture() : h(make_options()) {
+    websocket_options o;
+    o.port = 0;
+    o.http_handler = [](const http_request& req, http_responder respond) {
+      // Answer from another thread, as the daemon does after a commit.
+      std::thread([req, respond] {
+        http_response r;
+        r.body = "{\"path\":\"" + req.path + "\",\"query\":\"" + req.query +
+                 "\",\"len\":" + std::to_string(req.body.size()) + "}";
+        respond(r);
+      }).detach();
+    };
+    ws = std::make_shared<websocket_transport>(o);
+    h.add_transport(ws);
+    h.start();
+  }
+  static hub_options make_options() {
+    hub_options o;
+    o.storage.path = ":memory:";
+    return o;
+  }
+  hub h;
+  std::shared_ptr<websocket_transport> ws;
+};
+
+}  // namespace
+
+TEST_CASE("parse_ws_query: channels, since, filters, refusals") {
+  auto q = ws_detail::parse_ws_query("");
+  REQUIRE(q.session.channels.size() == 1);
+  CHECK(q.session.channels[0] == channel::general);
+
+  q = ws_detail::parse_ws_query("channel=sensors,readings&channel=sensors&since=7&sensor_id=3");
+  CHECK(q.session.channels == std::vector<channel>{channel::sensors, channel::readings});
+  CHECK(q.session.since == std::optional<std::uint64_t>(7));
+  CHECK(q.session.filter.sensor_id == std::vector<std::int64_t>{3});
+
+  q = ws_detail::parse_ws_query("snapshot=true&token=abc");
+  CHECK(q.session.snapshot);
+  CHECK(q.token == std::optional<std::string>("abc"));
+
+  for (const char* bad :
+       {"channel=bogus", "since=-1", "since=x", "since=1&since=2", "foo=1", "entity_id=abc",
+        "event_type=exploded", "snapshot=maybe", "channel=%zz"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(ws_detail::parse_ws_query(bad), sensorhub::error);
+  }
+}
+
+TEST_CASE("HTTP requests reach the handler and may be answered from any thread") {
+  fixture f;
+  REQUIRE(f.ws->port() != 0);
+  client c(f.ws->port());
+  c.send("POST /a/b?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+  const std::string r = c.read_all();
+  CHECK(r.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(r.find("Connection: close") != std::string::npos);
+  CHECK(r.find(R"({"path":"/a/b","query":"x=1","len":3})") != std::string::npos);
+}
+
+TEST_CASE("bodies without Content-Length, chunked bodies and odd versions are refused") {
+  fixture f;
+  {
+    client c(f.ws->port());
+    c.send("POST /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string r = c.read_all();
+    CHECK(r.rfind("HTTP/1.1 411", 0) == 0);
+    CHECK(r.find("\"length_required\"") != std::string::npos);
+  }
+  {
+    client c(f.ws->port());
+    c.send(
+        "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    CHECK(c.read_all().rfind("HTTP/1.1 411", 0) == 0);
+  }
+  {
+    client c(f.ws->port());
+    c.send("GET /a HTTP/9.9\r\nHost: x\r\n\r\n");
+    CHECK(c.read_all().rfind("HTTP/1.1 505", 0) == 0);
+  }
+  {
+    client c(f.ws->port());
+    c.send(upgrade("/api/v1/ws", "8"));
+    const std::string r = c.read_all();
+    CHECK(r.rfind("HTTP/1.1 400", 0) == 0);
+    CHECK(r.find("Sec-WebSocket-Version: 13") != std::string::npos);
+  }
+  {
+    client c(f.ws->port());  // hybi00: no version header at all
+    c.send(
+        "GET /api/v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key1: 1 2\r\nSec-WebSocket-Key2: 3 4\r\n\r\n12345678");
+    CHECK(c.read_all().rfind("HTTP/1.1 400", 0) == 0);
+  }
+  {
+    client c(f.ws->port());
+    c.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n");
+    const std::string r = c.read_all();
+    CHECK(r.rfind("HTTP/1.1 413", 0) == 0);
+    CHECK(r.find("\"payload_too_large\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("a bad WebSocket query is refused with 400 and a JSON body") {
+  fixture f;
+  client c(f.ws->port());
+  c.send(upgrade("/api/v1/ws?channel=bogus"));
+  const std::string r = c.read_all();
+  CHECK(r.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK(r.find("\"invalid_parameter\"") != std::string::npos);
+}
+
+TEST_CASE("a WebSocket gets the greeting, events, and 1001 when the transport stops") {
+  fixture f;
+  client c(f.ws->port());
+  c.send(upgrade("/api/v1/ws?channel=sensors,general"));
+  const std::string head = c.read_until("\r\n\r\n");
+  REQUIRE(head.rfind("HTTP/1.1 101", 0) == 0);
+  CHECK(head.find("permessage-deflate") == std::string::npos);
+  auto m = c.frame();
+  CHECK(m.first == 1);
+  CHECK(m.second.find("\"connection_established\"") != std::string::npos);
+  m = c.frame();
+  CHECK(m.second.find("\"stats\"") != std::string::npos);
+
+  f.h.sensors().create(sensor_patch{std::string("temperatura"), std::string("DHT22"), {}, {}});
+  m = c.frame();
+  CHECK(m.second.find("\"entity_event\"") != std::string::npos);
+  CHECK(m.second.find("\"created\"") != std::string::npos);
+
+  CHECK(f.h.publish_test_event(channel::sensors, "hi", "{}") == 1);
+  m = c.frame();
+  CHECK(m.second.find("\"test_event\"") != std::string::npos);
+
+  f.h.stop();  // server_stopping on general, then close 1001
+  m = c.frame();
+  CHECK(m.second.find("\"server_stopping\"") != std::string::npos);
+  m = c.frame();
+  REQUIRE(m.first == 8);
+  REQUIRE(m.second.size() >= 2);
+  CHECK(((static_cast<unsigned char>(m.second[0]) << 8) |
+         static_cast<unsigned char>(m.second[1])) == 1001);
+}
