@@ -79,6 +79,42 @@ std::string apply_limits(const rapidjson::Value& obj, daemon_limits& lim) {
   return {};
 }
 
+std::string apply_storage(const rapidjson::Value& obj, storage_settings& st) {
+  if (!obj.IsObject()) return "storage: must be an object";
+  constexpr std::uint64_t ten_years_s = 10ull * 366 * 86400;
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+    const std::string key(it->name.GetString(), it->name.GetStringLength());
+    const std::string name = "storage." + key;
+    const rapidjson::Value& v = it->value;
+    std::uint64_t n = 0;
+    std::string err;
+    if (key == "synchronous") {
+      const std::string mode = v.IsString() ? v.GetString() : "";
+      if (mode != "normal" && mode != "full") {
+        err = name + ": must be \"normal\" or \"full\"";
+      } else {
+        st.synchronous_full = mode == "full";
+      }
+    } else if (key == "retention_events") {
+      if ((err = read_uint(v, name.c_str(), 0, std::uint64_t{1} << 62, n)).empty()) {
+        st.retention_events = n;
+      }
+    } else if (key == "retention_age_s") {
+      if ((err = read_uint(v, name.c_str(), 0, ten_years_s, n)).empty()) {
+        st.retention_age = std::chrono::seconds(n);
+      }
+    } else if (key == "prune_interval_s") {
+      if ((err = read_uint(v, name.c_str(), 1, 86400, n)).empty()) {
+        st.prune_interval = std::chrono::seconds(n);
+      }
+    } else {
+      err = name + ": unknown setting";
+    }
+    if (!err.empty()) return err;
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string load_config_file(const std::string& path, daemon_config& cfg) {
@@ -133,6 +169,8 @@ std::string load_config_file(const std::string& path, daemon_config& cfg) {
       if ((err = read_uint(v, "workers", 1, 64, n)).empty()) cfg.workers = n;
     } else if (key == "limits") {
       err = apply_limits(v, cfg.limits);
+    } else if (key == "storage") {
+      err = apply_storage(v, cfg.storage);
     } else {
       err = key + ": unknown setting";
     }
@@ -145,6 +183,7 @@ std::string usage() {
   return "usage: sensorhubd [--host 127.0.0.1] [--port 8000] [--db sensorhub.db]\n"
          "                  [--test-endpoints] [--no-auth] [--config FILE]\n"
          "                  [--log-level debug|info|warn|error] [--workers N]\n"
+         "                  [--synchronous normal|full]\n"
          "\n"
          "  --host H          address to listen on (default 127.0.0.1)\n"
          "  --port P          port (default 8000; 0 picks a free one)\n"
@@ -154,8 +193,11 @@ std::string usage() {
          "  --config FILE     JSON object with the same keys (host, port, db, test_endpoints,\n"
          "                    no_auth, log_level, workers, limits{max_body_bytes,\n"
          "                    max_batch_body_bytes, max_message_bytes, max_connections,\n"
-         "                    backlog_bytes, ping_interval_s, pong_timeout_s});\n"
+         "                    backlog_bytes, ping_interval_s, pong_timeout_s},\n"
+         "                    storage{synchronous: \"normal\"|\"full\", retention_events,\n"
+         "                    retention_age_s, prune_interval_s});\n"
          "                    flags given on the command line win\n"
+         "  --synchronous M   SQLite durability: normal (default) or full\n"
          "  --help            this text\n"
          "\n"
          "The first line on stdout is \"listening on http://HOST:PORT\"; logs go to stderr.\n";
@@ -243,6 +285,13 @@ parsed_args parse_args(int argc, const char* const* argv) {
         return out;
       }
       cfg.workers = n;
+    } else if (flag == "--synchronous") {
+      if (!take()) return out;
+      if (value != "normal" && value != "full") {
+        out.error = "--synchronous must be normal or full";
+        return out;
+      }
+      cfg.storage.synchronous_full = value == "full";
     } else if (flag == "--test-endpoints" && !has_value) {
       cfg.test_endpoints = true;
     } else if (flag == "--no-auth" && !has_value) {

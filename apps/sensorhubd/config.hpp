@@ -18,6 +18,14 @@ struct daemon_limits {
   std::chrono::seconds pong_timeout{10};
 };
 
+// Durability and event-history retention (SPEC §5, docs/operations.md).
+struct storage_settings {
+  bool synchronous_full = false;             // PRAGMA synchronous: NORMAL (default) or FULL
+  std::uint64_t retention_events = 0;        // keep at most this many events; 0: all
+  std::chrono::seconds retention_age{0};     // drop events older than this; 0: never
+  std::chrono::seconds prune_interval{60};   // how often the background prune runs
+};
+
 // The daemon's settings: flags of SPEC §8, optionally from a JSON file.
 struct daemon_config {
   std::string host = "127.0.0.1";
@@ -28,6 +36,7 @@ struct daemon_config {
   std::string log_level = "info";
   std::size_t workers = 2;
   daemon_limits limits;
+  storage_settings storage;
 };
 
 struct parsed_args {
@@ -41,7 +50,7 @@ struct parsed_args {
 parsed_args parse_args(int argc, const char* const* argv);
 
 // Applies a JSON config file (keys: host, port, db, test_endpoints, no_auth,
-// log_level, workers, limits{...}); unknown keys and wrong types are errors.
+// log_level, workers, limits{...}, storage{...}); unknown keys and wrong types are errors.
 // Returns "" on success, else the reason.
 std::string load_config_file(const std::string& path, daemon_config& cfg);
 

@@ -114,6 +114,11 @@ int run(const daemon_config& cfg, sigset_t signals) {
   sensorhub::hub_options ho;
   ho.storage.path = cfg.db;
   ho.workers = cfg.workers;
+  ho.storage.synchronous =
+      cfg.storage.synchronous_full ? sensorhub::sync_mode::full : sensorhub::sync_mode::normal;
+  ho.retention.max_events = cfg.storage.retention_events;
+  ho.retention.max_age = cfg.storage.retention_age;
+  ho.prune_interval = cfg.storage.prune_interval;
   sensorhub::hub hub(ho);
 
   metrics counters;
