@@ -1,6 +1,5 @@
 // End-to-end: persisted event history (GET /api/v1/events) and resume with
-// since= (SPEC §5). These features come with the persistence issue: while
-// /api/v1/events answers 404 the cases say so and stop.
+// since= (SPEC §5).
 
 #include <sys/wait.h>
 
@@ -13,15 +12,6 @@
 using namespace sensorhub::e2e;
 
 namespace {
-
-bool has_events_route(const daemon_process& d) {
-  const http_response r = d.http().get("/api/v1/events?since=0");
-  if (r.status == 404) {
-    MESSAGE("GET /api/v1/events is 404: persistence not served yet, skipping");
-    return false;
-  }
-  return true;
-}
 
 json_doc events(const daemon_process& d, const std::string& query) {
   const http_response r = d.http().get("/api/v1/events" + query);
@@ -48,7 +38,6 @@ std::vector<std::string> live_events(ws_client& c, std::size_t n) {
 
 TEST_CASE("GET /events returns the events exactly as they were sent live") {
   daemon_process d;
-  if (!has_events_route(d)) return;
   const auto h = d.http();
   ws_client c = open_ws(d, "?channel=sensors,readings");
   const auto sid = create_sensor(h);
@@ -104,7 +93,6 @@ TEST_CASE("GET /events returns the events exactly as they were sent live") {
 
 TEST_CASE("resume with since= replays the missed events then live no gap or duplicate") {
   daemon_process d;
-  if (!has_events_route(d)) return;
   const auto h = d.http();
   ws_client c = open_ws(d, "?channel=sensors");
   for (int i = 0; i < 3; ++i) create_sensor(h);
@@ -128,7 +116,6 @@ TEST_CASE("resume with since= replays the missed events then live no gap or dupl
 
 TEST_CASE("resume across a restart replays from the database") {
   daemon_process d;
-  if (!has_events_route(d)) return;
   const auto h = d.http();
   ws_client c = open_ws(d, "?channel=sensors");
   create_sensor(h);
