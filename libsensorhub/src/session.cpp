@@ -1,6 +1,7 @@
 #include "sensorhub/session.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <random>
@@ -18,9 +19,13 @@ namespace {
 enum class phase { greeting, replaying, live, closed };
 
 constexpr std::size_t replay_page_size = 1000;
-// Replay pages handed to the session's thread but not sent yet; the reader
-// waits below this so a long history is never buffered whole in memory.
+// Replay flow control: a page is read only while fewer than this many pages
+// wait for the session's thread AND the client's unsent backlog is at most
+// half its limit, so a long history is never buffered whole and a client
+// that reads slower than SQLite is paced instead of dropped.
 constexpr int max_pages_in_flight = 2;
+// How long a replay step waits for room before it gives its worker back.
+constexpr std::chrono::milliseconds replay_wait{20};
 
 std::string random_client_id() {
   std::random_device rd;
@@ -180,6 +185,14 @@ void session::add_channel(channel c, const event_filter& f, std::optional<std::u
   }
 }
 
+struct session::replay_cursor {
+  std::uint64_t since;
+  std::uint64_t cursor;
+  std::vector<channel> chans;
+  event_filter filter;
+  bool truncation_checked = false;
+};
+
 void session::replay(std::uint64_t since, std::vector<channel> chans, event_filter f) {
   {
     std::lock_guard<std::mutex> lk(st_->m);
@@ -187,96 +200,112 @@ void session::replay(std::uint64_t since, std::vector<channel> chans, event_filt
     ++st_->replays;
     st_->ph = phase::replaying;
   }
+  auto r = std::make_shared<replay_cursor>(
+      replay_cursor{since, since, std::move(chans), std::move(f), false});
   auto self = shared_from_this();
+  if (ctx_.run_blocking) {
+    ctx_.run_blocking([self, r] { self->replay_step(r); });
+  } else {
+    replay_step(r);
+  }
+}
+
+bool session::wait_for_replay_room() {
+  state& st = *st_;
+  std::unique_lock<std::mutex> lk(st.m);
+  // The transport refreshes its part of the backlog as the socket drains;
+  // page sends notify the cv, the timeout covers the rest.
+  return st.cv.wait_for(lk, replay_wait, [&] {
+    return st.ph == phase::closed || (st.pages_in_flight < max_pages_in_flight &&
+                                      backlog_bytes() <= st.backlog_limit / 2);
+  }) && st.ph != phase::closed;
+}
+
+void session::replay_step(std::shared_ptr<replay_cursor> r) {
+  auto self = shared_from_this();
+  state& st = *st_;
   // Without a worker pool the reader runs inline on this thread, which is
   // also the one that sends the pages: it must not wait for them.
   const bool throttle = static_cast<bool>(ctx_.run_blocking);
-
-  auto job = [self, since, chans = std::move(chans), f = std::move(f), throttle] {
-    state& st = *self->st_;
-    std::uint64_t cursor = since;
-    try {
-      repository* repo = self->ctx_.repo;
-      if (repo != nullptr) {
+  try {
+    repository* repo = ctx_.repo;
+    if (repo != nullptr) {
+      if (!r->truncation_checked) {
+        r->truncation_checked = true;
         const std::uint64_t oldest = repo->oldest_seq();
         std::uint64_t first_kept = oldest;
-        bool truncated = oldest != 0 && oldest > since + 1;
+        bool truncated = oldest != 0 && oldest > r->since + 1;
         if (oldest == 0) {
           const std::uint64_t last = repo->last_seq();
-          truncated = last > since;  // history existed and is all gone
+          truncated = last > r->since;  // history existed and is all gone
           first_kept = last + 1;
         }
         if (truncated) {
-          self->post([self, first_kept] {
+          post([self, first_kept] {
             if (self->st_->open()) {
               self->send_text(
                   std::make_shared<const std::string>(encode_resume_failed(first_kept)));
             }
           });
         }
-        for (;;) {
+      }
+      for (;;) {
+        if (!st.open()) return;
+        if (throttle && !wait_for_replay_room()) {
           if (!st.open()) return;
-          event_query q;
-          q.since = cursor;
-          q.channels = chans;
-          q.limit = replay_page_size;
-          std::vector<event> page = repo->events(q);
-          std::vector<event> out;
-          out.reserve(page.size());
-          for (auto& e : page) {
-            cursor = std::max(cursor, e.seq);
-            if (f.matches(e)) out.push_back(std::move(e));
+          ctx_.run_blocking([self, r] { self->replay_step(r); });  // behind: yield the worker
+          return;
+        }
+        event_query q;
+        q.since = r->cursor;
+        q.channels = r->chans;
+        q.limit = replay_page_size;
+        std::vector<event> page = repo->events(q);
+        std::vector<event> out;
+        out.reserve(page.size());
+        for (auto& e : page) {
+          r->cursor = std::max(r->cursor, e.seq);
+          if (r->filter.matches(e)) out.push_back(std::move(e));
+        }
+        if (!out.empty()) {
+          if (throttle) {
+            std::lock_guard<std::mutex> lk(st.m);
+            ++st.pages_in_flight;
           }
-          if (!out.empty()) {
-            if (throttle) {
-              std::unique_lock<std::mutex> lk(st.m);
-              st.cv.wait(lk, [&st] {
-                return st.pages_in_flight < max_pages_in_flight || st.ph == phase::closed;
-              });
-              if (st.ph == phase::closed) return;
-              ++st.pages_in_flight;
+          post([self, out = std::move(out), throttle] {
+            const bool open = self->st_->open();
+            if (open) {
+              for (const auto& e : out) self->send_event(e);
             }
-            self->post([self, out = std::move(out), throttle] {
-              const bool open = self->st_->open();
-              if (open) {
-                for (const auto& e : out) self->send_event(e);
-              }
-              if (throttle) {
-                std::lock_guard<std::mutex> lk(self->st_->m);
-                --self->st_->pages_in_flight;
-              }
-              self->st_->cv.notify_all();
-              // A client that does not read its replay is a slow consumer too.
-              if (open && self->backlog_bytes() > self->st_->backlog_limit) self->on_overflow();
-            });
-          }
-          if (page.size() < replay_page_size) break;
+            if (throttle) {
+              std::lock_guard<std::mutex> lk(self->st_->m);
+              --self->st_->pages_in_flight;
+            }
+            self->st_->cv.notify_all();
+            // A client that does not read its replay is a slow consumer too.
+            if (open && self->backlog_bytes() > self->st_->backlog_limit) self->on_overflow();
+          });
         }
+        if (page.size() < replay_page_size) break;
       }
-    } catch (...) {
-      self->post([self] {
-        if (self->st_->open()) self->close(1011, "history unavailable");
-        self->stop();
-      });
-      return;
     }
-    self->post([self, chans, cursor] {
-      {
-        std::lock_guard<std::mutex> lk(self->st_->m);
-        if (self->st_->ph == phase::closed) return;
-        for (channel c : chans) {
-          if (auto* cs = self->st_->find(c)) cs->last_seq = std::max(cs->last_seq, cursor);
-        }
-      }
-      self->job_done();
+  } catch (...) {
+    post([self] {
+      if (self->st_->open()) self->close(1011, "history unavailable");
+      self->stop();
     });
-  };
-
-  if (ctx_.run_blocking) {
-    ctx_.run_blocking(std::move(job));
-  } else {
-    job();
+    return;
   }
+  post([self, chans = r->chans, cursor = r->cursor] {
+    {
+      std::lock_guard<std::mutex> lk(self->st_->m);
+      if (self->st_->ph == phase::closed) return;
+      for (channel c : chans) {
+        if (auto* cs = self->st_->find(c)) cs->last_seq = std::max(cs->last_seq, cursor);
+      }
+    }
+    self->job_done();
+  });
 }
 
 void session::send_snapshot(std::vector<channel> chans, event_filter f) {

@@ -75,7 +75,12 @@ class session : public queued_subscriber, public std::enable_shared_from_this<se
   void pump();
   void add_channel(channel c, const event_filter& f, std::optional<std::uint64_t> since,
                    bool snapshot);
+  struct replay_cursor;
   void replay(std::uint64_t since, std::vector<channel> chans, event_filter f);
+  // Reads and sends history pages while the client keeps up; when it falls
+  // behind, the step requeues itself instead of holding a worker.
+  void replay_step(std::shared_ptr<replay_cursor> r);
+  bool wait_for_replay_room();
   void send_snapshot(std::vector<channel> chans, event_filter f);
   // Once per replay/snapshot job: when the last one ends, go live.
   void job_done();
