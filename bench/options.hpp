@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+// Command line of sensorhub_bench. Plain data, filled once by parse_options.
+struct bench_options {
+  std::string scenario;                  // fanout | resume | broadcast-baseline | healthz-baseline
+  std::string url;                       // daemon already running: http://HOST:PORT
+  std::string daemon_path;               // or start this sensorhubd ...
+  std::string db_path;                   // ... on this database (default: a fresh temp file)
+  std::string daemon_log;                // daemon stdout/stderr (default: next to the db)
+  std::vector<std::string> daemon_args;  // extra daemon flags
+  std::string token;                     // Authorization: Bearer for writes (optional)
+  std::size_t subscribers = 1;
+  std::size_t writers = 4;
+  std::size_t writes = 2000;
+  double write_rate = 0.0;      // fanout: writes/s in total (0 = closed loop)
+  std::string mode = "create";  // create (POST) | update (PUT)
+  unsigned threads = 1;         // subscriber io threads (1 or 2)
+  std::size_t connect_batch = 100;
+  double connect_timeout_s = 60.0;   // per batch of subscribers
+  double timeout_s = 60.0;           // wait for missing deliveries after the last write
+  std::size_t events = 100000;       // resume: events to preload
+  std::size_t batch_size = 10000;    // resume: readings per POST /lecturas/batch
+  std::size_t consume_delay_us = 0;  // resume: sleep per received event (a slower client)
+  bool reconnect = false;            // resume: reconnect with since=<last seq> when dropped
+  double rate = 0.0;                 // broadcast-baseline: events/s (0 = 500)
+  bool check = false;                // exit 3 unless the run was clean
+  bool help = false;
+};
+
+// Parses argv; throws std::invalid_argument with a message on a bad flag.
+bench_options parse_options(int argc, char** argv);
+
+// The --help text.
+const char* usage_text();
+
+}  // namespace bench

@@ -1,0 +1,141 @@
+#include <cstdio>
+#include <stdexcept>
+#include <thread>
+
+#include "clock.hpp"
+#include "fanout_common.hpp"
+#include "http_client.hpp"
+#include "request_driver.hpp"
+#include "scenarios.hpp"
+#include "target.hpp"
+
+namespace bench {
+
+namespace {
+
+constexpr const char* sensors_path = "/api/v1/test-sensors/";
+constexpr std::chrono::milliseconds request_timeout{30000};
+
+// Sensors the update mode rewrites, one per writer, created before any
+// subscriber connects.
+std::vector<std::int64_t> create_update_targets(const bench_target& t, std::size_t n,
+                                                const std::string& token) {
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto r = http_call(
+        t.endpoint,
+        make_http_request("POST", sensors_path, t.address.host_header(),
+                          R"({"tipo":"bench","modelo":"setup","ubicacion":"bench"})", token),
+        request_timeout);
+    if (r.status != 201) {
+      throw std::runtime_error(
+          "creating a sensor to update failed: " +
+          (r.error.empty() ? "HTTP " + std::to_string(r.status) + " " + r.body : r.error));
+    }
+    std::int64_t id = 0;
+    const auto at = r.body.find("\"id\":");
+    if (at != std::string::npos) {
+      id = std::stoll(r.body.substr(at + 5));
+    }
+    if (id <= 0) {
+      throw std::runtime_error("no id in the create response: " + r.body);
+    }
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+}  // namespace
+
+int run_fanout(const bench_options& o) {
+  bench_target target = open_target(o);
+  const std::string marker = make_marker_prefix();
+  const bool update = o.mode == "update";
+  const std::vector<std::int64_t> ids =
+      update ? create_update_targets(target, o.writers, o.token) : std::vector<std::int64_t>{};
+  const std::string host = target.address.host_header();
+
+  auto make_request = [&](std::size_t i) {
+    const std::string modelo = marker + "-" + std::to_string(i);
+    if (update) {
+      const std::string path = sensors_path + std::to_string(ids[i % ids.size()]);
+      return make_http_request("PUT", path, host, R"({"modelo":")" + modelo + "\"}", o.token);
+    }
+    return make_http_request("POST", sensors_path, host,
+                             R"({"tipo":"bench","modelo":")" + modelo + R"(","ubicacion":"bench"})",
+                             o.token);
+  };
+
+  asio::io_context write_io;
+  request_driver driver(write_io, target.endpoint, o.writes, o.writers, update ? 200 : 201,
+                        make_request, request_timeout, o.write_rate);
+  fanout_tracker tracker(o.subscribers, o.writes);
+
+  pool_config pc;
+  pc.uri = target.address.ws_uri("/api/v1/ws?channel=sensors");
+  pc.count = o.subscribers;
+  pc.batch = o.connect_batch;
+  pc.batch_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(o.connect_timeout_s * 1000));
+  pc.threads = o.threads;
+  pc.marker_prefix = marker;
+  subscriber_pool pool(pc, [&](std::size_t s, const ws_message& m, std::int64_t recv) {
+    const bool ours = m.write_index >= 0 && static_cast<std::size_t>(m.write_index) < o.writes;
+    const std::int64_t sent = ours ? driver.sent_ns(static_cast<std::size_t>(m.write_index)) : 0;
+    tracker.on_event(s, m, recv, sent);
+  });
+
+  const std::int64_t connect_start = now_ns();
+  const std::size_t established = pool.connect_all();
+  fanout_run_info info;
+  info.connect_s = static_cast<double>(now_ns() - connect_start) / 1e9;
+  const std::vector<bool> counted = pool.established_mask();
+  std::fprintf(stderr, "fanout: %zu/%zu subscribers established in %.2f s\n", established,
+               o.subscribers, info.connect_s);
+
+  driver.start();
+  std::thread writer_thread([&write_io] { write_io.run(); });
+  info.timed_out = wait_for_deliveries(
+      tracker, [&] { return driver.done(); },
+      [&] { return static_cast<std::uint64_t>(established) * driver.ok_count(); },
+      [&] { return driver.errors() > 0; }, o.timeout_s,
+      [&] { return target.daemon && !target.daemon->poll_exit().empty(); });
+  pool.shutdown();
+  write_io.stop();
+  writer_thread.join();
+
+  // The writer thread is joined: every driver field is stable now. Writes
+  // that never completed (abort) count as errors.
+  std::vector<bool> write_ok(o.writes);
+  for (std::size_t i = 0; i < o.writes; ++i) {
+    write_ok[i] = driver.ok(i);
+  }
+  fanout_totals totals = tracker.totals(counted, write_ok);
+
+  info.scenario = "fanout";
+  info.subscribers = o.subscribers;
+  info.threads = o.threads;
+  info.writers = o.writers;
+  info.writes = o.writes;
+  info.writes_ok = driver.ok_count();
+  info.mode = o.mode;
+  info.write_rate = o.write_rate;
+  info.first_send_ns = driver.first_sent_ns();
+  info.last_ack_ns = driver.last_completed_ns();
+  info.write_errors = o.writes - info.writes_ok;
+  info.write_error_samples = driver.error_samples();
+  info.write_latencies_ms = driver.latencies_ms();
+
+  json_report report;
+  report.w().StartObject();
+  write_fanout_fields(report.w(), info, totals, pool);
+  const bool daemon_ok = finish_target(target, report.w());
+  report.w().EndObject();
+  std::printf("%s\n", report.str().c_str());
+  const bool clean = daemon_ok && !info.timed_out && totals.missing == 0 &&
+                     totals.duplicates == 0 && totals.out_of_order == 0 && info.write_errors == 0 &&
+                     pool.failed() == 0 && pool.disconnects().empty() && totals.expected > 0;
+  return o.check && !clean ? 3 : 0;
+}
+
+}  // namespace bench

@@ -1,0 +1,54 @@
+#include <cstdio>
+#include <thread>
+
+#include "clock.hpp"
+#include "http_client.hpp"
+#include "report.hpp"
+#include "request_driver.hpp"
+#include "scenarios.hpp"
+#include "target.hpp"
+
+namespace bench {
+
+int run_healthz_baseline(const bench_options& o) {
+  bench_target target = open_target(o);
+  std::string request =
+      make_http_request("GET", "/healthz", target.address.host_header(), "", o.token);
+  asio::io_context io;
+  request_driver driver(
+      io, target.endpoint, o.writes, o.writers, 200, [&request](std::size_t) { return request; },
+      std::chrono::milliseconds(30000));
+  driver.start();
+  io.run();
+
+  std::vector<float> latencies = driver.latencies_ms();
+  const std::int64_t span = driver.last_completed_ns() - driver.first_sent_ns();
+  const double elapsed_s = span > 0 ? static_cast<double>(span) / 1e9 : 0;
+  json_report report;
+  auto& w = report.w();
+  w.StartObject();
+  w.Key("scenario");
+  w.String("healthz-baseline");
+  w.Key("requests");
+  w.Uint64(o.writes);
+  w.Key("concurrency");
+  w.Uint64(o.writers);
+  w.Key("ok");
+  w.Uint64(driver.ok_count());
+  w.Key("requests_per_s");
+  w.Double(elapsed_s > 0 ? static_cast<double>(driver.ok_count()) / elapsed_s : 0);
+  w.Key("elapsed_s");
+  w.Double(elapsed_s);
+  write_latency(w, "latency_ms", summarize(latencies));
+  w.Key("errors");
+  w.Uint64(driver.errors());
+  if (!driver.error_samples().empty()) {
+    write_strings(w, "error_samples", driver.error_samples());
+  }
+  finish_target(target, w);
+  w.EndObject();
+  std::printf("%s\n", report.str().c_str());
+  return 0;
+}
+
+}  // namespace bench

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "options.hpp"
+
+namespace bench {
+
+// Each scenario prints one JSON object on stdout and returns the process
+// exit code (0 when the run completed, even if it found missing events;
+// 1 when it could not run). See docs/performance.md.
+int run_fanout(const bench_options& options);
+int run_resume(const bench_options& options);
+int run_broadcast_baseline(const bench_options& options);
+int run_healthz_baseline(const bench_options& options);
+
+}  // namespace bench

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ws_message.hpp"
+
+namespace bench {
+
+struct pool_config {
+  std::string uri;          // ws://HOST:PORT/api/v1/ws?channel=...
+  std::size_t count = 1;    // subscribers
+  std::size_t batch = 100;  // opened per batch (next batch after this one settled)
+  unsigned threads = 1;     // io threads
+  std::chrono::milliseconds batch_timeout{60000};
+  std::string marker_prefix;  // passed to parse_ws_message
+};
+
+// A WebSocket close the bench did not ask for.
+struct disconnect_note {
+  std::size_t subscriber = 0;
+  int code = 0;
+  std::string reason;
+};
+
+// N websocketpp client connections on one io_context run by 1..T threads.
+// A subscriber counts as established once its connection_established
+// message arrived. The handler is called for every message, with the
+// receive stamp taken before parsing; calls for one subscriber never overlap
+// (websocketpp runs each connection on a strand), calls for different
+// subscribers may when threads > 1.
+// Thread-safety: connect_all, shutdown and the accessors from one control
+// thread; the handler runs on the io threads.
+class subscriber_pool {
+ public:
+  using message_handler =
+      std::function<void(std::size_t subscriber, const ws_message& message, std::int64_t recv_ns)>;
+
+  subscriber_pool(pool_config config, message_handler handler);
+  ~subscriber_pool();
+  subscriber_pool(const subscriber_pool&) = delete;
+  subscriber_pool& operator=(const subscriber_pool&) = delete;
+
+  // Opens all subscribers batch by batch; returns how many are established.
+  std::size_t connect_all();
+  std::vector<bool> established_mask() const;
+  std::size_t failed() const;
+  std::vector<std::string> failure_samples() const;
+  std::vector<disconnect_note> disconnects() const;
+  // Closes every connection (1000), waits up to 10 s, stops the threads.
+  void shutdown();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace bench

@@ -1,0 +1,96 @@
+#include "target.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
+
+#include "http_client.hpp"
+
+namespace bench {
+
+bench_target::~bench_target() {
+  daemon.reset();
+  if (!temp_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(temp_dir, ec);
+  }
+}
+
+bench_target open_target(const bench_options& options) {
+  bench_target t;
+  if (!options.url.empty()) {
+    const auto address = parse_http_url(options.url);
+    if (!address) {
+      throw std::runtime_error("--url must look like http://HOST:PORT");
+    }
+    t.address = *address;
+  } else {
+    std::string db = options.db_path;
+    if (db.empty()) {
+      std::string pattern = "/tmp/sensorhub-bench-XXXXXX";
+      if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("mkdtemp failed");
+      }
+      t.temp_dir = pattern;
+      db = pattern + "/bench.db";
+    }
+    const std::string log = options.daemon_log.empty() ? db + ".log" : options.daemon_log;
+    std::vector<std::string> args;
+    // Every bench client comes from 127.0.0.1: lift the per-address caps
+    // (--no-auth turns off the rate limits but not the WebSocket cap), unless
+    // the caller brings a --config of its own.
+    const bool own_config = std::find(options.daemon_args.begin(), options.daemon_args.end(),
+                                      "--config") != options.daemon_args.end();
+    if (!own_config) {
+      const std::string config = db + ".bench-config.json";
+      std::ofstream out(config, std::ios::trunc);
+      out << R"({"limits":{"max_connections_per_address":0,"write_rate_per_s":0,)"
+          << R"("message_rate_per_s":0}})" << '\n';
+      if (!out) {
+        throw std::runtime_error("cannot write " + config);
+      }
+      args = {"--config", config};
+    }
+    const std::vector<std::string> fixed = {"--host", "127.0.0.1", "--port",           "0",
+                                            "--db",   db,          "--test-endpoints", "--no-auth"};
+    args.insert(args.end(), fixed.begin(), fixed.end());
+    args.insert(args.end(), options.daemon_args.begin(), options.daemon_args.end());
+    t.daemon = std::make_unique<daemon_process>(options.daemon_path, args, log);
+    t.address = t.daemon->wait_listening(std::chrono::seconds(30));
+  }
+  t.endpoint = resolve_endpoint(t.address.host, t.address.port);
+  return t;
+}
+
+bool finish_target(bench_target& target, json_writer& w) {
+  if (!target.daemon) {
+    return true;
+  }
+  daemon_process& d = *target.daemon;
+  const std::string died = d.poll_exit();
+  w.Key("daemon");
+  w.StartObject();
+  if (died.empty()) {
+    w.Key("cpu_s");
+    w.Double(d.cpu_seconds());
+    w.Key("peak_rss_mb");
+    w.Double(d.peak_rss_mb());
+  }
+  w.Key("died_during_run");
+  w.Bool(!died.empty());
+  const std::string how = died.empty() ? d.stop(std::chrono::seconds(15)) : died;
+  w.Key("exit");
+  w.String(how.c_str());
+  if (how != "exit 0") {
+    w.Key("log");
+    w.String(d.log_path().c_str());
+    target.temp_dir.clear();  // keep the log for a post-mortem
+  }
+  w.EndObject();
+  return died.empty() && how == "exit 0";
+}
+
+}  // namespace bench

@@ -1,0 +1,105 @@
+#include "ws_message.hpp"
+
+#include <charconv>
+#include <cstring>
+
+#include <rapidjson/document.h>
+
+namespace bench {
+
+namespace {
+
+using pool_allocator = rapidjson::MemoryPoolAllocator<>;
+using document = rapidjson::GenericDocument<rapidjson::UTF8<>, pool_allocator, pool_allocator>;
+using value = document::ValueType;
+
+std::int64_t int_member(const value& obj, const char* name) {
+  const auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd() || !it->value.IsInt64()) {
+    return -1;
+  }
+  return it->value.GetInt64();
+}
+
+bool string_member_is(const value& obj, const char* name, const char* expected) {
+  const auto it = obj.FindMember(name);
+  return it != obj.MemberEnd() && it->value.IsString() &&
+         std::strcmp(it->value.GetString(), expected) == 0;
+}
+
+std::string string_member(const value& obj, const char* name) {
+  const auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd() || !it->value.IsString()) {
+    return {};
+  }
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+std::int64_t marker_index(const value& data, std::string_view prefix) {
+  const auto it = data.FindMember("modelo");
+  if (it == data.MemberEnd() || !it->value.IsString()) {
+    return -1;
+  }
+  const std::string_view s(it->value.GetString(), it->value.GetStringLength());
+  if (s.size() <= prefix.size() + 1 || s.compare(0, prefix.size(), prefix) != 0 ||
+      s[prefix.size()] != '-') {
+    return -1;
+  }
+  std::int64_t index = -1;
+  const char* first = s.data() + prefix.size() + 1;
+  const char* last = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(first, last, index);
+  if (ec != std::errc() || ptr != last) {
+    return -1;
+  }
+  return index;
+}
+
+}  // namespace
+
+ws_message parse_ws_message(const std::string& payload, std::string_view marker_prefix) {
+  // Scratch memory reused across messages so a parse does not hit malloc.
+  thread_local char value_buffer[32 * 1024];
+  thread_local char stack_buffer[4 * 1024];
+  pool_allocator value_alloc(value_buffer, sizeof value_buffer);
+  pool_allocator stack_alloc(stack_buffer, sizeof stack_buffer);
+  document doc(&value_alloc, sizeof stack_buffer, &stack_alloc);
+
+  ws_message m;
+  doc.Parse<rapidjson::kParseIterativeFlag>(payload.data(), payload.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    m.kind = message_kind::invalid;
+    return m;
+  }
+  const auto type = doc.FindMember("type");
+  if (type == doc.MemberEnd() || !type->value.IsString()) {
+    m.kind = message_kind::invalid;
+    return m;
+  }
+  const char* t = type->value.GetString();
+  if (std::strcmp(t, "entity_event") == 0) {
+    m.kind = message_kind::entity_event;
+    m.seq = int_member(doc, "seq");
+    m.entity_id = int_member(doc, "entity_id");
+    m.is_lectura = string_member_is(doc, "entity_type", "lectura");
+    const auto data = doc.FindMember("data");
+    if (!m.is_lectura && !marker_prefix.empty() && data != doc.MemberEnd() &&
+        data->value.IsObject()) {
+      m.write_index = marker_index(data->value, marker_prefix);
+    }
+  } else if (std::strcmp(t, "connection_established") == 0) {
+    m.kind = message_kind::connection_established;
+  } else if (std::strcmp(t, "stats") == 0) {
+    m.kind = message_kind::stats;
+  } else if (std::strcmp(t, "resume_failed") == 0) {
+    m.kind = message_kind::resume_failed;
+    m.text = string_member(doc, "reason");
+    m.oldest_seq = int_member(doc, "oldest_seq");
+  } else if (std::strcmp(t, "error") == 0) {
+    m.kind = message_kind::error;
+    m.text = string_member(doc, "error") + ": " + string_member(doc, "detail");
+  }
+  return m;
+}
+
+}  // namespace bench
