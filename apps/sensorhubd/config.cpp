@@ -42,6 +42,16 @@ std::string read_uint(const rapidjson::Value& v, const char* name, std::uint64_t
   return {};
 }
 
+// Reads a number within [min, max] (integers or decimals) into out.
+std::string read_rate(const rapidjson::Value& v, const std::string& name, double max,
+                      double& out) {
+  if (!v.IsNumber() || v.GetDouble() < 0 || v.GetDouble() > max) {
+    return name + ": must be a number between 0 and " + std::to_string(static_cast<long long>(max));
+  }
+  out = v.GetDouble();
+  return {};
+}
+
 std::string apply_limits(const rapidjson::Value& obj, daemon_limits& lim) {
   if (!obj.IsObject()) return "limits: must be an object";
   constexpr std::uint64_t big = std::uint64_t{1} << 40;
@@ -71,6 +81,22 @@ std::string apply_limits(const rapidjson::Value& obj, daemon_limits& lim) {
       if ((err = read_uint(it->value, name.c_str(), 1, 3600, n)).empty()) {
         lim.pong_timeout = std::chrono::seconds(n);
       }
+    } else if (key == "write_rate_per_s") {
+      err = read_rate(it->value, name, 1e6, lim.write_rate_per_s);
+    } else if (key == "write_burst") {
+      if ((err = read_uint(it->value, name.c_str(), 1, 1000000, n)).empty())
+        lim.write_burst = static_cast<double>(n);
+    } else if (key == "message_rate_per_s") {
+      err = read_rate(it->value, name, 1e6, lim.message_rate_per_s);
+    } else if (key == "message_burst") {
+      if ((err = read_uint(it->value, name.c_str(), 1, 1000000, n)).empty())
+        lim.message_burst = static_cast<double>(n);
+    } else if (key == "message_flood_warnings") {
+      if ((err = read_uint(it->value, name.c_str(), 0, 1000000, n)).empty())
+        lim.message_flood_warnings = n;
+    } else if (key == "max_connections_per_address") {
+      if ((err = read_uint(it->value, name.c_str(), 0, 10000000, n)).empty())
+        lim.max_connections_per_address = n;
     } else {
       err = name + ": unknown setting";
     }
@@ -153,11 +179,26 @@ std::string load_config_file(const std::string& path, daemon_config& cfg) {
       } else {
         cfg.db.assign(v.GetString(), v.GetStringLength());
       }
-    } else if (key == "test_endpoints" || key == "no_auth") {
+    } else if (key == "test_endpoints" || key == "no_auth" || key == "no_public_ws") {
       if (!v.IsBool()) {
         err = key + ": must be true or false";
       } else {
-        (key == "no_auth" ? cfg.no_auth : cfg.test_endpoints) = v.GetBool();
+        (key == "no_auth"        ? cfg.no_auth
+         : key == "no_public_ws" ? cfg.auth.no_public_ws
+                                 : cfg.test_endpoints) = v.GetBool();
+      }
+    } else if (key == "allowed_origins") {
+      if (!v.IsArray()) {
+        err = "allowed_origins: must be an array of strings such as \"https://example.com\"";
+      } else {
+        cfg.auth.allowed_origins.clear();
+        for (const auto& o : v.GetArray()) {
+          if (!o.IsString() || o.GetStringLength() == 0) {
+            err = "allowed_origins: must be an array of non-empty strings";
+            break;
+          }
+          cfg.auth.allowed_origins.emplace_back(o.GetString(), o.GetStringLength());
+        }
       }
     } else if (key == "log_level") {
       if (!v.IsString() || !valid_level(v.GetString())) {
@@ -181,24 +222,43 @@ std::string load_config_file(const std::string& path, daemon_config& cfg) {
 
 std::string usage() {
   return "usage: sensorhubd [--host 127.0.0.1] [--port 8000] [--db sensorhub.db]\n"
-         "                  [--test-endpoints] [--no-auth] [--config FILE]\n"
+         "                  [--test-endpoints] [--no-auth] [--no-public-ws] [--config FILE]\n"
          "                  [--log-level debug|info|warn|error] [--workers N]\n"
          "                  [--synchronous normal|full]\n"
+         "       sensorhubd token create --name NAME --scopes read,write,admin [--db PATH]\n"
+         "       sensorhubd token list [--db PATH]\n"
+         "       sensorhubd token revoke NAME [--db PATH]\n"
          "\n"
          "  --host H          address to listen on (default 127.0.0.1)\n"
          "  --port P          port (default 8000; 0 picks a free one)\n"
          "  --db PATH         SQLite database file (default sensorhub.db)\n"
-         "  --test-endpoints  serve /api/v1/test-sensors/ (the original system's test mode)\n"
-         "  --no-auth         turn every token check off (local development only)\n"
+         "  --test-endpoints  serve /api/v1/test-sensors/, /api/v1/ws/stats[/{channel}] and\n"
+         "                    /api/v1/ws/test-event without a token (the original test mode)\n"
+         "  --no-auth         turn every token check and rate limit off (local development only)\n"
+         "  --no-public-ws    /api/v1/ws demands a read token like /api/v1/ws/secure\n"
          "  --config FILE     JSON object with the same keys (host, port, db, test_endpoints,\n"
-         "                    no_auth, log_level, workers, limits{max_body_bytes,\n"
-         "                    max_batch_body_bytes, max_message_bytes, max_connections,\n"
-         "                    backlog_bytes, ping_interval_s, pong_timeout_s},\n"
+         "                    no_auth, no_public_ws, allowed_origins: [\"https://site\", ...],\n"
+         "                    log_level, workers,\n"
+         "                    limits{max_body_bytes, max_batch_body_bytes, max_message_bytes,\n"
+         "                    max_connections, backlog_bytes, ping_interval_s, pong_timeout_s,\n"
+         "                    write_rate_per_s (50), write_burst (100): REST writes per token\n"
+         "                    and per client address, over it 429 with Retry-After;\n"
+         "                    message_rate_per_s (20), message_burst (40),\n"
+         "                    message_flood_warnings (10): WebSocket client messages per\n"
+         "                    connection, over it an error message, then close 1008;\n"
+         "                    max_connections_per_address (256): open WebSockets per address,\n"
+         "                    over it the handshake gets 429; a rate or cap of 0 is no limit},\n"
          "                    storage{synchronous: \"normal\"|\"full\", retention_events,\n"
          "                    retention_age_s, prune_interval_s});\n"
          "                    flags given on the command line win\n"
          "  --synchronous M   SQLite durability: normal (default) or full\n"
          "  --help            this text\n"
+         "\n"
+         "Tokens (SPEC section 7): read (GET routes, /api/v1/ws/secure), write (POST, PUT,\n"
+         "PATCH, DELETE on entities), admin (/api/v1/ws/test-event, /api/v1/tokens). Send as\n"
+         "\"Authorization: Bearer TOKEN\" (WebSockets also take ?token=). `token create`\n"
+         "prints the token once; only its SHA-256 hash is stored. A revoked token's open\n"
+         "WebSockets are closed with 1008 within a second. See docs/security.md.\n"
          "\n"
          "The first line on stdout is \"listening on http://HOST:PORT\"; logs go to stderr.\n";
 }
@@ -296,6 +356,8 @@ parsed_args parse_args(int argc, const char* const* argv) {
       cfg.test_endpoints = true;
     } else if (flag == "--no-auth" && !has_value) {
       cfg.no_auth = true;
+    } else if (flag == "--no-public-ws" && !has_value) {
+      cfg.auth.no_public_ws = true;
     } else {
       out.error = "unknown argument: " + flag;
       return out;

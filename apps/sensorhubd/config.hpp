@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sensorhubd {
 
@@ -16,6 +17,20 @@ struct daemon_limits {
   std::size_t backlog_bytes = 4u << 20;          // per subscriber: slow consumer
   std::chrono::seconds ping_interval{30};
   std::chrono::seconds pong_timeout{10};
+  // Token buckets (SPEC §7); a rate of 0 turns that limit off.
+  double write_rate_per_s = 50;               // REST writes per token and per address
+  double write_burst = 100;
+  double message_rate_per_s = 20;             // WebSocket client messages per connection
+  double message_burst = 40;
+  std::size_t message_flood_warnings = 10;    // rate_limited replies in a row, then close 1008
+  std::size_t max_connections_per_address = 256;  // open WebSockets; 0: no cap
+};
+
+// Who may do what (SPEC §7, docs/security.md).
+struct auth_settings {
+  bool no_public_ws = false;                 // /api/v1/ws demands a read token too
+  std::vector<std::string> allowed_origins;  // WebSocket Origin allow-list; empty: no check
+  std::chrono::milliseconds token_poll_interval{500};  // picks up `token revoke` from the CLI
 };
 
 // Durability and event-history retention (SPEC §5, docs/operations.md).
@@ -37,6 +52,7 @@ struct daemon_config {
   std::size_t workers = 2;
   daemon_limits limits;
   storage_settings storage;
+  auth_settings auth;
 };
 
 struct parsed_args {
@@ -50,7 +66,8 @@ struct parsed_args {
 parsed_args parse_args(int argc, const char* const* argv);
 
 // Applies a JSON config file (keys: host, port, db, test_endpoints, no_auth,
-// log_level, workers, limits{...}, storage{...}); unknown keys and wrong types are errors.
+// no_public_ws, allowed_origins, log_level, workers, limits{...}, storage{...});
+// unknown keys and wrong types are errors.
 // Returns "" on success, else the reason.
 std::string load_config_file(const std::string& path, daemon_config& cfg);
 

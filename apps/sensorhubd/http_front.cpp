@@ -58,6 +58,10 @@ void http_front::handle(const http_request& req, http_responder respond) {
     return;
   }
   const route& rt = *match.found;
+  if (auto refusal = guard_.check_http(req, rt)) {
+    counted(std::move(*refusal));
+    return;
+  }
   if (has_body(req.method)) {
     const std::size_t limit = rt.max_body != 0 ? rt.max_body : default_body_limit_;
     // The transport checked that Content-Length is present and numeric.

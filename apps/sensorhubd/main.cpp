@@ -13,14 +13,17 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
+#include "auth.hpp"
 #include "config.hpp"
 #include "http_front.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "rest_handlers.hpp"
 #include "router.hpp"
+#include "token_cli.hpp"
 #include "sensorhub/hub.hpp"
 #include "sensorhub/transports/websocket.hpp"
 #include "sensorhub/version.hpp"
@@ -51,7 +54,8 @@ std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
-sensorhub::websocket_options transport_options(const daemon_config& cfg, http_front& front) {
+sensorhub::websocket_options transport_options(const daemon_config& cfg, http_front& front,
+                                               security& guard) {
   sensorhub::websocket_options o;
   o.host = cfg.host;
   o.port = cfg.port;
@@ -61,6 +65,17 @@ sensorhub::websocket_options transport_options(const daemon_config& cfg, http_fr
   o.backlog_limit = cfg.limits.backlog_bytes;
   o.ping_interval = cfg.limits.ping_interval;
   o.pong_timeout = cfg.limits.pong_timeout;
+  o.max_connections_per_address = cfg.limits.max_connections_per_address;
+  if (!cfg.no_auth) {
+    o.message_rate = {cfg.limits.message_rate_per_s, cfg.limits.message_burst};
+  } else {
+    o.message_rate = {};  // --no-auth: no rate limits
+  }
+  o.message_flood_warnings = cfg.limits.message_flood_warnings;
+  o.handshake_check = [&guard](const sensorhub::http_request& req, std::string_view path,
+                               std::string& principal) {
+    return guard.check_ws(req, path, principal);
+  };
   o.http_handler = [&front](const sensorhub::http_request& req, sensorhub::http_responder respond) {
     front.handle(req, std::move(respond));
   };
@@ -104,11 +119,14 @@ void start_watchdog(sigset_t signals) {
 
 int run(const daemon_config& cfg, sigset_t signals) {
   if (cfg.no_auth) {
-    log(log_level::warn, "AUTHENTICATION IS OFF (--no-auth): every client may read and write");
-  } else {
     log(log_level::warn,
-        "AUTHENTICATION IS NOT AVAILABLE IN THIS BUILD: running as if --no-auth were given; "
-        "every client may read and write");
+        "AUTHENTICATION IS OFF (--no-auth): every client may read and write, no token is "
+        "checked and no rate limit applies; use this for local development only");
+  } else {
+    log(log_level::info, "authentication on: tokens required per SPEC section 7",
+        {{"public_ws", cfg.auth.no_public_ws ? "token required" : "open"},
+         {"test_endpoints", cfg.test_endpoints ? "open (--test-endpoints)" : "off"},
+         {"origin_allow_list", cfg.auth.allowed_origins.empty() ? "off" : "on"}});
   }
 
   sensorhub::hub_options ho;
@@ -126,11 +144,18 @@ int run(const daemon_config& cfg, sigset_t signals) {
   app a{hub, counters, cfg};
   add_entity_routes(routes, a);
   add_system_routes(routes, a);
-  http_front front(routes, counters, cfg.limits.max_body_bytes);
+  add_token_routes(routes, a);
+  security guard(cfg);  // after the hub: its migrations created the tokens table
+  http_front front(routes, counters, guard, cfg.limits.max_body_bytes);
 
-  auto ws = std::make_shared<sensorhub::websocket_transport>(transport_options(cfg, front));
+  auto ws =
+      std::make_shared<sensorhub::websocket_transport>(transport_options(cfg, front, guard));
   hub.add_transport(ws);
   hub.start();  // binds; throws when the port is taken
+  std::weak_ptr<sensorhub::websocket_transport> weak_ws = ws;
+  guard.start([weak_ws](const std::string& principal) {
+    if (auto t = weak_ws.lock()) t->close_principal(principal, 1008, "token revoked");
+  });
 
   std::printf("listening on http://%s:%u\n", url_host(cfg.host).c_str(),
               static_cast<unsigned>(ws->port()));
@@ -152,6 +177,7 @@ int run(const daemon_config& cfg, sigset_t signals) {
   front.begin_shutdown();  // new requests: 503
   ws->stop_accepting();
   hub.stop();  // server_stopping, WebSockets closed with 1001, workers drained
+  guard.stop();
   log(log_level::info, "sensorhubd stopped");
   return 0;
 }
@@ -159,6 +185,9 @@ int run(const daemon_config& cfg, sigset_t signals) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "token") {
+    return run_token_command(argc, argv);
+  }
   const parsed_args args = parse_args(argc, argv);
   if (args.help) {
     std::fputs(usage().c_str(), stdout);

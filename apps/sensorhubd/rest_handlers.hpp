@@ -32,6 +32,10 @@ void add_entity_routes(router& r, app& a);
 // /healthz, /metrics, / (dashboard).
 void add_system_routes(router& r, app& a);
 
+// /api/v1/tokens (GET list, POST create: returns the token once),
+// /api/v1/tokens/{name} (DELETE revokes). Scope admin.
+void add_token_routes(router& r, app& a);
+
 // The embedded dashboard page (generated from dashboard.html at build time).
 extern const char* const dashboard_html;
 extern const std::size_t dashboard_html_size;

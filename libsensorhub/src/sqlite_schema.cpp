@@ -60,6 +60,17 @@ INSERT INTO meta(key, value) VALUES ('last_seq', 0);
 CREATE INDEX events_created_at ON events(created_at);
 CREATE INDEX sensors_tipo ON sensors(tipo, id);
 )sql",
+    // 3: API tokens (SPEC §7), stored as SHA-256 hashes only.
+    R"sql(
+CREATE TABLE tokens (
+  name TEXT PRIMARY KEY,
+  hash BLOB NOT NULL UNIQUE,
+  scopes TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used INTEGER,
+  revoked_at INTEGER
+);
+)sql",
 };
 
 constexpr int latest = static_cast<int>(sizeof(migrations) / sizeof(migrations[0]));

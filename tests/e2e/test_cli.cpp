@@ -76,8 +76,9 @@ TEST_CASE("a port already in use fails with a message not a hang") {
 TEST_CASE("startup output: listening line first auth mode announced leveled logs") {
   daemon_process d({"--test-endpoints"});
   CHECK(d.first_line() == "listening on http://127.0.0.1:" + std::to_string(d.port()));
-  // Until the auth issue lands the daemon runs as if --no-auth and says so.
-  CHECK(lower(d.log_text()).find("auth") != std::string::npos);
+  // The daemon announces its auth mode: on, since --no-auth was not given.
+  CHECK(lower(d.log_text()).find("authentication on") != std::string::npos);
+  CHECK(d.log_text().find("AUTHENTICATION IS OFF") == std::string::npos);
   CHECK(lower(d.log_text()).find("info") != std::string::npos);
 }
 

@@ -267,4 +267,34 @@ command_result run_command(const std::vector<std::string>& args,
   return res;
 }
 
+daemon_process::token_command_result daemon_process::token_command(
+    const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {binary_, "token"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--db");
+  argv.push_back(db_.string());
+  // stdout alone: run through a file so the token line can be told apart.
+  const auto out_file = dir_ / ("token-cmd-" + std::to_string(::getpid()) + ".out");
+  std::vector<std::string> sh = {"/bin/sh", "-c", "exec \"$0\" \"$@\" >'" + out_file.string() + "'"};
+  sh.insert(sh.end(), argv.begin(), argv.end());
+  const command_result r = run_command(sh);
+  token_command_result out;
+  out.out = read_file(out_file);
+  out.all = out.out + r.output;
+  std::error_code ec;
+  std::filesystem::remove(out_file, ec);
+  out.exit_code = !r.timed_out && WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1;
+  return out;
+}
+
+std::string daemon_process::create_token(const std::string& name, const std::string& scopes) const {
+  const auto r = token_command({"create", "--name", name, "--scopes", scopes});
+  std::string token = r.out;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  if (r.exit_code != 0 || token.empty() || token.find('\n') != std::string::npos) {
+    throw std::runtime_error("token create failed: " + r.all);
+  }
+  return token;
+}
+
 }  // namespace sensorhub::e2e

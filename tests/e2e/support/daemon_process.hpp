@@ -65,6 +65,17 @@ class daemon_process {
   // The first ASan/UBSan/LSan report in stderr (empty if none).
   std::string sanitizer_report() const;
 
+  // Runs `sensorhubd token ARGS... --db <this db>` (works while the daemon
+  // runs; it picks tokens up within its poll interval).
+  struct token_command_result {
+    int exit_code = -1;
+    std::string out;  // stdout
+    std::string all;  // stdout then stderr
+  };
+  token_command_result token_command(const std::vector<std::string>& args) const;
+  // `token create --name N --scopes S`: returns the printed token (throws on failure).
+  std::string create_token(const std::string& name, const std::string& scopes) const;
+
  private:
   void start();
 

@@ -146,7 +146,7 @@ http_response http_client::request(const std::string& method, const std::string&
   if (body) req += *body;
   if (method == "HEAD") {
     // The response to HEAD has headers only, whatever Content-Length says.
-    tcp_socket sock = tcp_socket::connect(host_, port_);
+    tcp_socket sock = tcp_socket::connect(host_, port_, default_timeout, source_);
     sock.send_all(req);
     std::string buffer;
     return read_http_response(sock, buffer, true);
@@ -155,7 +155,7 @@ http_response http_client::request(const std::string& method, const std::string&
 }
 
 http_response http_client::raw(std::string_view bytes, bool stop_when_answered) const {
-  tcp_socket sock = tcp_socket::connect(host_, port_);
+  tcp_socket sock = tcp_socket::connect(host_, port_, default_timeout, source_);
   if (stop_when_answered) {
     sock.send_until_readable(bytes);
   } else {

@@ -64,6 +64,14 @@ class http_client {
   // stops sending as soon as the server answers (oversized bodies).
   http_response raw(std::string_view bytes, bool stop_when_answered = false) const;
 
+  // A copy that connects from this local IPv4 address (e.g. "127.0.0.2":
+  // every 127.x.y.z works on loopback), to act as another client address.
+  http_client from(std::string source_address) const {
+    http_client c = *this;
+    c.source_ = std::move(source_address);
+    return c;
+  }
+
   const std::string& host() const noexcept { return host_; }
   std::uint16_t port() const noexcept { return port_; }
   // "host:port" for the Host header (IPv6 hosts bracketed).
@@ -72,6 +80,7 @@ class http_client {
  private:
   std::string host_ = "127.0.0.1";
   std::uint16_t port_ = 0;
+  std::string source_;  // local address to bind; "" lets the OS choose
 };
 
 }  // namespace sensorhub::e2e

@@ -42,7 +42,8 @@ tcp_socket& tcp_socket::operator=(tcp_socket&& other) noexcept {
 }
 
 tcp_socket tcp_socket::connect(const std::string& host, std::uint16_t port,
-                               std::chrono::milliseconds timeout) {
+                               std::chrono::milliseconds timeout,
+                               const std::string& source_address) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -56,6 +57,15 @@ tcp_socket tcp_socket::connect(const std::string& host, std::uint16_t port,
     const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
     tcp_socket s(fd);
+    if (!source_address.empty()) {
+      sockaddr_in src{};
+      src.sin_family = AF_INET;
+      if (ai->ai_family != AF_INET || ::inet_pton(AF_INET, source_address.c_str(), &src.sin_addr) != 1 ||
+          ::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+        last_error = "cannot bind to source address " + source_address;
+        continue;
+      }
+    }
     const int flags = ::fcntl(fd, F_GETFL);
     ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     int r = ::connect(fd, ai->ai_addr, ai->ai_addrlen);

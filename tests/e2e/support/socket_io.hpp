@@ -24,9 +24,12 @@ class tcp_socket {
   tcp_socket(tcp_socket&& other) noexcept;
   tcp_socket& operator=(tcp_socket&& other) noexcept;
 
-  // Connects to host:port (numeric IPv4/IPv6 or a name). Throws std::runtime_error.
+  // Connects to host:port (numeric IPv4/IPv6 or a name). With a numeric
+  // IPv4 source_address (e.g. "127.0.0.2") the socket is bound to it first,
+  // so a test can look like a second client address. Throws std::runtime_error.
   static tcp_socket connect(const std::string& host, std::uint16_t port,
-                            std::chrono::milliseconds timeout = default_timeout);
+                            std::chrono::milliseconds timeout = default_timeout,
+                            const std::string& source_address = {});
 
   bool is_open() const noexcept { return fd_ >= 0; }
   int fd() const noexcept { return fd_; }

@@ -64,6 +64,7 @@ class net_core : public std::enable_shared_from_this<net_core> {
   void start(const transport_context& ctx);
   void stop() noexcept;
   void stop_accepting() noexcept;
+  void close_principal(const std::string& principal, int code, const std::string& reason);
 
   std::uint16_t port() const noexcept { return port_.load(); }
   std::size_t open_connections() const noexcept { return live_count_.load(); }
@@ -104,6 +105,8 @@ class net_core : public std::enable_shared_from_this<net_core> {
   void on_http(websocketpp::connection_hdl hdl);
   void on_open(websocketpp::connection_hdl hdl);
   void on_message(websocketpp::connection_hdl hdl, const ws_message_ptr& msg);
+  // False when the message is over the connection's rate (answered or closed here).
+  bool admit_message(ws_connection& c, ws_conn_data& d);
   void on_pong(websocketpp::connection_hdl hdl);
   void on_pong_timeout(websocketpp::connection_hdl hdl);
   void schedule_sweep();
@@ -129,6 +132,7 @@ class net_core : public std::enable_shared_from_this<net_core> {
 
   // Network thread only.
   std::unordered_map<ws_connection*, ws_con_ptr> live_;
+  std::unordered_map<std::string, std::size_t> ws_per_address_;  // validated WebSockets
   std::size_t deferred_ = 0;
   std::shared_ptr<ws_config::con_msg_manager_type> msg_manager_ =
       std::make_shared<ws_config::con_msg_manager_type>();
@@ -430,6 +434,11 @@ void net_core::on_terminated(const ws_con_ptr& c) {
     d.deferred = false;
     --deferred_;
   }
+  if (!d.address.empty()) {
+    const auto it = ws_per_address_.find(d.address);
+    if (it != ws_per_address_.end() && --it->second == 0) ws_per_address_.erase(it);
+    d.address.clear();
+  }
   if (d.tracked) {
     d.tracked = false;
     live_.erase(c.get());
@@ -458,6 +467,15 @@ bool net_core::on_validate(websocketpp::connection_hdl hdl) {
   if (path_it == opts_.ws_paths.end()) {
     return reject(error_response(errc::not_found, "no WebSocket endpoint at this path"));
   }
+  if (opts_.max_connections_per_address != 0) {
+    const auto it = ws_per_address_.find(req.remote_address);
+    if (it != ws_per_address_.end() && it->second >= opts_.max_connections_per_address) {
+      http_response r = error_response(errc::rate_limited,
+                                       "too many WebSocket connections from this address");
+      r.headers.emplace_back("Retry-After", "1");
+      return reject(r);
+    }
+  }
   ws_query q;
   try {
     q = parse_ws_query(req.query);
@@ -466,16 +484,24 @@ bool net_core::on_validate(websocketpp::connection_hdl hdl) {
   } catch (const std::exception& e) {
     return reject(error_response(errc::invalid_parameter, e.what()));
   }
+  std::string principal;
   if (opts_.handshake_check) {
     try {
-      if (auto refusal = opts_.handshake_check(req, *path_it)) return reject(*refusal);
+      if (auto refusal = opts_.handshake_check(req, *path_it, principal)) return reject(*refusal);
     } catch (const std::exception& e) {
       log(level::error, std::string("handshake check failed: ") + e.what());
       return reject(error_response(errc::internal, "handshake check failed"));
     }
   }
   q.session.backlog_limit = opts_.backlog_limit;
-  data(*c).pending = std::move(q.session);
+  auto& d = data(*c);
+  d.pending = std::move(q.session);
+  d.principal = std::move(principal);
+  d.messages = token_bucket(opts_.message_rate, steady::now());
+  if (!req.remote_address.empty()) {
+    d.address = req.remote_address;
+    ++ws_per_address_[d.address];
+  }
   return true;
 }
 
@@ -555,7 +581,7 @@ void net_core::on_message(websocketpp::connection_hdl hdl, const ws_message_ptr&
   if (!c || !msg) return;
   auto& d = data(*c);
   d.last_rx = steady::now();
-  if (!d.session) return;
+  if (!d.session || !admit_message(*c, d)) return;
   try {
     if (msg->get_opcode() == websocketpp::frame::opcode::text) {
       d.session->on_client_text(msg->get_payload());
@@ -565,6 +591,41 @@ void net_core::on_message(websocketpp::connection_hdl hdl, const ws_message_ptr&
   } catch (const std::exception& e) {
     log(level::error, std::string("client message failed: ") + e.what());
   }
+}
+
+bool net_core::admit_message(ws_connection& c, ws_conn_data& d) {
+  if (d.flood_closed) return false;
+  if (d.messages.acquire(d.last_rx) == steady::duration::zero()) {
+    d.flood_strikes = 0;
+    return true;
+  }
+  websocketpp::lib::error_code ec;
+  if (++d.flood_strikes > opts_.message_flood_warnings) {
+    d.flood_closed = true;
+    log(level::warn, "closing a WebSocket that kept flooding after rate_limited warnings");
+    c.close(websocketpp::close::status::policy_violation, "rate limited", ec);
+    return false;
+  }
+  c.send(encode_ws_error("rate_limited", "too many messages: slow down or the connection closes"),
+         websocketpp::frame::opcode::text);
+  return false;
+}
+
+void net_core::close_principal(const std::string& principal, int code,
+                               const std::string& reason) {
+  post([this, principal, code, reason] {
+    std::size_t n = 0;
+    for (auto& [raw, con] : live_) {
+      auto& d = data(*con);
+      if (d.principal != principal || con->get_state() != websocketpp::session::state::open) {
+        continue;
+      }
+      websocketpp::lib::error_code ec;
+      con->close(static_cast<websocketpp::close::status::value>(code), reason, ec);
+      ++n;
+    }
+    if (n != 0) log(level::info, "closed " + std::to_string(n) + " WebSocket(s) of a revoked credential");
+  });
 }
 
 void net_core::on_pong(websocketpp::connection_hdl hdl) {
@@ -652,6 +713,10 @@ websocket_transport::~websocket_transport() { stop(); }
 void websocket_transport::start(const transport_context& ctx) { impl_->core->start(ctx); }
 void websocket_transport::stop() noexcept { impl_->core->stop(); }
 void websocket_transport::stop_accepting() noexcept { impl_->core->stop_accepting(); }
+void websocket_transport::close_principal(const std::string& principal, int code,
+                                          const std::string& reason) {
+  impl_->core->close_principal(principal, code, reason);
+}
 std::uint16_t websocket_transport::port() const noexcept { return impl_->core->port(); }
 std::size_t websocket_transport::open_connections() const noexcept {
   return impl_->core->open_connections();

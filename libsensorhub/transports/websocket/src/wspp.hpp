@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include <websocketpp/config/asio_no_tls.hpp>
 #include <websocketpp/logger/stub.hpp>
@@ -17,6 +18,7 @@
 #include <websocketpp/server.hpp>
 
 #include "http_policy.hpp"
+#include "sensorhub/rate_limiter.hpp"
 #include "sensorhub/session.hpp"
 
 namespace sensorhub::ws_detail {
@@ -32,6 +34,11 @@ struct ws_conn_data : websocketpp::connection_base {
   bool ping_outstanding = false;
   bool deferred = false;  // an HTTP response is owed
   bool tracked = false;   // counted in the live set
+  std::string principal;  // from handshake_check (e.g. a token name)
+  std::string address;    // counted in the per-address WebSocket count when non-empty
+  token_bucket messages;  // client message rate
+  std::size_t flood_strikes = 0;  // rate-limited messages in a row
+  bool flood_closed = false;
 };
 
 // The server config: asio_no_tls with our connection base, websocketpp's own

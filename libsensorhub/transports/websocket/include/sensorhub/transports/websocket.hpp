@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "sensorhub/rate_limiter.hpp"
 #include "sensorhub/transport.hpp"
 
 namespace sensorhub {
@@ -54,6 +55,15 @@ struct websocket_options {
   std::size_t max_message_size = 64u << 10;           // client frames; larger -> close 1009
   std::size_t max_http_body_size = 16u << 20;         // larger bodies -> 413 before any handler
   std::size_t max_connections = 10000;                // sockets; over it -> 503
+  // Open WebSockets per client address; one more is refused at the
+  // handshake with 429 rate_limited. 0: no cap.
+  std::size_t max_connections_per_address = 256;
+  // Client messages (text or binary frames) per WebSocket: a token bucket.
+  // A message over the rate gets {"type":"error","error":"rate_limited"};
+  // after message_flood_warnings such replies in a row the connection is
+  // closed with 1008 "rate limited". per_second <= 0: no limit.
+  rate_limit message_rate{20.0, 40.0};
+  std::size_t message_flood_warnings = 10;
   std::size_t backlog_limit = 4u << 20;               // per WebSocket: slow consumer -> 1008
   std::chrono::milliseconds ping_interval{30000};     // ping a connection idle this long
   std::chrono::milliseconds pong_timeout{10000};      // no pong by then -> close
@@ -65,8 +75,11 @@ struct websocket_options {
   // to another thread. Unset: every request gets 404.
   std::function<void(const http_request&, http_responder)> http_handler;
   // Called for each WebSocket upgrade on one of ws_paths, after the query
-  // was validated; return a response to refuse it (e.g. 401). Network thread.
-  std::function<std::optional<http_response>(const http_request&, std::string_view ws_path)>
+  // was validated; return a response to refuse it (e.g. 401, 403). To tag
+  // an accepted connection (e.g. with the name of the token it used) set
+  // `principal`; close_principal() closes connections by tag. Network thread.
+  std::function<std::optional<http_response>(const http_request&, std::string_view ws_path,
+                                             std::string& principal)>
       handshake_check;
   // Log lines of the transport (never contain query strings). Any thread.
   std::function<void(log_level, std::string_view)> logger;
@@ -102,6 +115,9 @@ class websocket_transport final : public transport {
   void stop() noexcept override;
   // Stops accepting new connections; connections already open keep going.
   void stop_accepting() noexcept;
+  // Closes (soon, on the network thread) every open WebSocket whose
+  // handshake_check set this principal. Any thread.
+  void close_principal(const std::string& principal, int code, const std::string& reason);
 
   // The bound port (useful with port 0); 0 before start().
   std::uint16_t port() const noexcept;
