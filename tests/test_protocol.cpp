@@ -285,8 +285,9 @@ TEST_CASE("parse_client_message: well-formed but wrong is a validation error") {
         field_errors{{"type", "must be a string"}});
   CHECK(fields_of([] { parse_client_message(R"({"type":"hello"})"); }) ==
         field_errors{{"type", "unknown message type"}});
-  CHECK(fields_of([] { parse_client_message(R"({"type":"subscribe","channel":"general","x":1})"); }) ==
-        field_errors{{"x", "unknown field"}});
+  CHECK(fields_of([] {
+          parse_client_message(R"({"type":"subscribe","channel":"general","x":1})");
+        }) == field_errors{{"x", "unknown field"}});
   CHECK(fields_of([] { parse_client_message(R"({"type":"subscribe"})"); }) ==
         field_errors{{"channel", "required"}});
   CHECK(fields_of([] { parse_client_message(R"({"type":"unsubscribe","channel":"nope"})"); }) ==

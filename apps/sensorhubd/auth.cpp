@@ -25,9 +25,9 @@ bool iequals_prefix(std::string_view s, std::string_view prefix) {
 
 http_response unauthorized(std::string_view detail, bool token_given) {
   http_response r = error_response(errc::unauthorized, detail);
-  r.headers.emplace_back("WWW-Authenticate", token_given
-                                                 ? "Bearer realm=\"sensorhub\", error=\"invalid_token\""
-                                                 : "Bearer realm=\"sensorhub\"");
+  r.headers.emplace_back("WWW-Authenticate",
+                         token_given ? "Bearer realm=\"sensorhub\", error=\"invalid_token\""
+                                     : "Bearer realm=\"sensorhub\"");
   return r;
 }
 
@@ -192,8 +192,8 @@ std::optional<http_response> security::check_http(const http_request& req, const
       return unauthorized("unknown or revoked token", true);
     }
     if ((who->scopes & scope_of(need)) == 0) {
-      return error_response(errc::forbidden, std::string("this token lacks the '") +
-                                                 scope_name(need) + "' scope");
+      return error_response(errc::forbidden,
+                            std::string("this token lacks the '") + scope_name(need) + "' scope");
     }
   }
   if (r.method != "GET" && r.method != "HEAD") {
@@ -201,8 +201,7 @@ std::optional<http_response> security::check_http(const http_request& req, const
     if (who) wait = std::max(wait, writes_by_token_.acquire(who->name));
     if (wait != sensorhub::token_bucket::clock::duration::zero()) {
       http_response res = error_response(errc::rate_limited, "too many writes: retry later");
-      res.headers.emplace_back("Retry-After",
-                               std::to_string(sensorhub::retry_after_seconds(wait)));
+      res.headers.emplace_back("Retry-After", std::to_string(sensorhub::retry_after_seconds(wait)));
       return res;
     }
   }

@@ -43,8 +43,7 @@ std::string read_uint(const rapidjson::Value& v, const char* name, std::uint64_t
 }
 
 // Reads a number within [min, max] (integers or decimals) into out.
-std::string read_rate(const rapidjson::Value& v, const std::string& name, double max,
-                      double& out) {
+std::string read_rate(const rapidjson::Value& v, const std::string& name, double max, double& out) {
   if (!v.IsNumber() || v.GetDouble() < 0 || v.GetDouble() > max) {
     return name + ": must be a number between 0 and " + std::to_string(static_cast<long long>(max));
   }

@@ -18,11 +18,11 @@ struct daemon_limits {
   std::chrono::seconds ping_interval{30};
   std::chrono::seconds pong_timeout{10};
   // Token buckets (SPEC §7); a rate of 0 turns that limit off.
-  double write_rate_per_s = 50;               // REST writes per token and per address
+  double write_rate_per_s = 50;  // REST writes per token and per address
   double write_burst = 100;
-  double message_rate_per_s = 20;             // WebSocket client messages per connection
+  double message_rate_per_s = 20;  // WebSocket client messages per connection
   double message_burst = 40;
-  std::size_t message_flood_warnings = 10;    // rate_limited replies in a row, then close 1008
+  std::size_t message_flood_warnings = 10;        // rate_limited replies in a row, then close 1008
   std::size_t max_connections_per_address = 256;  // open WebSockets; 0: no cap
 };
 
@@ -35,10 +35,10 @@ struct auth_settings {
 
 // Durability and event-history retention (SPEC §5, docs/operations.md).
 struct storage_settings {
-  bool synchronous_full = false;             // PRAGMA synchronous: NORMAL (default) or FULL
-  std::uint64_t retention_events = 0;        // keep at most this many events; 0: all
-  std::chrono::seconds retention_age{0};     // drop events older than this; 0: never
-  std::chrono::seconds prune_interval{60};   // how often the background prune runs
+  bool synchronous_full = false;            // PRAGMA synchronous: NORMAL (default) or FULL
+  std::uint64_t retention_events = 0;       // keep at most this many events; 0: all
+  std::chrono::seconds retention_age{0};    // drop events older than this; 0: never
+  std::chrono::seconds prune_interval{60};  // how often the background prune runs
 };
 
 // The daemon's settings: flags of SPEC §8, optionally from a JSON file.

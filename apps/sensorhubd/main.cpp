@@ -148,8 +148,7 @@ int run(const daemon_config& cfg, sigset_t signals) {
   security guard(cfg);  // after the hub: its migrations created the tokens table
   http_front front(routes, counters, guard, cfg.limits.max_body_bytes);
 
-  auto ws =
-      std::make_shared<sensorhub::websocket_transport>(transport_options(cfg, front, guard));
+  auto ws = std::make_shared<sensorhub::websocket_transport>(transport_options(cfg, front, guard));
   hub.add_transport(ws);
   hub.start();  // binds; throws when the port is taken
   std::weak_ptr<sensorhub::websocket_transport> weak_ws = ws;

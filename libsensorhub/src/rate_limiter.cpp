@@ -20,7 +20,8 @@ token_bucket::clock::duration token_bucket::acquire(clock::time_point now) noexc
     return clock::duration::zero();
   }
   const double wait_s = (1.0 - tokens_) / limit_.per_second;
-  const auto wait = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(wait_s));
+  const auto wait =
+      std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(wait_s));
   return std::max(wait, clock::duration(1));
 }
 
@@ -45,9 +46,9 @@ void rate_limiter::make_room(clock::time_point now) {
     it = it->second.bucket.full(now) ? buckets_.erase(it) : std::next(it);
   }
   if (buckets_.size() < max_keys_) return;
-  auto oldest = std::min_element(buckets_.begin(), buckets_.end(), [](const auto& a, const auto& b) {
-    return a.second.last_used < b.second.last_used;
-  });
+  auto oldest = std::min_element(
+      buckets_.begin(), buckets_.end(),
+      [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
   if (oldest != buckets_.end()) buckets_.erase(oldest);
 }
 

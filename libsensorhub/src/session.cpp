@@ -60,7 +60,6 @@ class filter_slot {
   std::shared_ptr<const event_filter> f_;
 };
 
-
 hub_stats current_stats(const transport_context& ctx) {
   if (ctx.stats) return ctx.stats();
   return ctx.bus ? ctx.bus->stats() : hub_stats{};
@@ -216,8 +215,8 @@ bool session::wait_for_replay_room() {
   // The transport refreshes its part of the backlog as the socket drains;
   // page sends notify the cv, the timeout covers the rest.
   return st.cv.wait_for(lk, replay_wait, [&] {
-    return st.ph == phase::closed || (st.pages_in_flight < max_pages_in_flight &&
-                                      backlog_bytes() <= st.backlog_limit / 2);
+    return st.ph == phase::closed ||
+           (st.pages_in_flight < max_pages_in_flight && backlog_bytes() <= st.backlog_limit / 2);
   }) && st.ph != phase::closed;
 }
 

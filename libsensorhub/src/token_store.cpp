@@ -168,8 +168,8 @@ std::string token_store::create(const std::string& name, scope_set scopes) {
       auto st = impl_->con.prepare("SELECT 1 FROM tokens WHERE name = ?");
       st->bind(1, name);
       if (st->executeStep()) {
-        throw error(errc::invalid_parameter, "a token named '" + name +
-                                                 "' already exists (revoked names stay taken)");
+        throw error(errc::invalid_parameter,
+                    "a token named '" + name + "' already exists (revoked names stay taken)");
       }
     }
     const std::string token = generate_token();
@@ -208,8 +208,8 @@ std::vector<token_info> token_store::list() {
 
 bool token_store::revoke(const std::string& name) {
   return storage_call([&] {
-    auto st =
-        impl_->con.prepare("UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL");
+    auto st = impl_->con.prepare(
+        "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL");
     st->bind(1, static_cast<std::int64_t>(to_micros(now())));
     st->bind(2, name);
     return st->exec() > 0;
@@ -219,8 +219,7 @@ bool token_store::revoke(const std::string& name) {
 std::vector<active_token> token_store::active() {
   return storage_call([&] {
     std::vector<active_token> out;
-    auto st =
-        impl_->con.prepare("SELECT name, scopes, hash FROM tokens WHERE revoked_at IS NULL");
+    auto st = impl_->con.prepare("SELECT name, scopes, hash FROM tokens WHERE revoked_at IS NULL");
     while (st->executeStep()) {
       active_token t;
       t.name = st->getColumn(0).getString();

@@ -55,7 +55,8 @@ namespace sensorhub::e2e {
 inline std::string error_mismatch(const http_response& r, int status, const std::string& code,
                                   const char* field = nullptr) {
   std::string why;
-  if (r.status != status) why += "status " + std::to_string(r.status) + " != " + std::to_string(status) + "; ";
+  if (r.status != status)
+    why += "status " + std::to_string(r.status) + " != " + std::to_string(status) + "; ";
   const json_doc j = r.json();
   if (!j.ok()) {
     why += "body is not JSON (" + j.error() + "); ";

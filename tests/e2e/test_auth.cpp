@@ -108,10 +108,12 @@ TEST_CASE("every route x {no token, bad token, wrong scope, right scope}") {
     int ok_status;
   };
   const std::string sid = std::to_string(create_with(d, "/api/v1/sensores/", s_body, t.all));
-  auto new_sensor = [&] { return std::to_string(create_with(d, "/api/v1/sensores/", s_body, t.all)); };
+  auto new_sensor = [&] {
+    return std::to_string(create_with(d, "/api/v1/sensores/", s_body, t.all));
+  };
   auto new_reading = [&] {
-    return std::to_string(create_with(d, "/api/v1/lecturas/",
-                                      "{\"sensor_id\":" + sid + ",\"valor\":1.5}", t.all));
+    return std::to_string(
+        create_with(d, "/api/v1/lecturas/", "{\"sensor_id\":" + sid + ",\"valor\":1.5}", t.all));
   };
   const std::string rid = new_reading();
   auto fixed = [](std::string p) { return [p] { return p; }; };
@@ -142,8 +144,8 @@ TEST_CASE("every route x {no token, bad token, wrong scope, right scope}") {
       {"GET", fixed("/api/v1/events?since=0"), std::nullopt, "read", 200},
       {"GET", fixed("/api/v1/ws/stats"), std::nullopt, "read", 200},
       {"GET", fixed("/api/v1/ws/stats/sensors"), std::nullopt, "read", 200},
-      {"POST", fixed("/api/v1/ws/test-event"),
-       R"({"channel":"general","message":"hi","data":{}})", "admin", 200},
+      {"POST", fixed("/api/v1/ws/test-event"), R"({"channel":"general","message":"hi","data":{}})",
+       "admin", 200},
       {"GET", fixed("/api/v1/tokens"), std::nullopt, "admin", 200},
       {"POST", fixed("/api/v1/tokens"), std::string(new_token_body), "admin", 201},
       {"DELETE", [&] { return "/api/v1/tokens/" + new_token_name(); }, std::nullopt, "admin", 204},
@@ -209,8 +211,8 @@ TEST_CASE("--test-endpoints: test routes need no token; real writes still do") {
   CHECK(call(d, "POST", "/api/v1/ws/test-event", R"({"channel":"general","message":"m","data":{}})")
             .status == 200);
   // Everything else keeps its scope.
-  CHECK(unauthorized_mismatch(call(d, "POST", "/api/v1/sensores/", R"({"tipo":"t","modelo":"m"})")) ==
-        "");
+  CHECK(unauthorized_mismatch(
+            call(d, "POST", "/api/v1/sensores/", R"({"tipo":"t","modelo":"m"})")) == "");
   CHECK(unauthorized_mismatch(call(d, "GET", "/api/v1/sensores/", std::nullopt)) == "");
   CHECK(unauthorized_mismatch(call(d, "GET", "/api/v1/events", std::nullopt)) == "");
   ws_client c;
@@ -232,8 +234,8 @@ TEST_CASE("without flags the daemon has no open write and says it checks tokens"
   for (const char* m : {"POST", "PUT", "PATCH", "DELETE"}) {
     for (const char* p : {"/api/v1/sensores/", "/api/v1/sensores/1", "/api/v1/lecturas/1",
                           "/api/v1/lecturas/batch"}) {
-      const auto r = call(d, m, p, std::string(m) == "DELETE" ? std::nullopt
-                                                              : std::optional<std::string>("{}"));
+      const auto r = call(
+          d, m, p, std::string(m) == "DELETE" ? std::nullopt : std::optional<std::string>("{}"));
       INFO(m << " " << p << " -> " << r.status);
       CHECK((r.status == 401 || r.status == 405));
     }
@@ -407,9 +409,9 @@ TEST_CASE("Origin allow-list on the secure WebSocket") {
   wait_token_active(d, token);
   {
     ws_client c;
-    const auto hs = ws_connect(c, d, "/api/v1/ws/secure?channel=sensors",
-                               {{"Authorization", "Bearer " + token},
-                                {"Origin", "https://evil.example"}});
+    const auto hs =
+        ws_connect(c, d, "/api/v1/ws/secure?channel=sensors",
+                   {{"Authorization", "Bearer " + token}, {"Origin", "https://evil.example"}});
     CHECK_FALSE(hs.upgraded);
     CHECK(error_mismatch(hs.response, 403, "forbidden") == "");
   }
@@ -512,8 +514,8 @@ TEST_CASE("token management over REST (admin): create, list, revoke closes WebSo
   daemon_process d(std::vector<std::string>{});
   const std::string admin = d.create_token("ops", "admin");
   wait_token_active(d, d.create_token("probe", "read"));
-  http_response r = call(d, "POST", "/api/v1/tokens", R"({"name":"dash","scopes":["read"]})",
-                         bearer(admin));
+  http_response r =
+      call(d, "POST", "/api/v1/tokens", R"({"name":"dash","scopes":["read"]})", bearer(admin));
   REQUIRE(r.status == 201);
   const json_doc created = r.json();
   const std::string token = created["token"].str();
@@ -524,9 +526,9 @@ TEST_CASE("token management over REST (admin): create, list, revoke closes WebSo
   CHECK(error_mismatch(call(d, "POST", "/api/v1/tokens", R"({"name":"dash","scopes":["read"]})",
                             bearer(admin)),
                        422, "validation_failed", "name") == "");
-  CHECK(error_mismatch(call(d, "POST", "/api/v1/tokens", R"({"name":"x","scopes":["root"]})",
-                            bearer(admin)),
-                       422, "validation_failed", "scopes") == "");
+  CHECK(error_mismatch(
+            call(d, "POST", "/api/v1/tokens", R"({"name":"x","scopes":["root"]})", bearer(admin)),
+            422, "validation_failed", "scopes") == "");
   CHECK(error_mismatch(call(d, "POST", "/api/v1/tokens", R"({"name":"x"})", bearer(admin)), 422,
                        "validation_failed", "scopes") == "");
   CHECK(error_mismatch(call(d, "POST", "/api/v1/tokens", "{", bearer(admin)), 400,

@@ -59,11 +59,15 @@ std::string repeat(const std::string& s, int n) {
 
 TEST_CASE("malformed JSON is 400 invalid_json") {
   fixture f;
-  const std::vector<std::string> bodies = {
-      R"({"tipo":)", R"({tipo:"x","modelo":"m"})", R"({"tipo":"a","modelo":"b",})",
-      R"({"tipo":'a',"modelo":"b"})", R"({"tipo":"a","modelo":"b"} trailing)", "",
-      "{\"tipo\":\"a\xff\",\"modelo\":\"b\"}", "{\"tipo\":\"a\xc3\",\"modelo\":\"b\"}",
-      R"({"tipo":"a","modelo":"b")"};
+  const std::vector<std::string> bodies = {R"({"tipo":)",
+                                           R"({tipo:"x","modelo":"m"})",
+                                           R"({"tipo":"a","modelo":"b",})",
+                                           R"({"tipo":'a',"modelo":"b"})",
+                                           R"({"tipo":"a","modelo":"b"} trailing)",
+                                           "",
+                                           "{\"tipo\":\"a\xff\",\"modelo\":\"b\"}",
+                                           "{\"tipo\":\"a\xc3\",\"modelo\":\"b\"}",
+                                           R"({"tipo":"a","modelo":"b")"};
   const std::vector<std::string> paths = {"/api/v1/sensores/", "/api/v1/test-sensors/",
                                           "/api/v1/lecturas/", "/api/v1/lecturas/batch",
                                           "/api/v1/ws/test-event"};
@@ -127,8 +131,8 @@ TEST_CASE("wrong JSON types are 422 validation_failed naming the field") {
       {"/api/v1/lecturas/", R"({"sensor_id":)" + s + R"(,"valor":1,"timestamp":5})", "timestamp"},
       {"/api/v1/lecturas/", R"({"sensor_id":)" + s + R"(,"valor":1,"timestamp":"yesterday"})",
        "timestamp"},
-      {"/api/v1/lecturas/", R"({"sensor_id":)" + s + R"(,"valor":1,"timestamp":"2025-13-45T99:00:00Z"})",
-       "timestamp"},
+      {"/api/v1/lecturas/",
+       R"({"sensor_id":)" + s + R"(,"valor":1,"timestamp":"2025-13-45T99:00:00Z"})", "timestamp"},
   };
   for (const auto& c : cases) {
     INFO("POST " << c.path << " " << c.body);
@@ -179,15 +183,15 @@ TEST_CASE("string lengths count code points - too long is 422") {
     return "{\"tipo\":" + json_quote(tipo) + ",\"modelo\":" + json_quote(modelo) +
            (ub.empty() ? "" : ",\"ubicacion\":" + json_quote(ub)) + "}";
   };
-  const std::string e_acute = "\xc3\xa9";          // 2 bytes, 1 code point
-  const std::string emoji = "\xf0\x9f\x8c\xa1";    // 4 bytes, 1 code point
+  const std::string e_acute = "\xc3\xa9";        // 2 bytes, 1 code point
+  const std::string emoji = "\xf0\x9f\x8c\xa1";  // 4 bytes, 1 code point
   CHECK(f.h.post("/api/v1/sensores/", sensor(std::string(64, 't'), "m")).status == 201);
   CHECK(f.h.post("/api/v1/sensores/", sensor(repeat(e_acute, 64), "m")).status == 201);
   CHECK(f.h.post("/api/v1/sensores/", sensor(repeat(emoji, 64), "m")).status == 201);
   CHECK(f.h.post("/api/v1/sensores/", sensor("t", std::string(128, 'm'))).status == 201);
   CHECK(f.h.post("/api/v1/sensores/", sensor("t", "m", std::string(256, 'u'))).status == 201);
-  CHECK(f.h.post("/api/v1/lecturas/", f.reading(",\"valor\":1,\"unidad\":" +
-                                                json_quote(repeat(e_acute, 32))))
+  CHECK(f.h.post("/api/v1/lecturas/",
+                 f.reading(",\"valor\":1,\"unidad\":" + json_quote(repeat(e_acute, 32))))
             .status == 201);
 
   CHECK(error_mismatch(f.h.post("/api/v1/sensores/", sensor("", "m")), 422, "validation_failed",
@@ -202,13 +206,14 @@ TEST_CASE("string lengths count code points - too long is 422") {
                        "validation_failed", "modelo") == "");
   CHECK(error_mismatch(f.h.post("/api/v1/sensores/", sensor("t", "m", std::string(257, 'u'))), 422,
                        "validation_failed", "ubicacion") == "");
-  CHECK(error_mismatch(f.h.post("/api/v1/lecturas/",
-                                f.reading(",\"valor\":1,\"unidad\":" + json_quote(std::string(33, 'u')))),
+  CHECK(error_mismatch(f.h.post("/api/v1/lecturas/", f.reading(",\"valor\":1,\"unidad\":" +
+                                                               json_quote(std::string(33, 'u')))),
                        422, "validation_failed", "unidad") == "");
-  CHECK(error_mismatch(f.h.put(f.sensor_path, "{\"tipo\":" + json_quote(std::string(65, 't')) + "}"),
-                       422, "validation_failed", "tipo") == "");
-  CHECK(error_mismatch(f.h.put(f.sensor_path, R"({"tipo":""})"), 422, "validation_failed", "tipo") ==
-        "");
+  CHECK(
+      error_mismatch(f.h.put(f.sensor_path, "{\"tipo\":" + json_quote(std::string(65, 't')) + "}"),
+                     422, "validation_failed", "tipo") == "");
+  CHECK(error_mismatch(f.h.put(f.sensor_path, R"({"tipo":""})"), 422, "validation_failed",
+                       "tipo") == "");
   CHECK(f.new_sensors() == 5);
   CHECK(f.new_readings() == 1);
 }
@@ -221,11 +226,13 @@ TEST_CASE("numbers out of range are 422") {
                        "validation_failed", "valor") == "");
   for (const char* sid : {"1e999", "9223372036854775808", "-1", "0", "-9223372036854775809"}) {
     INFO("sensor_id " << sid);
-    CHECK(error_mismatch(f.h.post("/api/v1/lecturas/", std::string("{\"sensor_id\":") + sid + ",\"valor\":1}"),
-                         422, "validation_failed", "sensor_id") == "");
+    CHECK(error_mismatch(
+              f.h.post("/api/v1/lecturas/", std::string("{\"sensor_id\":") + sid + ",\"valor\":1}"),
+              422, "validation_failed", "sensor_id") == "");
   }
   // Large but finite is fine.
-  CHECK(f.h.post("/api/v1/lecturas/", f.reading(",\"valor\":1.7976931348623157e308")).status == 201);
+  CHECK(f.h.post("/api/v1/lecturas/", f.reading(",\"valor\":1.7976931348623157e308")).status ==
+        201);
   CHECK(f.h.post("/api/v1/lecturas/", f.reading(",\"valor\":-5e-324")).status == 201);
   CHECK(f.new_readings() == 2);
 }
@@ -234,8 +241,9 @@ TEST_CASE("a reading for a missing sensor is 422") {
   fixture f;
   CHECK(error_mismatch(f.h.post("/api/v1/lecturas/", R"({"sensor_id":987654321,"valor":1})"), 422,
                        "validation_failed", "sensor_id") == "");
-  CHECK(error_mismatch(f.h.post("/api/v1/lecturas/", R"({"sensor_id":9223372036854775807,"valor":1})"),
-                       422, "validation_failed", "sensor_id") == "");
+  CHECK(error_mismatch(
+            f.h.post("/api/v1/lecturas/", R"({"sensor_id":9223372036854775807,"valor":1})"), 422,
+            "validation_failed", "sensor_id") == "");
   CHECK(f.new_readings() == 0);
 }
 
@@ -283,14 +291,22 @@ TEST_CASE("wrong methods are 405 method_not_allowed") {
     std::string path;
   };
   const std::vector<call> calls = {
-      {"DELETE", "/api/v1/sensores/"},     {"PUT", "/api/v1/sensores/"},
-      {"PATCH", "/api/v1/sensores/"},      {"POST", f.sensor_path},
-      {"POST", "/healthz"},                {"DELETE", "/healthz"},
-      {"DELETE", "/api/v1/lecturas/"},     {"PUT", "/api/v1/lecturas/"},
-      {"GET", "/api/v1/lecturas/batch"},   {"DELETE", "/api/v1/lecturas/batch"},
-      {"POST", "/api/v1/ws/stats"},        {"DELETE", "/api/v1/ws/stats/sensors"},
-      {"GET", "/api/v1/ws/test-event"},    {"POST", f.sensor_path + "/lecturas"},
-      {"DELETE", "/api/v1/test-sensors/"}, {"POST", "/metrics"},
+      {"DELETE", "/api/v1/sensores/"},
+      {"PUT", "/api/v1/sensores/"},
+      {"PATCH", "/api/v1/sensores/"},
+      {"POST", f.sensor_path},
+      {"POST", "/healthz"},
+      {"DELETE", "/healthz"},
+      {"DELETE", "/api/v1/lecturas/"},
+      {"PUT", "/api/v1/lecturas/"},
+      {"GET", "/api/v1/lecturas/batch"},
+      {"DELETE", "/api/v1/lecturas/batch"},
+      {"POST", "/api/v1/ws/stats"},
+      {"DELETE", "/api/v1/ws/stats/sensors"},
+      {"GET", "/api/v1/ws/test-event"},
+      {"POST", f.sensor_path + "/lecturas"},
+      {"DELETE", "/api/v1/test-sensors/"},
+      {"POST", "/metrics"},
   };
   for (const auto& c : calls) {
     const bool has_body = std::string(c.method) != "GET" && std::string(c.method) != "DELETE";
@@ -335,9 +351,9 @@ TEST_CASE("a body without Content-Length is 411 length_required") {
   fixture f;
   for (const char* method : {"POST", "PUT", "PATCH"}) {
     const std::string path = std::string(method) == "POST" ? "/api/v1/sensores/" : f.sensor_path;
-    const http_response r =
-        f.h.raw(std::string(method) + " " + path +
-                " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n");
+    const http_response r = f.h.raw(
+        std::string(method) + " " + path +
+        " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n");
     INFO(method);
     CHECK(error_mismatch(r, 411, "length_required") == "");
   }
@@ -363,8 +379,9 @@ TEST_CASE("a chunked body is refused (411 or 400) never half-processed") {
   // Both Content-Length and chunked (request smuggling shape): refused too.
   const http_response both = f.h.raw(
       "POST /api/v1/sensores/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Content-Length: " + std::to_string(body.size()) +
-      "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + body);
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+      body);
   CHECK(both.status / 100 == 4);
   CHECK(f.new_sensors() == 0);
 }
@@ -378,8 +395,8 @@ TEST_CASE("a missing or non-JSON content type is 415 unsupported_media_type") {
     CHECK(error_mismatch(f.h.request("POST", "/api/v1/sensores/", body, {{"Content-Type", type}}),
                          415, "unsupported_media_type") == "");
   }
-  CHECK(error_mismatch(f.h.request("PUT", f.sensor_path, body, {{"Content-Type", "text/plain"}}), 415,
-                       "unsupported_media_type") == "");
+  CHECK(error_mismatch(f.h.request("PUT", f.sensor_path, body, {{"Content-Type", "text/plain"}}),
+                       415, "unsupported_media_type") == "");
   const http_response missing = f.h.raw(
       "POST /api/v1/sensores/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n" + body);
@@ -391,13 +408,15 @@ TEST_CASE("a missing or non-JSON content type is 415 unsupported_media_type") {
             .status == 201);
   const http_response upper =
       f.h.request("POST", "/api/v1/sensores/", body, {{"Content-Type", "Application/JSON"}});
-  WARN_MESSAGE(upper.status == 201, "media types are case-insensitive (RFC 9110), got " << upper.status);
+  WARN_MESSAGE(upper.status == 201,
+               "media types are case-insensitive (RFC 9110), got " << upper.status);
 }
 
 TEST_CASE("bad query parameters: 400 invalid_parameter limit above max 422") {
   fixture f;
   const std::string sub = f.sensor_path + "/lecturas";
-  for (const std::string& base : std::vector<std::string>{"/api/v1/sensores/", "/api/v1/lecturas/", sub}) {
+  for (const std::string& base :
+       std::vector<std::string>{"/api/v1/sensores/", "/api/v1/lecturas/", sub}) {
     INFO(base);
     CHECK(error_mismatch(f.h.get(base + "?limit=abc"), 400, "invalid_parameter") == "");
     CHECK(error_mismatch(f.h.get(base + "?limit=1.5"), 400, "invalid_parameter") == "");
@@ -432,16 +451,19 @@ TEST_CASE("garbage requests never crash the daemon") {
       return 0;  // connection closed without an answer: acceptable here
     }
   };
-  for (const std::string& bytes : std::vector<std::string>{std::string("GARBAGE\r\n\r\n"),
-        std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n"),
-        std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + std::string(200, '\0'),
-        std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ") + std::string(256 * 1024, 'a') +
-            "\r\n\r\n",
-        "GET /" + std::string(100 * 1024, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
-        std::string("POST /api/v1/sensores/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    "Content-Length: -5\r\n\r\n"),
-        std::string("POST /api/v1/sensores/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    "Content-Length: abc\r\n\r\n")}) {
+  for (const std::string& bytes : std::vector<std::string>{
+           std::string("GARBAGE\r\n\r\n"),
+           std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n"),
+           std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + std::string(200, '\0'),
+           std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ") +
+               std::string(256 * 1024, 'a') + "\r\n\r\n",
+           "GET /" + std::string(100 * 1024, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+           std::string(
+               "POST /api/v1/sensores/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Content-Length: -5\r\n\r\n"),
+           std::string(
+               "POST /api/v1/sensores/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Content-Length: abc\r\n\r\n")}) {
     const int status = raw_ok(bytes);
     INFO(bytes.substr(0, 60) << " -> " << status);
     CHECK(status / 100 != 2);
@@ -449,15 +471,20 @@ TEST_CASE("garbage requests never crash the daemon") {
     CHECK(f.d.running());
   }
   const int v99 = raw_ok("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n");
-  WARN_MESSAGE((v99 == 505 || v99 == 400), "HTTP/9.9 request answered " << v99 << " (RFC 9110: 505)");
+  WARN_MESSAGE((v99 == 505 || v99 == 400),
+               "HTTP/9.9 request answered " << v99 << " (RFC 9110: 505)");
   const int v10 = raw_ok("GET /healthz HTTP/1.0\r\n\r\n");
-  WARN_MESSAGE(v10 == 200, "HTTP/1.0 request without Host answered " << v10 << " (Host is optional in 1.0)");
+  WARN_MESSAGE(v10 == 200,
+               "HTTP/1.0 request without Host answered " << v10 << " (Host is optional in 1.0)");
   const http_response head = f.h.request("HEAD", "/healthz");
-  WARN_MESSAGE(head.status == 200, "HEAD /healthz answered " << head.status << " (RFC 9110 9.1: GET and HEAD)");
+  WARN_MESSAGE(head.status == 200,
+               "HEAD /healthz answered " << head.status << " (RFC 9110 9.1: GET and HEAD)");
   // A client that sends half a request and goes away.
   {
     tcp_socket s = tcp_socket::connect(f.d.host(), f.d.port());
-    s.send_all("POST /api/v1/sensores/ HTTP/1.1\r\nContent-Length: 100\r\nContent-Type: application/json\r\n\r\n{\"ti");
+    s.send_all(
+        "POST /api/v1/sensores/ HTTP/1.1\r\nContent-Length: 100\r\nContent-Type: "
+        "application/json\r\n\r\n{\"ti");
   }
   CHECK(f.new_sensors() == 0);
 }

@@ -42,8 +42,8 @@ TEST_CASE("an unknown flag or an unreadable config fails with a message") {
   CHECK(exit_code(bad) != 0);
   CHECK(bad.output.find("bogus") != std::string::npos);
 
-  const command_result missing =
-      run_command({default_daemon_binary(), "--port", "0", "--config", "/nonexistent/sensorhub.json"});
+  const command_result missing = run_command(
+      {default_daemon_binary(), "--port", "0", "--config", "/nonexistent/sensorhub.json"});
   INFO(missing.output);
   CHECK(!missing.timed_out);
   CHECK(exit_code(missing) != 0);
@@ -64,9 +64,8 @@ TEST_CASE("an unknown flag or an unreadable config fails with a message") {
 
 TEST_CASE("a port already in use fails with a message not a hang") {
   daemon_process d;
-  const command_result r =
-      run_command({default_daemon_binary(), "--port", std::to_string(d.port()), "--db",
-                   (d.dir() / "other.db").string()});
+  const command_result r = run_command({default_daemon_binary(), "--port", std::to_string(d.port()),
+                                        "--db", (d.dir() / "other.db").string()});
   INFO(r.output);
   CHECK(!r.timed_out);
   CHECK(exit_code(r) != 0);

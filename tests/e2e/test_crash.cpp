@@ -95,8 +95,9 @@ void writer(const http_client& h, model& m, const std::atomic<bool>& stop) {
         m.sensors[*sid];
       }
       for (int k = 0; k < 3 && !stop; ++k) {
-        const http_response r = h.post(
-            "/api/v1/lecturas/", "{\"sensor_id\":" + std::to_string(*sid) + ",\"valor\":" + std::to_string(k) + "}");
+        const http_response r =
+            h.post("/api/v1/lecturas/", "{\"sensor_id\":" + std::to_string(*sid) +
+                                            ",\"valor\":" + std::to_string(k) + "}");
         const auto rid = r.json()["id"].i64();
         if (r.status == 201 && rid) {
           std::lock_guard<std::mutex> lock(m.mu);
@@ -141,7 +142,8 @@ TEST_CASE("kill -9 rounds: acknowledged writes events and seq survive - integrit
     const http_client h = d.http();
     std::atomic<bool> stop{false};
     std::vector<std::thread> writers;
-    for (int w = 0; w < 4; ++w) writers.emplace_back(writer, std::cref(h), std::ref(m), std::cref(stop));
+    for (int w = 0; w < 4; ++w)
+      writers.emplace_back(writer, std::cref(h), std::ref(m), std::cref(stop));
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
     d.kill9();
     stop = true;
@@ -183,7 +185,8 @@ TEST_CASE("kill -9 rounds: acknowledged writes events and seq survive - integrit
       std::int64_t since = 0;
       bool ascending = true;
       for (;;) {
-        const http_response r = h2.get("/api/v1/events?since=" + std::to_string(since) + "&limit=1000");
+        const http_response r =
+            h2.get("/api/v1/events?since=" + std::to_string(since) + "&limit=1000");
         REQUIRE(r.status == 200);
         const json_doc j = r.json();
         REQUIRE(j.root().is_array());
@@ -211,9 +214,11 @@ TEST_CASE("kill -9 rounds: acknowledged writes events and seq survive - integrit
         const auto key = std::make_pair(e["entity_type"].str(), e["entity_id"].i64().value_or(-1));
         if (e["event_type"].str() == "created") ++created[key];
         if (e["event_type"].str() == "deleted") ++deleted[key];
-        if (key.first == "lectura") reading_sensor[key.second] = e["data"]["sensor_id"].i64().value_or(-1);
+        if (key.first == "lectura")
+          reading_sensor[key.second] = e["data"]["sensor_id"].i64().value_or(-1);
       }
-      std::size_t rows_without_event = 0, events_without_row = 0, duplicate_created = 0, deleted_but_present = 0;
+      std::size_t rows_without_event = 0, events_without_row = 0, duplicate_created = 0,
+                  deleted_but_present = 0;
       for (const auto& [id, text] : sensors) {
         if (created[{"sensor", id}] != 1) ++rows_without_event;
         if (deleted.count({"sensor", id}) != 0) ++deleted_but_present;

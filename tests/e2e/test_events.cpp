@@ -63,19 +63,21 @@ TEST_CASE("GET /events returns the events exactly as they were sent live") {
   for (std::size_t i = 0; i < live.size(); ++i) {
     const json_doc l = json_doc::parse(live[i]);
     INFO("live   " << live[i] << "\nstored " << stored[i]);
-    CHECK(l.root().dump() == stored[i]);   // same members in the same order
-    CHECK(live[i] == l.root().dump());     // and the live text is compact JSON
+    CHECK(l.root().dump() == stored[i]);  // same members in the same order
+    CHECK(live[i] == l.root().dump());    // and the live text is compact JSON
   }
   // server_started is persisted on general.
   const json_doc gen = events(d, "?since=0&channel=general");
   REQUIRE(gen.root().size() >= 1);
   CHECK(gen.at(0)["type"].str() == "system_event");
   CHECK(gen.at(0)["event"].str() == "server_started");
-  for (std::size_t i = 0; i < gen.root().size(); ++i) CHECK(gen.at(i)["type"].str() == "system_event");
+  for (std::size_t i = 0; i < gen.root().size(); ++i)
+    CHECK(gen.at(i)["type"].str() == "system_event");
 
   const json_doc sens = events(d, "?since=0&channel=sensors");
   CHECK(sens.root().size() == 3);
-  for (std::size_t i = 0; i < sens.root().size(); ++i) CHECK(sens.at(i)["channel"].str() == "sensors");
+  for (std::size_t i = 0; i < sens.root().size(); ++i)
+    CHECK(sens.at(i)["channel"].str() == "sensors");
   const auto first_seq = all.at(0)["seq"].i64().value_or(0);
   const json_doc after = events(d, "?since=" + std::to_string(first_seq) + "&limit=2");
   REQUIRE(after.root().size() == 2);
@@ -87,7 +89,9 @@ TEST_CASE("GET /events returns the events exactly as they were sent live") {
   CHECK(error_mismatch(h.get("/api/v1/events?since=-1"), 400, "invalid_parameter") == "");
   CHECK(error_mismatch(h.get("/api/v1/events?channel=bogus"), 400, "invalid_parameter") == "");
   // test_event has no seq and is not stored.
-  REQUIRE(h.post("/api/v1/ws/test-event", R"({"channel":"sensors","message":"m","data":{}})").status == 200);
+  REQUIRE(
+      h.post("/api/v1/ws/test-event", R"({"channel":"sensors","message":"m","data":{}})").status ==
+      200);
   CHECK(events(d, "?since=0&channel=sensors").root().size() == 3);
 }
 
@@ -110,7 +114,8 @@ TEST_CASE("resume with since= replays the missed events then live no gap or dupl
   CHECK(drain_until_pong(r).empty());
 
   // since = the newest seq: nothing replayed.
-  ws_client none = open_ws(d, "?channel=sensors&since=" + std::to_string(e1["seq"].i64().value_or(0)));
+  ws_client none =
+      open_ws(d, "?channel=sensors&since=" + std::to_string(e1["seq"].i64().value_or(0)));
   CHECK(drain_until_pong(none).empty());
 }
 

@@ -67,8 +67,8 @@ TEST_CASE("20 subscribers x 300 events from 4 writers: all delivered once in seq
   for (int w = 0; w < writers; ++w) {
     writer_threads.emplace_back([&, w] {
       try {
-        const http_response s = h.post("/api/v1/sensores/", "{\"tipo\":\"load\",\"modelo\":\"W" +
-                                                                std::to_string(w) + "\"}");
+        const http_response s = h.post(
+            "/api/v1/sensores/", "{\"tipo\":\"load\",\"modelo\":\"W" + std::to_string(w) + "\"}");
         const auto sid = s.json()["id"].i64();
         if (s.status != 201 || !sid) {
           std::lock_guard<std::mutex> lock(mu);
@@ -80,8 +80,9 @@ TEST_CASE("20 subscribers x 300 events from 4 writers: all delivered once in seq
           written.emplace("sensor", *sid);
         }
         for (int i = 1; i < events_per_writer; ++i) {
-          const http_response r = h.post("/api/v1/lecturas/", "{\"sensor_id\":" + std::to_string(*sid) +
-                                                                  ",\"valor\":" + std::to_string(i) + "}");
+          const http_response r =
+              h.post("/api/v1/lecturas/", "{\"sensor_id\":" + std::to_string(*sid) +
+                                              ",\"valor\":" + std::to_string(i) + "}");
           const auto rid = r.json()["id"].i64();
           std::lock_guard<std::mutex> lock(mu);
           if (r.status != 201 || !rid) {
@@ -110,7 +111,8 @@ TEST_CASE("20 subscribers x 300 events from 4 writers: all delivered once in seq
     CHECK(r.problem.empty());
     CHECK(r.seqs.size() == static_cast<std::size_t>(total_events));
     bool ascending = true;
-    for (std::size_t k = 1; k < r.seqs.size(); ++k) ascending = ascending && r.seqs[k] > r.seqs[k - 1];
+    for (std::size_t k = 1; k < r.seqs.size(); ++k)
+      ascending = ascending && r.seqs[k] > r.seqs[k - 1];
     CHECK(ascending);
     const std::set<std::pair<std::string, std::int64_t>> seen(r.entities.begin(), r.entities.end());
     CHECK(seen.size() == r.entities.size());  // no duplicates

@@ -14,7 +14,8 @@ namespace {
 
 std::vector<std::int64_t> ids_of(const json_doc& arr) {
   std::vector<std::int64_t> ids;
-  for (std::size_t i = 0; i < arr.root().size(); ++i) ids.push_back(arr.at(i)["id"].i64().value_or(-1));
+  for (std::size_t i = 0; i < arr.root().size(); ++i)
+    ids.push_back(arr.at(i)["id"].i64().value_or(-1));
   return ids;
 }
 
@@ -90,13 +91,13 @@ TEST_CASE("sensor create read update delete over /api/v1/sensores/") {
   daemon_process d;
   const auto h = d.http();
 
-  const http_response c = h.post(
-      "/api/v1/sensores/", R"({"tipo":"temperatura","modelo":"DHT22","ubicacion":"lab"})");
+  const http_response c =
+      h.post("/api/v1/sensores/", R"({"tipo":"temperatura","modelo":"DHT22","ubicacion":"lab"})");
   REQUIRE(c.status == 201);
   const json_doc s = c.json();
   REQUIRE(s.ok());
-  CHECK(s.root().keys() ==
-        std::set<std::string>{"id", "tipo", "modelo", "ubicacion", "activo", "created_at", "updated_at"});
+  CHECK(s.root().keys() == std::set<std::string>{"id", "tipo", "modelo", "ubicacion", "activo",
+                                                 "created_at", "updated_at"});
   const auto id = s["id"].i64();
   REQUIRE(id.has_value());
   CHECK(*id > 0);
@@ -157,13 +158,13 @@ TEST_CASE("client times are normalized to UTC with microseconds") {
   daemon_process d;
   const auto h = d.http();
   const auto sid = create_sensor(h);
-  const json_doc a = post_created(
-      h, "/api/v1/lecturas/",
-      "{\"sensor_id\":" + std::to_string(sid) + R"(,"valor":1,"timestamp":"2025-01-01T10:00:00+02:00"})");
+  const json_doc a = post_created(h, "/api/v1/lecturas/",
+                                  "{\"sensor_id\":" + std::to_string(sid) +
+                                      R"(,"valor":1,"timestamp":"2025-01-01T10:00:00+02:00"})");
   CHECK(a["timestamp"].str() == "2025-01-01T08:00:00.000000+00:00");
-  const json_doc b = post_created(
-      h, "/api/v1/lecturas/",
-      "{\"sensor_id\":" + std::to_string(sid) + R"(,"valor":2,"timestamp":"2025-01-01T08:00:00.5Z"})");
+  const json_doc b = post_created(h, "/api/v1/lecturas/",
+                                  "{\"sensor_id\":" + std::to_string(sid) +
+                                      R"(,"valor":2,"timestamp":"2025-01-01T08:00:00.5Z"})");
   CHECK(b["timestamp"].str() == "2025-01-01T08:00:00.500000+00:00");
   // Default timestamp: now, server format.
   const json_doc c = post_created(h, "/api/v1/lecturas/",
@@ -206,7 +207,8 @@ TEST_CASE("sensor list: tipo filter limit and offset") {
   daemon_process d;
   const auto h = d.http();
   std::vector<std::int64_t> temp;
-  for (int i = 0; i < 5; ++i) temp.push_back(create_sensor(h, "temperatura", "M" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i)
+    temp.push_back(create_sensor(h, "temperatura", "M" + std::to_string(i)));
   const auto hum = create_sensor(h, "humedad", "H");
 
   const json_doc t = h.get("/api/v1/sensores/?tipo=temperatura").json();
@@ -248,7 +250,8 @@ TEST_CASE("reading lists: newest first since inclusive until exclusive sensor fi
   const auto r2b = at(s1, 2);  // same timestamp: tie broken by id, newest (highest) first
   const auto x5 = at(s2, 5);
 
-  CHECK(ids_of(h.get("/api/v1/lecturas/").json()) == std::vector<std::int64_t>{x5, r3, r2b, r2, r1});
+  CHECK(ids_of(h.get("/api/v1/lecturas/").json()) ==
+        std::vector<std::int64_t>{x5, r3, r2b, r2, r1});
   CHECK(ids_of(h.get("/api/v1/lecturas/?sensor_id=" + std::to_string(s1)).json()) ==
         std::vector<std::int64_t>{r3, r2b, r2, r1});
   const std::string sub = "/api/v1/sensores/" + std::to_string(s1) + "/lecturas";
@@ -307,9 +310,10 @@ TEST_CASE("batch create: 201 with created/first_id/last_id all or nothing") {
   const auto h = d.http();
   const auto sid = create_sensor(h);
   const std::string s = std::to_string(sid);
-  const http_response r = h.post("/api/v1/lecturas/batch",
-                                 "[{\"sensor_id\":" + s + ",\"valor\":1},{\"sensor_id\":" + s +
-                                     ",\"valor\":2,\"unidad\":\"C\"},{\"sensor_id\":" + s + ",\"valor\":3}]");
+  const http_response r =
+      h.post("/api/v1/lecturas/batch",
+             "[{\"sensor_id\":" + s + ",\"valor\":1},{\"sensor_id\":" + s +
+                 ",\"valor\":2,\"unidad\":\"C\"},{\"sensor_id\":" + s + ",\"valor\":3}]");
   REQUIRE(r.status == 201);
   const json_doc j = r.json();
   CHECK(j.root().keys() == std::set<std::string>{"created", "first_id", "last_id"});
@@ -322,26 +326,29 @@ TEST_CASE("batch create: 201 with created/first_id/last_id all or nothing") {
   }
 
   // A bad item anywhere rejects the whole batch.
-  const http_response bad = h.post(
-      "/api/v1/lecturas/batch",
-      "[{\"sensor_id\":" + s + ",\"valor\":4},{\"sensor_id\":" + s + ",\"valor\":\"x\"}]");
+  const http_response bad =
+      h.post("/api/v1/lecturas/batch",
+             "[{\"sensor_id\":" + s + ",\"valor\":4},{\"sensor_id\":" + s + ",\"valor\":\"x\"}]");
   CHECK(bad.status == 422);
   CHECK(bad.json()["error"].str() == "validation_failed");
-  const http_response missing = h.post(
-      "/api/v1/lecturas/batch", "[{\"sensor_id\":" + s + ",\"valor\":4},{\"sensor_id\":99999,\"valor\":5}]");
+  const http_response missing =
+      h.post("/api/v1/lecturas/batch",
+             "[{\"sensor_id\":" + s + ",\"valor\":4},{\"sensor_id\":99999,\"valor\":5}]");
   CHECK(missing.status == 422);
   CHECK(h.get("/api/v1/lecturas/").json().root().size() == 3);
 
   // 1..10,000 items.
   CHECK(error_mismatch(h.post("/api/v1/lecturas/batch", "[]"), 422, "validation_failed") == "");
   std::string big = "[";
-  for (int i = 0; i < 10001; ++i) big += (i ? ",{\"sensor_id\":" : "{\"sensor_id\":") + s + ",\"valor\":1}";
+  for (int i = 0; i < 10001; ++i)
+    big += (i ? ",{\"sensor_id\":" : "{\"sensor_id\":") + s + ",\"valor\":1}";
   big += "]";
   CHECK(error_mismatch(h.post("/api/v1/lecturas/batch", big), 422, "validation_failed") == "");
   CHECK(h.get("/api/v1/lecturas/").json().root().size() == 3);
   // Exactly 10,000 is fine.
   big = "[";
-  for (int i = 0; i < 10000; ++i) big += (i ? ",{\"sensor_id\":" : "{\"sensor_id\":") + s + ",\"valor\":1}";
+  for (int i = 0; i < 10000; ++i)
+    big += (i ? ",{\"sensor_id\":" : "{\"sensor_id\":") + s + ",\"valor\":1}";
   big += "]";
   const http_response ok = h.post("/api/v1/lecturas/batch", big);
   CHECK(ok.status == 201);

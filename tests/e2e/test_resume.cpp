@@ -55,8 +55,8 @@ TEST_CASE("resume mid-stream under 4 concurrent writers: every event exactly onc
     threads.emplace_back([&d, &failures, w] {
       const http_client h = d.http();
       for (int i = 0; i < per_writer; ++i) {
-        const std::string body = "{\"tipo\":\"t" + std::to_string(w) + "\",\"modelo\":\"m" +
-                                 std::to_string(i) + "\"}";
+        const std::string body =
+            "{\"tipo\":\"t" + std::to_string(w) + "\",\"modelo\":\"m" + std::to_string(i) + "\"}";
         if (h.post("/api/v1/sensores/", body).status != 201) failures.fetch_add(1);
       }
     });

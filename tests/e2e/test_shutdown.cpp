@@ -81,8 +81,9 @@ TEST_CASE("SIGTERM with half-open connections and handshakes in flight still exi
   tcp_socket half_ws = tcp_socket::connect(d.host(), d.port());
   half_ws.send_all("GET /api/v1/ws?channel=sensors HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n");
   tcp_socket half_body = tcp_socket::connect(d.host(), d.port());
-  half_body.send_all("POST /api/v1/sensores/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     "Content-Length: 50\r\n\r\n{\"tipo\":");
+  half_body.send_all(
+      "POST /api/v1/sensores/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 50\r\n\r\n{\"tipo\":");
   ws_client open = open_ws(d, "?channel=readings");
   // A client that does not answer the close handshake.
   ws_client mute;
@@ -109,7 +110,8 @@ TEST_CASE("writes in flight during SIGTERM are finished or refused never lost") 
     writers.emplace_back([&] {
       while (!stop) {
         try {
-          const http_response r = h.post("/api/v1/lecturas/", "{\"sensor_id\":" + std::to_string(sid) + ",\"valor\":1}");
+          const http_response r = h.post("/api/v1/lecturas/",
+                                         "{\"sensor_id\":" + std::to_string(sid) + ",\"valor\":1}");
           std::lock_guard<std::mutex> lock(mu);
           if (r.status == 201) {
             acked.insert(r.json()["id"].i64().value_or(-1));

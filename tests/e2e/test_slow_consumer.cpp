@@ -10,7 +10,8 @@
 
 using namespace sensorhub::e2e;
 
-TEST_CASE("a subscriber that stops reading is dropped (1008 slow consumer) and never slows the others") {
+TEST_CASE(
+    "a subscriber that stops reading is dropped (1008 slow consumer) and never slows the others") {
   // The reading subscriber paces the writer (one batch in flight at a time,
   // ~0.4 MiB), so only the one that never reads can pass the 4 MiB backlog.
   constexpr int batches = 80;
@@ -39,7 +40,8 @@ TEST_CASE("a subscriber that stops reading is dropped (1008 slow consumer) and n
       auto m = fast.recv_json(std::chrono::seconds(30));
       if (!m) {
         problem = "reading subscriber: timeout or close (code " +
-                  std::to_string(fast.close_code().value_or(-1)) + ") after " + std::to_string(received);
+                  std::to_string(fast.close_code().value_or(-1)) + ") after " +
+                  std::to_string(received);
         break;
       }
       const auto seq = (*m)["seq"].i64().value_or(0);
@@ -65,7 +67,8 @@ TEST_CASE("a subscriber that stops reading is dropped (1008 slow consumer) and n
   std::vector<std::string> skipped;
   const auto closed = slow.wait_close(std::chrono::seconds(30), &skipped);
   INFO("slow subscriber: " << skipped.size() << " messages, then "
-                           << (closed ? "close " + std::to_string(closed->close_code.value_or(-1)) + " " + closed->payload
+                           << (closed ? "close " + std::to_string(closed->close_code.value_or(-1)) +
+                                            " " + closed->payload
                                       : std::string(slow.eof() ? "EOF" : "timeout")));
   CHECK((closed.has_value() || slow.eof()));
   if (closed) {
@@ -91,8 +94,8 @@ TEST_CASE("peers that stop answering pings are dropped (config ping_interval_s/p
   const auto cfg = probe.dir() / "ping.json";
   std::ofstream(cfg) << R"({"limits":{"ping_interval_s":1,"pong_timeout_s":1}})";
   daemon_process d({"--test-endpoints", "--no-auth", "--config", cfg.string()});
-  ws_client mute = open_ws(d, "?channel=sensors");     // never reads again: never pongs
-  ws_client lively = open_ws(d, "?channel=sensors");   // recv() answers pings
+  ws_client mute = open_ws(d, "?channel=sensors");    // never reads again: never pongs
+  ws_client lively = open_ws(d, "?channel=sensors");  // recv() answers pings
   const auto h = d.http();
   const bool dropped = wait_until(
       [&] {

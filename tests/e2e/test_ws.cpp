@@ -61,8 +61,8 @@ TEST_CASE("original flow: greetings then exactly three sensor events of the SPEC
   CHECK(is_server_time(st["timestamp"].str()));
 
   // create
-  const json_doc created = post_created(h, "/api/v1/test-sensors/",
-                                        R"({"tipo":"temperatura","modelo":"DHT22","ubicacion":"Sala"})");
+  const json_doc created = post_created(
+      h, "/api/v1/test-sensors/", R"({"tipo":"temperatura","modelo":"DHT22","ubicacion":"Sala"})");
   const std::int64_t id = created["id"].i64().value_or(0);
   const std::string path = "/api/v1/test-sensors/" + std::to_string(id);
   const json_doc e1 = next_json(c);
@@ -106,7 +106,8 @@ TEST_CASE("several changed fields are listed - unchanged ones emit nothing") {
   const auto id = create_sensor(h);
   const std::string path = "/api/v1/sensores/" + std::to_string(id);
   CHECK(next_json(c)["event_type"].str() == "created");
-  REQUIRE(h.patch(path, R"({"tipo":"temperatura","modelo":"A","activo":false,"ubicacion":"x"})").status == 200);
+  REQUIRE(h.patch(path, R"({"tipo":"temperatura","modelo":"A","activo":false,"ubicacion":"x"})")
+              .status == 200);
   const json_doc e = next_json(c);
   CHECK(entity_event_problem(e, "sensors", "sensor", "updated", id) == "");
   const auto fields = as_set(e["data"]["updated_fields"].strings());
@@ -125,8 +126,9 @@ TEST_CASE("reading events on readings - sensor delete reports readings_deleted")
   ws_client rc = open_ws(d, "?channel=readings");
   ws_client sc = open_ws(d, "?channel=sensors");
   const auto sid = create_sensor(h);
-  const json_doc r = post_created(h, "/api/v1/lecturas/",
-                                  "{\"sensor_id\":" + std::to_string(sid) + R"(,"valor":21.5,"unidad":"C"})");
+  const json_doc r =
+      post_created(h, "/api/v1/lecturas/",
+                   "{\"sensor_id\":" + std::to_string(sid) + R"(,"valor":21.5,"unidad":"C"})");
   const auto rid = r["id"].i64().value_or(0);
   const json_doc e1 = next_json(rc);
   CHECK(entity_event_problem(e1, "readings", "lectura", "created", rid) == "");
@@ -163,8 +165,8 @@ TEST_CASE("batch emits one created event per item in order") {
   ws_client rc = open_ws(d, "?channel=readings");
   std::string body = "[";
   for (int i = 0; i < 5; ++i) {
-    body += (i ? "," : "") + std::string("{\"sensor_id\":") + std::to_string(sid) + ",\"valor\":" +
-            std::to_string(i) + "}";
+    body += (i ? "," : "") + std::string("{\"sensor_id\":") + std::to_string(sid) +
+            ",\"valor\":" + std::to_string(i) + "}";
   }
   body += "]";
   const json_doc b = post_created(h, "/api/v1/lecturas/batch", body);
@@ -283,14 +285,16 @@ TEST_CASE("invalid client messages get an error and the connection stays open") 
     CHECK(e["detail"].is_string());
     CHECK(drain_until_pong(c).empty());
   };
-  for (const std::string& msg : std::vector<std::string>{std::string("{not json"), std::string(""), std::string("[1,2]"), std::string("null"),
-        std::string(R"({"type":"dance"})"), std::string(R"({"type":5})"), std::string(R"({})"),
-        std::string(R"({"type":"subscribe","channel":"bogus"})"), std::string(R"({"type":"subscribe"})"),
-        std::string(R"({"type":"unsubscribe","channel":7})"), std::string(R"({"type":"ping",)"),
-        std::string(R"({"type":"PING"})"), std::string(R"({"type":"ping"} x)"),
-        std::string(R"({"type":"subscribe","channel":"readings","filter":"oops"})"),
-        std::string(R"({"type":"subscribe","channel":"readings","filter":{"colour":"red"}})"),
-        std::string(R"({"type":"get_stats","x":NaN})"), std::string(10000, '[')}) {
+  for (const std::string& msg : std::vector<std::string>{
+           std::string("{not json"), std::string(""), std::string("[1,2]"), std::string("null"),
+           std::string(R"({"type":"dance"})"), std::string(R"({"type":5})"), std::string(R"({})"),
+           std::string(R"({"type":"subscribe","channel":"bogus"})"),
+           std::string(R"({"type":"subscribe"})"),
+           std::string(R"({"type":"unsubscribe","channel":7})"), std::string(R"({"type":"ping",)"),
+           std::string(R"({"type":"PING"})"), std::string(R"({"type":"ping"} x)"),
+           std::string(R"({"type":"subscribe","channel":"readings","filter":"oops"})"),
+           std::string(R"({"type":"subscribe","channel":"readings","filter":{"colour":"red"}})"),
+           std::string(R"({"type":"get_stats","x":NaN})"), std::string(10000, '[')}) {
     c.send_text(msg);
     expect_error(msg.substr(0, 80));
   }
@@ -349,11 +353,12 @@ TEST_CASE("oversized non-UTF-8 and unmasked messages: handled without harm") {
 
 TEST_CASE("handshake rejections: unknown channel bad since bad filters wrong version") {
   daemon_process d;
-  for (const char* q : {"?channel=bogus", "?channel=sensors,bogus", "?channel=sensors&channel=bogus",
-                        "?channel=SENSORS", "?since=abc", "?since=-1", "?since=1.5",
-                        "?since=99999999999999999999999", "?channel=sensors&colour=red",
-                        "?channel=readings&sensor_id=abc", "?channel=sensors&entity_id=-3",
-                        "?channel=sensors&event_type=exploded", "?channel=%ZZ"}) {
+  for (const char* q :
+       {"?channel=bogus", "?channel=sensors,bogus", "?channel=sensors&channel=bogus",
+        "?channel=SENSORS", "?since=abc", "?since=-1", "?since=1.5",
+        "?since=99999999999999999999999", "?channel=sensors&colour=red",
+        "?channel=readings&sensor_id=abc", "?channel=sensors&entity_id=-3",
+        "?channel=sensors&event_type=exploded", "?channel=%ZZ"}) {
     ws_client c;
     const ws_handshake hs = c.connect(d.host(), d.port(), std::string("/api/v1/ws") + q);
     INFO(q << " -> " << hs.response.status << " " << hs.response.body);
@@ -375,7 +380,8 @@ TEST_CASE("handshake rejections: unknown channel bad since bad filters wrong ver
       "GET /api/v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Version: 13\r\n\r\n");
   CHECK(no_key.status / 100 == 4);
-  const http_response plain = h.raw("GET /api/v1/ws HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const http_response plain =
+      h.raw("GET /api/v1/ws HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   CHECK(plain.status / 100 == 4);
   {
     ws_client c;
@@ -480,7 +486,8 @@ TEST_CASE("test_event reaches the channel's subscribers and reports delivered_to
   CHECK(rj["delivered_to"].i64() == 3);
   for (ws_client* c : {&a, &b, &both}) {
     const json_doc e = next_json(*c);
-    CHECK(e.root().keys() == std::set<std::string>{"type", "channel", "message", "data", "timestamp"});
+    CHECK(e.root().keys() ==
+          std::set<std::string>{"type", "channel", "message", "data", "timestamp"});
     CHECK(e["type"].str() == "test_event");
     CHECK(e["channel"].str() == "sensors");
     CHECK(e["message"].str() == "hola");
@@ -489,12 +496,14 @@ TEST_CASE("test_event reaches the channel's subscribers and reports delivered_to
   }
   for (ws_client* c : {&a, &b, &g, &both, &r}) CHECK(drain_until_pong(*c).empty());
 
-  const http_response gen = h.post("/api/v1/ws/test-event", R"({"channel":"general","message":"x","data":{}})");
+  const http_response gen =
+      h.post("/api/v1/ws/test-event", R"({"channel":"general","message":"x","data":{}})");
   CHECK(gen.json()["delivered_to"].i64() == 2);
   CHECK(next_json(g)["type"].str() == "test_event");
   CHECK(next_json(both)["channel"].str() == "general");
 
-  const http_response nobody = h.post("/api/v1/ws/test-event", R"({"channel":"readings","message":"x","data":{}})");
+  const http_response nobody =
+      h.post("/api/v1/ws/test-event", R"({"channel":"readings","message":"x","data":{}})");
   CHECK(nobody.json()["delivered_to"].i64() == 1);
   r.socket().close();
   CHECK(wait_until([&] { return connections(d, "readings") == 0; }));
@@ -502,13 +511,15 @@ TEST_CASE("test_event reaches the channel's subscribers and reports delivered_to
             .json()["delivered_to"]
             .i64() == 0);
 
-  const http_response bad = h.post("/api/v1/ws/test-event", R"({"channel":"bogus","message":"x","data":{}})");
+  const http_response bad =
+      h.post("/api/v1/ws/test-event", R"({"channel":"bogus","message":"x","data":{}})");
   INFO(bad.status << " " << bad.body);
   CHECK(error_mismatch(bad, 422, "validation_failed", "channel") == "");
   CHECK(error_mismatch(h.post("/api/v1/ws/test-event", R"({"channel":"sensors","message":5})"), 422,
                        "validation_failed", "message") == "");
-  CHECK(error_mismatch(h.post("/api/v1/ws/test-event", R"({"channel":"sensors","message":"x","data":[1]})"),
-                       422, "validation_failed", "data") == "");
+  CHECK(error_mismatch(
+            h.post("/api/v1/ws/test-event", R"({"channel":"sensors","message":"x","data":[1]})"),
+            422, "validation_failed", "data") == "");
   CHECK(drain_until_pong(a).empty());
   CHECK(healthy(d));
 }
@@ -522,7 +533,8 @@ TEST_CASE("an event is delivered only after its commit: the entity is readable a
     try {
       const auto sid = create_sensor(h);
       for (int i = 0; i < 40; ++i) {
-        const http_response r = h.post("/api/v1/lecturas/", "{\"sensor_id\":" + std::to_string(sid) + ",\"valor\":1}");
+        const http_response r =
+            h.post("/api/v1/lecturas/", "{\"sensor_id\":" + std::to_string(sid) + ",\"valor\":1}");
         if (r.status != 201) writer_problem = r.body;
       }
     } catch (const std::exception& e) {
@@ -533,7 +545,8 @@ TEST_CASE("an event is delivered only after its commit: the entity is readable a
   for (int i = 0; i < 41; ++i) {
     auto m = c.recv_json();
     if (!m) break;
-    const std::string base = (*m)["entity_type"].str() == "sensor" ? "/api/v1/sensores/" : "/api/v1/lecturas/";
+    const std::string base =
+        (*m)["entity_type"].str() == "sensor" ? "/api/v1/sensores/" : "/api/v1/lecturas/";
     if (h.get(base + std::to_string((*m)["entity_id"].i64().value_or(0))).status != 200) ++missing;
   }
   writer.join();

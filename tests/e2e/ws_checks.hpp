@@ -12,8 +12,8 @@ namespace sensorhub::e2e {
 
 inline std::string stats_object_problem(jv s) {
   std::string why;
-  const std::set<std::string> top = {"total_connections", "channels", "events_published", "last_seq",
-                                     "uptime_s"};
+  const std::set<std::string> top = {"total_connections", "channels", "events_published",
+                                     "last_seq", "uptime_s"};
   if (s.keys() != top) why += "stats keys " + s.dump() + "; ";
   if (!s["total_connections"].is_int()) why += "total_connections not int; ";
   if (!s["events_published"].is_int()) why += "events_published not int; ";
@@ -50,7 +50,9 @@ inline std::string entity_event_problem(const json_doc& e, const std::string& ch
   if (e["entity_id"].i64() != entity_id) why += "entity_id " + e["entity_id"].dump() + "; ";
   if (e["data"]["id"].i64() != entity_id) why += "data.id " + e["data"]["id"].dump() + "; ";
   if (!is_server_time(e["timestamp"].str())) why += "timestamp " + e["timestamp"].str() + "; ";
-  const std::string verb = event_type == "created" ? "create_" : event_type == "updated" ? "update_" : "delete_";
+  const std::string verb = event_type == "created"   ? "create_"
+                           : event_type == "updated" ? "update_"
+                                                     : "delete_";
   if (e["metadata"]["action"].str() != verb + entity_type) {
     why += "metadata.action " + e["metadata"]["action"].str() + "; ";
   }

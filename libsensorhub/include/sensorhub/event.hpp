@@ -17,15 +17,15 @@ namespace sensorhub {
 enum class channel { sensors, readings, general };
 inline constexpr channel all_channels[] = {channel::sensors, channel::readings, channel::general};
 
-const char* channel_name(channel c) noexcept;               // "sensors", ...
+const char* channel_name(channel c) noexcept;  // "sensors", ...
 std::optional<channel> parse_channel(std::string_view name) noexcept;
 
 enum class event_kind { entity, system, test };
 enum class entity_kind { none, sensor, lectura };
 enum class event_type { created, updated, deleted };
 
-const char* entity_kind_name(entity_kind k) noexcept;       // "sensor", "lectura"
-const char* event_type_name(event_type t) noexcept;         // "created", ...
+const char* entity_kind_name(entity_kind k) noexcept;  // "sensor", "lectura"
+const char* event_type_name(event_type t) noexcept;    // "created", ...
 std::optional<event_type> parse_event_type(std::string_view name) noexcept;
 
 // A published event: serialized to JSON exactly once, shared by every
@@ -48,10 +48,10 @@ struct event {
 // (assigning seq and timestamp) inside the write's transaction.
 struct entity_change {
   event_type type = event_type::created;
-  std::variant<sensor, lectura> data;          // after the change; for deleted, as it was
-  std::vector<std::string> updated_fields;     // only for updated
+  std::variant<sensor, lectura> data;            // after the change; for deleted, as it was
+  std::vector<std::string> updated_fields;       // only for updated
   std::optional<std::int64_t> readings_deleted;  // sensor deleted: always set
-  std::string tipo;                             // for readings: their sensor's tipo
+  std::string tipo;                              // for readings: their sensor's tipo
 };
 
 // A system event on `general`: {"type":"system_event","event":name,...}.

@@ -17,7 +17,7 @@ struct event_filter {
   std::vector<std::int64_t> entity_id;
   std::vector<std::int64_t> sensor_id;  // readings of these sensors / these sensors
   std::vector<event_type> event_types;
-  std::vector<std::string> tipo;        // sensors of this tipo / readings of them
+  std::vector<std::string> tipo;  // sensors of this tipo / readings of them
   std::function<bool(const event&)> predicate;
 
   bool empty() const noexcept {

@@ -42,8 +42,8 @@ enum class client_message_type { ping, get_stats, subscribe, unsubscribe };
 
 struct client_message {
   client_message_type type = client_message_type::ping;
-  std::optional<channel> chan;  // subscribe/unsubscribe (required there)
-  event_filter filter;          // subscribe
+  std::optional<channel> chan;         // subscribe/unsubscribe (required there)
+  event_filter filter;                 // subscribe
   std::optional<std::uint64_t> since;  // subscribe: resume
   bool snapshot = false;               // subscribe
 };

@@ -14,7 +14,7 @@ struct channel_stats {
 };
 
 struct hub_stats {
-  std::uint64_t total_connections = 0;  // distinct subscribers
+  std::uint64_t total_connections = 0;      // distinct subscribers
   std::array<channel_stats, 3> channels{};  // indexed by channel
   std::uint64_t events_published = 0;
   std::uint64_t last_seq = 0;

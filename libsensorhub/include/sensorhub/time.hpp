@@ -23,6 +23,8 @@ std::optional<timestamp> parse_time(std::string_view text) noexcept;
 
 // Microseconds since the Unix epoch; the form stored in SQLite.
 inline long long to_micros(timestamp t) noexcept { return t.time_since_epoch().count(); }
-inline timestamp from_micros(long long us) noexcept { return timestamp{std::chrono::microseconds{us}}; }
+inline timestamp from_micros(long long us) noexcept {
+  return timestamp{std::chrono::microseconds{us}};
+}
 
 }  // namespace sensorhub

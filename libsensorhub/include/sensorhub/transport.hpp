@@ -13,10 +13,10 @@ namespace sensorhub {
 // until the transport's stop() has returned.
 struct transport_context {
   event_bus* bus = nullptr;
-  repository* repo = nullptr;                    // history for resume
-  std::function<hub_stats()> stats;              // the /ws/stats numbers; in memory, never blocks
+  repository* repo = nullptr;        // history for resume
+  std::function<hub_stats()> stats;  // the /ws/stats numbers; in memory, never blocks
   std::function<void(std::function<void()>)> run_blocking;  // worker pool for SQLite work
-  std::string server;                            // "sensorhubd/<version>"
+  std::string server;                                       // "sensorhubd/<version>"
 };
 
 // A way for clients to receive events (WebSocket, loopback, yours).

@@ -200,8 +200,8 @@ std::string daemon_process::stdout_text() const {
 
 std::string daemon_process::sanitizer_report() const {
   const std::string err = stderr_text();
-  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                             "WARNING: ThreadSanitizer"}) {
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                             "runtime error:", "WARNING: ThreadSanitizer"}) {
     const auto pos = err.find(marker);
     if (pos != std::string::npos) return err.substr(pos > 200 ? pos - 200 : 0, 4000);
   }
@@ -275,7 +275,8 @@ daemon_process::token_command_result daemon_process::token_command(
   argv.push_back(db_.string());
   // stdout alone: run through a file so the token line can be told apart.
   const auto out_file = dir_ / ("token-cmd-" + std::to_string(::getpid()) + ".out");
-  std::vector<std::string> sh = {"/bin/sh", "-c", "exec \"$0\" \"$@\" >'" + out_file.string() + "'"};
+  std::vector<std::string> sh = {"/bin/sh", "-c",
+                                 "exec \"$0\" \"$@\" >'" + out_file.string() + "'"};
   sh.insert(sh.end(), argv.begin(), argv.end());
   const command_result r = run_command(sh);
   token_command_result out;

@@ -15,7 +15,8 @@ std::string lower(std::string s) {
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return std::string(s);
 }
 
@@ -51,8 +52,8 @@ http_response read_http_response(tcp_socket& sock, std::string& buffer, bool hea
   while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
     if (!sock.read_some(buffer, deadline)) {
       throw std::runtime_error("connection closed before a complete response head (got " +
-                               std::to_string(buffer.size()) + " bytes: '" +
-                               buffer.substr(0, 200) + "')");
+                               std::to_string(buffer.size()) + " bytes: '" + buffer.substr(0, 200) +
+                               "')");
     }
   }
   http_response r;
@@ -67,8 +68,8 @@ http_response read_http_response(tcp_socket& sock, std::string& buffer, bool hea
   const auto sp1 = status_line.find(' ');
   if (sp1 == std::string::npos) throw std::runtime_error("bad status line: " + status_line);
   const auto sp2 = status_line.find(' ', sp1 + 1);
-  r.status = std::stoi(status_line.substr(sp1 + 1, sp2 == std::string::npos ? std::string::npos
-                                                                             : sp2 - sp1 - 1));
+  r.status = std::stoi(
+      status_line.substr(sp1 + 1, sp2 == std::string::npos ? std::string::npos : sp2 - sp1 - 1));
   if (sp2 != std::string::npos) r.reason = status_line.substr(sp2 + 1);
   while (line_end != std::string::npos) {
     const std::size_t start = line_end + 2;
@@ -131,8 +132,8 @@ std::string http_client::authority() const {
 http_response http_client::request(const std::string& method, const std::string& path,
                                    const std::optional<std::string>& body,
                                    const header_list& headers) const {
-  std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + authority() +
-                    "\r\nConnection: close\r\n";
+  std::string req =
+      method + " " + path + " HTTP/1.1\r\nHost: " + authority() + "\r\nConnection: close\r\n";
   bool has_type = false;
   for (const auto& [name, value] : headers) {
     if (lower(name) == "content-type") has_type = true;

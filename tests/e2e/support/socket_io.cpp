@@ -60,7 +60,8 @@ tcp_socket tcp_socket::connect(const std::string& host, std::uint16_t port,
     if (!source_address.empty()) {
       sockaddr_in src{};
       src.sin_family = AF_INET;
-      if (ai->ai_family != AF_INET || ::inet_pton(AF_INET, source_address.c_str(), &src.sin_addr) != 1 ||
+      if (ai->ai_family != AF_INET ||
+          ::inet_pton(AF_INET, source_address.c_str(), &src.sin_addr) != 1 ||
           ::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
         last_error = "cannot bind to source address " + source_address;
         continue;

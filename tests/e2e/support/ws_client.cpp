@@ -25,14 +25,14 @@ std::uint32_t rol(std::uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
 }  // namespace
 
 std::string base64_encode(std::string_view bytes) {
-  static const char* const tbl =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char* const tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   std::size_t i = 0;
   while (i + 2 < bytes.size()) {
-    const std::uint32_t v = (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
-                            (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8) |
-                            static_cast<unsigned char>(bytes[i + 2]);
+    const std::uint32_t v =
+        (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
+        (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8) |
+        static_cast<unsigned char>(bytes[i + 2]);
     out += tbl[(v >> 18) & 63];
     out += tbl[(v >> 12) & 63];
     out += tbl[(v >> 6) & 63];
@@ -46,8 +46,9 @@ std::string base64_encode(std::string_view bytes) {
     out += tbl[(v >> 12) & 63];
     out += "==";
   } else if (rest == 2) {
-    const std::uint32_t v = (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
-                            (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8);
+    const std::uint32_t v =
+        (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
+        (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8);
     out += tbl[(v >> 18) & 63];
     out += tbl[(v >> 12) & 63];
     out += tbl[(v >> 6) & 63];
@@ -66,7 +67,8 @@ std::string sha1_digest(std::string_view bytes) {
   for (std::size_t off = 0; off < msg.size(); off += 64) {
     std::uint32_t w[80];
     for (int t = 0; t < 16; ++t) {
-      const auto* p = reinterpret_cast<const unsigned char*>(msg.data() + off + 4 * static_cast<std::size_t>(t));
+      const auto* p = reinterpret_cast<const unsigned char*>(msg.data() + off +
+                                                             4 * static_cast<std::size_t>(t));
       w[t] = (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
              (static_cast<std::uint32_t>(p[2]) << 8) | p[3];
     }
@@ -227,7 +229,8 @@ std::optional<ws_client::frame> ws_client::read_frame(clock::time_point deadline
   } else if (len == 127) {
     if (!need(10)) return std::nullopt;
     len = 0;
-    for (int i = 0; i < 8; ++i) len = (len << 8) | static_cast<unsigned char>(buffer_[2 + static_cast<std::size_t>(i)]);
+    for (int i = 0; i < 8; ++i)
+      len = (len << 8) | static_cast<unsigned char>(buffer_[2 + static_cast<std::size_t>(i)]);
     pos = 10;
   }
   if (len > (256u << 20)) {

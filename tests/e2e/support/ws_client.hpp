@@ -16,7 +16,7 @@ namespace sensorhub::e2e {
 struct ws_message {
   enum class kind { text, binary, close };
   kind type = kind::text;
-  std::string payload;          // text/binary payload, or the close reason
+  std::string payload;            // text/binary payload, or the close reason
   std::optional<int> close_code;  // close frames with a status code
 };
 

@@ -470,8 +470,8 @@ bool net_core::on_validate(websocketpp::connection_hdl hdl) {
   if (opts_.max_connections_per_address != 0) {
     const auto it = ws_per_address_.find(req.remote_address);
     if (it != ws_per_address_.end() && it->second >= opts_.max_connections_per_address) {
-      http_response r = error_response(errc::rate_limited,
-                                       "too many WebSocket connections from this address");
+      http_response r =
+          error_response(errc::rate_limited, "too many WebSocket connections from this address");
       r.headers.emplace_back("Retry-After", "1");
       return reject(r);
     }
@@ -611,8 +611,7 @@ bool net_core::admit_message(ws_connection& c, ws_conn_data& d) {
   return false;
 }
 
-void net_core::close_principal(const std::string& principal, int code,
-                               const std::string& reason) {
+void net_core::close_principal(const std::string& principal, int code, const std::string& reason) {
   post([this, principal, code, reason] {
     std::size_t n = 0;
     for (auto& [raw, con] : live_) {
@@ -624,7 +623,8 @@ void net_core::close_principal(const std::string& principal, int code,
       con->close(static_cast<websocketpp::close::status::value>(code), reason, ec);
       ++n;
     }
-    if (n != 0) log(level::info, "closed " + std::to_string(n) + " WebSocket(s) of a revoked credential");
+    if (n != 0)
+      log(level::info, "closed " + std::to_string(n) + " WebSocket(s) of a revoked credential");
   });
 }
 

@@ -32,11 +32,11 @@ struct ws_conn_data : websocketpp::connection_base {
   std::optional<session_options> pending;  // parsed query, from validate to open
   std::chrono::steady_clock::time_point last_rx{};
   bool ping_outstanding = false;
-  bool deferred = false;  // an HTTP response is owed
-  bool tracked = false;   // counted in the live set
-  std::string principal;  // from handshake_check (e.g. a token name)
-  std::string address;    // counted in the per-address WebSocket count when non-empty
-  token_bucket messages;  // client message rate
+  bool deferred = false;          // an HTTP response is owed
+  bool tracked = false;           // counted in the live set
+  std::string principal;          // from handshake_check (e.g. a token name)
+  std::string address;            // counted in the per-address WebSocket count when non-empty
+  token_bucket messages;          // client message rate
   std::size_t flood_strikes = 0;  // rate-limited messages in a row
   bool flood_closed = false;
 };

@@ -52,9 +52,9 @@ struct websocket_options {
   std::uint16_t port = 8000;  // 0: an ephemeral port, see port()
   std::vector<std::string> ws_paths{"/api/v1/ws", "/api/v1/ws/secure"};
 
-  std::size_t max_message_size = 64u << 10;           // client frames; larger -> close 1009
-  std::size_t max_http_body_size = 16u << 20;         // larger bodies -> 413 before any handler
-  std::size_t max_connections = 10000;                // sockets; over it -> 503
+  std::size_t max_message_size = 64u << 10;    // client frames; larger -> close 1009
+  std::size_t max_http_body_size = 16u << 20;  // larger bodies -> 413 before any handler
+  std::size_t max_connections = 10000;         // sockets; over it -> 503
   // Open WebSockets per client address; one more is refused at the
   // handshake with 429 rate_limited. 0: no cap.
   std::size_t max_connections_per_address = 256;
