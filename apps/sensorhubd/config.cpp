@@ -90,6 +90,11 @@ std::string apply_limits(const rapidjson::Value& obj, daemon_limits& lim) {
     } else if (key == "message_burst") {
       if ((err = read_uint(it->value, name.c_str(), 1, 1000000, n)).empty())
         lim.message_burst = static_cast<double>(n);
+    } else if (key == "shared_message_rate_per_s") {
+      err = read_rate(it->value, name, 1e6, lim.shared_message_rate_per_s);
+    } else if (key == "shared_message_burst") {
+      if ((err = read_uint(it->value, name.c_str(), 1, 1000000, n)).empty())
+        lim.shared_message_burst = static_cast<double>(n);
     } else if (key == "message_flood_warnings") {
       if ((err = read_uint(it->value, name.c_str(), 0, 1000000, n)).empty())
         lim.message_flood_warnings = n;
@@ -245,6 +250,8 @@ std::string usage() {
          "                    message_rate_per_s (20), message_burst (40),\n"
          "                    message_flood_warnings (10): WebSocket client messages per\n"
          "                    connection, over it an error message, then close 1008;\n"
+         "                    shared_message_rate_per_s (100), shared_message_burst (200):\n"
+         "                    the same summed per client address and per token;\n"
          "                    max_connections_per_address (256): open WebSockets per address,\n"
          "                    over it the handshake gets 429; a rate or cap of 0 is no limit},\n"
          "                    storage{synchronous: \"normal\"|\"full\", retention_events,\n"

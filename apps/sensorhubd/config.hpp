@@ -22,6 +22,8 @@ struct daemon_limits {
   double write_burst = 100;
   double message_rate_per_s = 20;  // WebSocket client messages per connection
   double message_burst = 40;
+  double shared_message_rate_per_s = 100;  // the same, per address and per token
+  double shared_message_burst = 200;
   std::size_t message_flood_warnings = 10;        // rate_limited replies in a row, then close 1008
   std::size_t max_connections_per_address = 256;  // open WebSockets; 0: no cap
 };

@@ -489,6 +489,33 @@ TEST_CASE("WebSocket message flood: rate_limited errors, then 1008; others unaff
   CHECK(healthy(d));
 }
 
+TEST_CASE("WebSocket messages are also limited per address, summed over its connections") {
+  // Each connection alone is far below its own limit; together they pass the
+  // address's shared bucket (burst 4, 1 per second).
+  temp_config cfg(
+      R"({"limits":{"message_rate_per_s":1000,"message_burst":1000,"shared_message_rate_per_s":1,)"
+      R"("shared_message_burst":4,"message_flood_warnings":100}})");
+  daemon_process d({"--config", cfg.path()});
+  std::vector<ws_client> conns;
+  for (int i = 0; i < 3; ++i) conns.push_back(open_ws(d, "?channel=sensors"));
+  int pongs = 0;
+  int limited = 0;
+  for (auto& c : conns) {
+    for (int i = 0; i < 3; ++i) c.send_text(R"({"type":"ping"})");
+    for (int i = 0; i < 3; ++i) {
+      auto m = c.recv_json(std::chrono::seconds(10));
+      REQUIRE(m.has_value());
+      if ((*m)["type"].str() == "pong") ++pongs;
+      if ((*m)["type"].str() == "error" && (*m)["error"].str() == "rate_limited") ++limited;
+    }
+  }
+  // 9 messages against a burst of 4 (plus at most a token or two refilled).
+  CHECK(pongs >= 4);
+  CHECK(pongs <= 6);
+  CHECK(limited == 9 - pongs);
+  CHECK(healthy(d));
+}
+
 TEST_CASE("per-address WebSocket cap: refused at the handshake, room again after a close") {
   temp_config cfg(R"({"limits":{"max_connections_per_address":3}})");
   daemon_process d({"--config", cfg.path()});

@@ -59,7 +59,8 @@ class ws_session final : public session {
 // atomics and the stop handshake is touched on the network thread only.
 class net_core : public std::enable_shared_from_this<net_core> {
  public:
-  explicit net_core(websocket_options o) : opts_(std::move(o)) {}
+  explicit net_core(websocket_options o)
+      : opts_(std::move(o)), shared_messages_(opts_.shared_message_rate) {}
 
   void start(const transport_context& ctx);
   void stop() noexcept;
@@ -115,6 +116,7 @@ class net_core : public std::enable_shared_from_this<net_core> {
   void terminate_all();
 
   websocket_options opts_;
+  rate_limiter shared_messages_;  // "addr:<ip>" and "token:<principal>" buckets
   transport_context ctx_;
 
   asio::io_context io_;
@@ -595,7 +597,13 @@ void net_core::on_message(websocketpp::connection_hdl hdl, const ws_message_ptr&
 
 bool net_core::admit_message(ws_connection& c, ws_conn_data& d) {
   if (d.flood_closed) return false;
-  if (d.messages.acquire(d.last_rx) == steady::duration::zero()) {
+  const auto allowed = [&](const std::string& key) {
+    return shared_messages_.limit().per_second <= 0 ||
+           shared_messages_.acquire(key, d.last_rx) == steady::duration::zero();
+  };
+  if (d.messages.acquire(d.last_rx) == steady::duration::zero() &&
+      (d.address.empty() || allowed("addr:" + d.address)) &&
+      (d.principal.empty() || allowed("token:" + d.principal))) {
     d.flood_strikes = 0;
     return true;
   }

@@ -63,6 +63,10 @@ struct websocket_options {
   // after message_flood_warnings such replies in a row the connection is
   // closed with 1008 "rate limited". per_second <= 0: no limit.
   rate_limit message_rate{20.0, 40.0};
+  // The same, summed over all WebSockets of one client address and over all
+  // WebSockets of one token (principal), so opening more connections does
+  // not multiply a client's allowance. per_second <= 0: no limit.
+  rate_limit shared_message_rate{100.0, 200.0};
   std::size_t message_flood_warnings = 10;
   std::size_t backlog_limit = 4u << 20;               // per WebSocket: slow consumer -> 1008
   std::chrono::milliseconds ping_interval{30000};     // ping a connection idle this long
