@@ -68,8 +68,7 @@ sensorhub::websocket_options transport_options(const daemon_config& cfg, http_fr
   o.max_connections_per_address = cfg.limits.max_connections_per_address;
   if (!cfg.no_auth) {
     o.message_rate = {cfg.limits.message_rate_per_s, cfg.limits.message_burst};
-    o.shared_message_rate = {cfg.limits.shared_message_rate_per_s,
-                             cfg.limits.shared_message_burst};
+    o.shared_message_rate = {cfg.limits.shared_message_rate_per_s, cfg.limits.shared_message_burst};
   } else {
     o.message_rate = {};  // --no-auth: no rate limits
     o.shared_message_rate = {};

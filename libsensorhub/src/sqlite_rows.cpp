@@ -52,16 +52,9 @@ event_kind parse_kind(const std::string& s) noexcept {
   return event_kind::system;
 }
 
+// The stored entity_type column: NULL for system and test events.
 const char* entity_name(entity_kind k) noexcept {
-  switch (k) {
-    case entity_kind::sensor:
-      return "sensor";
-    case entity_kind::lectura:
-      return "lectura";
-    case entity_kind::none:
-      return nullptr;
-  }
-  return nullptr;
+  return k == entity_kind::none ? nullptr : entity_kind_name(k);
 }
 
 entity_kind parse_entity(const std::optional<std::string>& s) noexcept {
