@@ -68,7 +68,7 @@ struct replay_state {
     if (m.kind != message_kind::entity_event) {
       return;
     }
-    const auto it = m.is_lectura ? index_of.find(m.entity_id) : index_of.end();
+    const auto it = m.is_reading ? index_of.find(m.entity_id) : index_of.end();
     if (it == index_of.end()) {
       ++foreign;
       return;

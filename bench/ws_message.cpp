@@ -81,9 +81,9 @@ ws_message parse_ws_message(const std::string& payload, std::string_view marker_
     m.kind = message_kind::entity_event;
     m.seq = int_member(doc, "seq");
     m.entity_id = int_member(doc, "entity_id");
-    m.is_lectura = string_member_is(doc, "entity_type", "lectura");
+    m.is_reading = string_member_is(doc, "entity_type", "lectura");
     const auto data = doc.FindMember("data");
-    if (!m.is_lectura && !marker_prefix.empty() && data != doc.MemberEnd() &&
+    if (!m.is_reading && !marker_prefix.empty() && data != doc.MemberEnd() &&
         data->value.IsObject()) {
       m.write_index = marker_index(data->value, marker_prefix);
     }

@@ -23,7 +23,7 @@ struct ws_message {
   message_kind kind = message_kind::other;
   std::int64_t seq = -1;
   std::int64_t entity_id = -1;
-  bool is_lectura = false;
+  bool is_reading = false;
   std::int64_t write_index = -1;
   std::int64_t oldest_seq = -1;
   std::string text;

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "json_reader.hpp"
+#include "json/json_reader.hpp"
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
 #include "sensorhub/validation.hpp"
@@ -21,9 +21,9 @@ void check(bool ok) {
 }
 
 // A successfully parsed reading, encoded and parsed again, keeps its values.
-void round_trip(const lectura_patch& p) {
+void round_trip(const reading_patch& p) {
   if (!p.valor) return;
-  lectura l;
+  reading l;
   l.id = 1;
   l.sensor_id = p.sensor_id.value_or(1);
   l.valor = *p.valor;
@@ -38,7 +38,7 @@ void round_trip(const lectura_patch& p) {
   }
   std::string body;
   detail::write_json(body, tree);
-  const lectura_patch back = parse_lectura_patch(body);
+  const reading_patch back = parse_reading_patch(body);
   check(back.valor && *back.valor == *p.valor);
   check(back.sensor_id == l.sensor_id);
   check(back.unidad && *back.unidad == l.unidad);
@@ -56,13 +56,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const error&) {
   }
   try {
-    const lectura_patch p = parse_lectura_patch(text);
-    (void)validate_lectura_create(p);
+    const reading_patch p = parse_reading_patch(text);
+    (void)validate_reading_create(p);
     round_trip(p);
   } catch (const error&) {
   }
   try {
-    for (const auto& p : parse_lectura_batch(text, 64)) (void)validate_lectura_update(p);
+    for (const auto& p : parse_reading_batch(text, 64)) (void)validate_reading_update(p);
   } catch (const error&) {
   }
   // Whatever the bytes, quote_json yields a JSON string our parser accepts.

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "json_reader.hpp"
+#include "json/json_reader.hpp"
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
 #include "sensorhub/validation.hpp"
@@ -62,8 +62,8 @@ sensor sample_sensor() {
   return s;
 }
 
-lectura sample_lectura() {
-  lectura l;
+reading sample_reading() {
+  reading l;
   l.id = 7;
   l.sensor_id = 123;
   l.valor = 21.5;
@@ -76,7 +76,7 @@ lectura sample_lectura() {
 
 const std::vector<std::string> sensor_keys = {"id",     "tipo",       "modelo",    "ubicacion",
                                               "activo", "created_at", "updated_at"};
-const std::vector<std::string> lectura_keys = {"id",        "sensor_id",  "valor",     "unidad",
+const std::vector<std::string> reading_keys = {"id",        "sensor_id",  "valor",     "unidad",
                                                "timestamp", "created_at", "updated_at"};
 const std::vector<std::string> event_keys = {"type",        "seq",        "channel",
                                              "entity_type", "event_type", "entity_id",
@@ -151,8 +151,8 @@ TEST_CASE("to_json(sensor) writes exactly the SPEC fields") {
 }
 
 TEST_CASE("to_json(lectura) writes exactly the SPEC fields") {
-  const auto d = dom(to_json(sample_lectura()));
-  CHECK(keys(d) == lectura_keys);
+  const auto d = dom(to_json(sample_reading()));
+  CHECK(keys(d) == reading_keys);
   CHECK(d["id"].GetInt64() == 7);
   CHECK(d["sensor_id"].GetInt64() == 123);
   CHECK(d["valor"].IsDouble());
@@ -162,7 +162,7 @@ TEST_CASE("to_json(lectura) writes exactly the SPEC fields") {
   CHECK(str(d["created_at"]) == "2025-07-20T05:35:01.000000+00:00");
   CHECK(str(d["updated_at"]) == "2025-07-20T05:35:02.000000+00:00");
 
-  auto l = sample_lectura();
+  auto l = sample_reading();
   l.unidad = std::nullopt;
   CHECK(dom(to_json(l))["unidad"].IsNull());
 }
@@ -182,7 +182,7 @@ TEST_CASE("doubles round-trip exactly and integral values stay floating point") 
                            std::numeric_limits<double>::lowest(),
                            1.0 / 3.0};
   for (double v : values) {
-    auto l = sample_lectura();
+    auto l = sample_reading();
     l.valor = v;
     const std::string json = to_json(l);
     INFO(json);
@@ -192,19 +192,19 @@ TEST_CASE("doubles round-trip exactly and integral values stay floating point") 
     CHECK(d["valor"].GetDouble() == v);
     CHECK(std::signbit(d["valor"].GetDouble()) == std::signbit(v));
     // And back through our own parser.
-    const auto p = parse_lectura_patch(without_read_only(json));
+    const auto p = parse_reading_patch(without_read_only(json));
     REQUIRE(p.valor);
     CHECK(*p.valor == v);
     CHECK(std::signbit(*p.valor) == std::signbit(v));
   }
-  auto l = sample_lectura();
+  auto l = sample_reading();
   l.valor = 21.0;
   CHECK(to_json(l).find("\"valor\":21.0,") != std::string::npos);
 }
 
 TEST_CASE("lists and batch result") {
   CHECK(to_json(std::vector<sensor>{}) == "[]");
-  CHECK(to_json(std::vector<lectura>{}) == "[]");
+  CHECK(to_json(std::vector<reading>{}) == "[]");
   auto s2 = sample_sensor();
   s2.id = 124;
   const auto d = dom(to_json(std::vector<sensor>{sample_sensor(), s2}));
@@ -212,9 +212,9 @@ TEST_CASE("lists and batch result") {
   REQUIRE(d.Size() == 2);
   check_sample_sensor(d[0]);
   CHECK(d[1]["id"].GetInt64() == 124);
-  const auto dl = dom(to_json(std::vector<lectura>{sample_lectura()}));
+  const auto dl = dom(to_json(std::vector<reading>{sample_reading()}));
   REQUIRE(dl.Size() == 1);
-  CHECK(keys(dl[0]) == lectura_keys);
+  CHECK(keys(dl[0]) == reading_keys);
 
   const auto b = dom(to_json(batch_result{3, 10, 12}));
   CHECK(keys(b) == std::vector<std::string>{"created", "first_id", "last_id"});
@@ -307,7 +307,7 @@ TEST_CASE("lectura events") {
                         expect{event_type::deleted, "deleted", "delete_lectura"}}) {
     entity_change c;
     c.type = x.type;
-    c.data = sample_lectura();
+    c.data = sample_reading();
     c.tipo = "temperatura";
     if (x.type == event_type::updated) c.updated_fields = {"valor", "unidad"};
     const auto d = dom(encode_entity_event(100, t("2025-07-20T06:00:00Z"), c));
@@ -323,7 +323,7 @@ TEST_CASE("lectura events") {
     CHECK(d["data"]["valor"].GetDouble() == 21.5);
     CHECK(d["data"]["sensor_id"].GetInt64() == 123);
     if (x.type == event_type::updated) {
-      auto dk = lectura_keys;
+      auto dk = reading_keys;
       dk.emplace_back("updated_fields");
       CHECK(keys(d["data"]) == dk);
       CHECK(strings(d["data"]["updated_fields"]) == std::vector<std::string>{"valor", "unidad"});
@@ -331,7 +331,7 @@ TEST_CASE("lectura events") {
       CHECK(strings(d["metadata"]["fields_updated"]) ==
             std::vector<std::string>{"valor", "unidad"});
     } else {
-      CHECK(keys(d["data"]) == lectura_keys);
+      CHECK(keys(d["data"]) == reading_keys);
       CHECK(keys(d["metadata"]) == std::vector<std::string>{"action"});
     }
   }
@@ -382,12 +382,12 @@ TEST_CASE("make_entity_event fills the filter keys") {
 
   entity_change cl;
   cl.type = event_type::deleted;
-  cl.data = sample_lectura();
+  cl.data = sample_reading();
   cl.tipo = "humedad";
   const event el = make_entity_event(43, at, cl);
   CHECK(el.chan == channel::readings);
   CHECK(el.kind == event_kind::entity);
-  CHECK(el.entity == entity_kind::lectura);
+  CHECK(el.entity == entity_kind::reading);
   CHECK(el.type == event_type::deleted);
   CHECK(el.entity_id == 7);
   CHECK(el.sensor_id == 123);
@@ -455,7 +455,7 @@ TEST_CASE("parse_sensor_patch reads every field") {
 }
 
 TEST_CASE("parse_lectura_patch reads every field") {
-  const auto p = parse_lectura_patch(
+  const auto p = parse_reading_patch(
       R"({"sensor_id":123,"valor":-21.5e1,"unidad":"°C","timestamp":"2025-07-20T11:04:11.378577+05:30"})");
   CHECK(p.sensor_id == 123);
   CHECK(p.valor == -215.0);
@@ -464,7 +464,7 @@ TEST_CASE("parse_lectura_patch reads every field") {
   REQUIRE(p.timestamp);
   CHECK(format_time(*p.timestamp) == "2025-07-20T05:34:11.378577+00:00");
 
-  const auto n = parse_lectura_patch(R"({"unidad":null,"valor":7})");
+  const auto n = parse_reading_patch(R"({"unidad":null,"valor":7})");
   REQUIRE(n.unidad);
   CHECK_FALSE(*n.unidad);
   CHECK(n.valor == 7.0);
@@ -485,9 +485,9 @@ TEST_CASE("encode -> parse round trip") {
   REQUIRE(sn.ubicacion);
   CHECK_FALSE(*sn.ubicacion);
 
-  auto l = sample_lectura();
+  auto l = sample_reading();
   l.valor = 0.1 + 0.2;
-  const auto lp = parse_lectura_patch(without_read_only(to_json(l)));
+  const auto lp = parse_reading_patch(without_read_only(to_json(l)));
   CHECK(lp.sensor_id == l.sensor_id);
   CHECK(lp.valor == l.valor);
   REQUIRE(lp.unidad);
@@ -500,7 +500,7 @@ TEST_CASE("read-only and unknown fields are rejected") {
   CHECK(f == field_errors{{"id", "unknown field"},
                           {"created_at", "unknown field"},
                           {"updated_at", "unknown field"}});
-  f = fields_of([] { parse_lectura_patch(R"({"valor":1,"color":"red","id":4})"); });
+  f = fields_of([] { parse_reading_patch(R"({"valor":1,"color":"red","id":4})"); });
   CHECK(f == field_errors{{"color", "unknown field"}, {"id", "unknown field"}});
   f = fields_of([] { parse_sensor_patch(R"({"Tipo":"x"})"); });  // case-sensitive
   CHECK(f == field_errors{{"Tipo", "unknown field"}});
@@ -523,24 +523,24 @@ TEST_CASE("wrong types are rejected without coercion, all errors at once") {
   CHECK(f == field_errors{{"ubicacion", "must be a string or null"}});
 
   f = fields_of(
-      [] { parse_lectura_patch(R"({"sensor_id":"1","valor":"21.5","unidad":5,"timestamp":17})"); });
+      [] { parse_reading_patch(R"({"sensor_id":"1","valor":"21.5","unidad":5,"timestamp":17})"); });
   CHECK(f == field_errors{{"sensor_id", "must be an integer"},
                           {"valor", "must be a number"},
                           {"unidad", "must be a string or null"},
                           {"timestamp", "must be a string"}});
-  f = fields_of([] { parse_lectura_patch(R"({"sensor_id":null,"valor":null,"timestamp":null})"); });
+  f = fields_of([] { parse_reading_patch(R"({"sensor_id":null,"valor":null,"timestamp":null})"); });
   CHECK(f == field_errors{{"sensor_id", "must be an integer"},
                           {"valor", "must be a number"},
                           {"timestamp", "must be a string"}});
-  f = fields_of([] { parse_lectura_patch(R"({"sensor_id":1.0})"); });
+  f = fields_of([] { parse_reading_patch(R"({"sensor_id":1.0})"); });
   CHECK(f == field_errors{{"sensor_id", "must be an integer"}});
-  f = fields_of([] { parse_lectura_patch(R"({"sensor_id":1e3})"); });
+  f = fields_of([] { parse_reading_patch(R"({"sensor_id":1e3})"); });
   CHECK(f == field_errors{{"sensor_id", "must be an integer"}});
-  f = fields_of([] { parse_lectura_patch(R"({"valor":true})"); });
+  f = fields_of([] { parse_reading_patch(R"({"valor":true})"); });
   CHECK(f == field_errors{{"valor", "must be a number"}});
-  f = fields_of([] { parse_lectura_patch(R"({"timestamp":"2025-13-01T00:00:00Z"})"); });
+  f = fields_of([] { parse_reading_patch(R"({"timestamp":"2025-13-01T00:00:00Z"})"); });
   CHECK(f == field_errors{{"timestamp", "must be an RFC 3339 time"}});
-  f = fields_of([] { parse_lectura_patch(R"({"timestamp":"yesterday"})"); });
+  f = fields_of([] { parse_reading_patch(R"({"timestamp":"yesterday"})"); });
   CHECK(f == field_errors{{"timestamp", "must be an RFC 3339 time"}});
 }
 
@@ -549,29 +549,29 @@ TEST_CASE("a body that is not an object is a validation error on body") {
     INFO(std::string(body));
     CHECK(fields_of([&] { parse_sensor_patch(body); }) ==
           field_errors{{"body", "must be a JSON object"}});
-    CHECK(fields_of([&] { parse_lectura_patch(body); }) ==
+    CHECK(fields_of([&] { parse_reading_patch(body); }) ==
           field_errors{{"body", "must be a JSON object"}});
   }
 }
 
 TEST_CASE("numbers out of range are validation errors on their field") {
-  CHECK(fields_of([] { parse_lectura_patch(R"({"valor":1e999})"); }) ==
+  CHECK(fields_of([] { parse_reading_patch(R"({"valor":1e999})"); }) ==
         field_errors{{"valor", "out of range"}});
-  CHECK(fields_of([] { parse_lectura_patch(R"({"valor":-1e999})"); }) ==
+  CHECK(fields_of([] { parse_reading_patch(R"({"valor":-1e999})"); }) ==
         field_errors{{"valor", "out of range"}});
-  CHECK(fields_of([] { parse_lectura_patch(R"({"sensor_id":99999999999999999999})"); }) ==
+  CHECK(fields_of([] { parse_reading_patch(R"({"sensor_id":99999999999999999999})"); }) ==
         field_errors{{"sensor_id", "out of range"}});
-  CHECK(fields_of([] { parse_lectura_patch(R"({"sensor_id":-99999999999999999999})"); }) ==
+  CHECK(fields_of([] { parse_reading_patch(R"({"sensor_id":-99999999999999999999})"); }) ==
         field_errors{{"sensor_id", "out of range"}});
   // The largest id still parses; negative and zero ids parse and fail validation.
-  CHECK(parse_lectura_patch(R"({"sensor_id":9223372036854775807})").sensor_id ==
+  CHECK(parse_reading_patch(R"({"sensor_id":9223372036854775807})").sensor_id ==
         std::numeric_limits<std::int64_t>::max());
-  const auto neg = parse_lectura_patch(R"({"sensor_id":-5,"valor":1})");
+  const auto neg = parse_reading_patch(R"({"sensor_id":-5,"valor":1})");
   CHECK(neg.sensor_id == -5);
-  CHECK(validate_lectura_create(neg) == field_errors{{"sensor_id", "must be a positive integer"}});
+  CHECK(validate_reading_create(neg) == field_errors{{"sensor_id", "must be a positive integer"}});
   // Other numbers and strings that look like numbers survive next to a huge one.
   const auto mixed = fields_of([] {
-    parse_lectura_patch(
+    parse_reading_patch(
         R"({"unidad":"1e999 \"2\" -3","sensor_id":12,"valor":1E+400,"x":[0.5,-7e-2]})");
   });
   CHECK(mixed == field_errors{{"valor", "out of range"}, {"x", "unknown field"}});
@@ -587,12 +587,12 @@ TEST_CASE("numbers out of range are validation errors on their field") {
   CHECK(a[3].text == "2E308");
   CHECK(v.members[2].second.text == "12");
   // Malformed input stays malformed after a too-big number.
-  CHECK(code_of([] { parse_lectura_patch(R"({"valor":1e999,})"); }) == errc::invalid_json);
-  CHECK(code_of([] { parse_lectura_patch(R"({"valor":1e999 2})"); }) == errc::invalid_json);
-  CHECK(code_of([] { parse_lectura_patch(R"({"valor":1e9999e})"); }) == errc::invalid_json);
+  CHECK(code_of([] { parse_reading_patch(R"({"valor":1e999,})"); }) == errc::invalid_json);
+  CHECK(code_of([] { parse_reading_patch(R"({"valor":1e999 2})"); }) == errc::invalid_json);
+  CHECK(code_of([] { parse_reading_patch(R"({"valor":1e9999e})"); }) == errc::invalid_json);
   // A number of 10,000 digits is still just out of range, not a crash.
   const std::string huge = "{\"valor\":1" + std::string(10000, '0') + "}";
-  CHECK(fields_of([&] { parse_lectura_patch(huge); }) == field_errors{{"valor", "out of range"}});
+  CHECK(fields_of([&] { parse_reading_patch(huge); }) == field_errors{{"valor", "out of range"}});
 }
 
 TEST_CASE("malformed JSON is invalid_json") {
@@ -632,11 +632,11 @@ TEST_CASE("malformed JSON is invalid_json") {
   for (const char* body : bad) {
     INFO("body: ", std::string(body));
     CHECK(code_of([&] { parse_sensor_patch(body); }) == errc::invalid_json);
-    CHECK(code_of([&] { parse_lectura_patch(body); }) == errc::invalid_json);
-    CHECK(code_of([&] { parse_lectura_batch(body); }) == errc::invalid_json);
+    CHECK(code_of([&] { parse_reading_patch(body); }) == errc::invalid_json);
+    CHECK(code_of([&] { parse_reading_batch(body); }) == errc::invalid_json);
   }
   // Duplicate keys in a nested object too.
-  CHECK(code_of([] { parse_lectura_batch(R"([{"valor":1,"valor":1}])"); }) == errc::invalid_json);
+  CHECK(code_of([] { parse_reading_batch(R"([{"valor":1,"valor":1}])"); }) == errc::invalid_json);
   // A NUL byte anywhere, even after a complete document.
   CHECK(code_of([] { parse_sensor_patch(std::string_view("{}\0{", 4)); }) == errc::invalid_json);
   CHECK(code_of([] { parse_sensor_patch(std::string_view("{\"tipo\":\"a\0b\"}", 14)); }) ==
@@ -653,7 +653,7 @@ TEST_CASE("malformed JSON is invalid_json") {
 TEST_CASE("hostile nesting is rejected without recursion") {
   const std::string deep(100000, '[');
   CHECK(code_of([&] { parse_sensor_patch(deep); }) == errc::invalid_json);
-  CHECK(code_of([&] { parse_lectura_batch(deep); }) == errc::invalid_json);
+  CHECK(code_of([&] { parse_reading_batch(deep); }) == errc::invalid_json);
   const std::string closed = std::string(100000, '[') + std::string(100000, ']');
   CHECK(code_of([&] { parse_sensor_patch(closed); }) == errc::invalid_json);
   std::string objs;
@@ -688,7 +688,7 @@ TEST_CASE("a 10 MB string parses and is then rejected by the length rule") {
 }
 
 TEST_CASE("parse_lectura_batch") {
-  const auto items = parse_lectura_batch(
+  const auto items = parse_reading_batch(
       R"([{"sensor_id":1,"valor":1.5},{"sensor_id":2,"valor":-3,"unidad":null,"timestamp":"2025-07-20T05:34:11Z"}])");
   REQUIRE(items.size() == 2);
   CHECK(items[0].sensor_id == 1);
@@ -699,15 +699,15 @@ TEST_CASE("parse_lectura_batch") {
   CHECK_FALSE(*items[1].unidad);
   CHECK(items[1].timestamp == parse_time("2025-07-20T05:34:11Z"));
 
-  CHECK(fields_of([] { parse_lectura_batch("[]"); }) ==
+  CHECK(fields_of([] { parse_reading_batch("[]"); }) ==
         field_errors{{"items", "must contain 1..10000 items"}});
-  CHECK(fields_of([] { parse_lectura_batch(R"({"sensor_id":1})"); }) ==
+  CHECK(fields_of([] { parse_reading_batch(R"({"sensor_id":1})"); }) ==
         field_errors{{"body", "must be a JSON array"}});
-  CHECK(fields_of([] { parse_lectura_batch(R"([{"sensor_id":1},{"valor":"x","foo":1},2])"); }) ==
+  CHECK(fields_of([] { parse_reading_batch(R"([{"sensor_id":1},{"valor":"x","foo":1},2])"); }) ==
         field_errors{{"[1].valor", "must be a number"},
                      {"[1].foo", "unknown field"},
                      {"[2]", "must be a JSON object"}});
-  CHECK(fields_of([] { parse_lectura_batch(R"([{"valor":1e999}])"); }) ==
+  CHECK(fields_of([] { parse_reading_batch(R"([{"valor":1e999}])"); }) ==
         field_errors{{"[0].valor", "out of range"}});
 
   // max_items exactly, then one more.
@@ -719,17 +719,17 @@ TEST_CASE("parse_lectura_batch") {
     }
     return b + "]";
   };
-  CHECK(parse_lectura_batch(batch_of(3), 3).size() == 3);
-  CHECK(fields_of([&] { parse_lectura_batch(batch_of(4), 3); }) ==
+  CHECK(parse_reading_batch(batch_of(3), 3).size() == 3);
+  CHECK(fields_of([&] { parse_reading_batch(batch_of(4), 3); }) ==
         field_errors{{"items", "must contain 1..3 items"}});
-  CHECK(parse_lectura_batch(batch_of(max_batch_items)).size() == max_batch_items);
-  CHECK(fields_of([&] { parse_lectura_batch(batch_of(max_batch_items + 1)); }) ==
+  CHECK(parse_reading_batch(batch_of(max_batch_items)).size() == max_batch_items);
+  CHECK(fields_of([&] { parse_reading_batch(batch_of(max_batch_items + 1)); }) ==
         field_errors{{"items", "must contain 1..10000 items"}});
   // Many tiny values are cut off early instead of building a huge tree.
   std::string zeros = "[0";
   for (int i = 0; i < 2000000; ++i) zeros += ",0";
   zeros += "]";
-  CHECK(fields_of([&] { parse_lectura_batch(zeros); }) ==
+  CHECK(fields_of([&] { parse_reading_batch(zeros); }) ==
         field_errors{{"items", "must contain 1..10000 items"}});
 }
 

@@ -26,7 +26,7 @@ event entity_ev(std::uint64_t seq, channel c, std::int64_t entity_id, std::int64
   e.seq = seq;
   e.chan = c;
   e.kind = event_kind::entity;
-  e.entity = c == channel::readings ? entity_kind::lectura : entity_kind::sensor;
+  e.entity = c == channel::readings ? entity_kind::reading : entity_kind::sensor;
   e.type = type;
   e.entity_id = entity_id;
   e.sensor_id = sensor_id;

@@ -27,7 +27,7 @@ event reading_event(std::int64_t id, std::int64_t sensor_id, const char* tipo,
                     event_type t = event_type::created) {
   event e = sensor_event(id, tipo, t);
   e.chan = channel::readings;
-  e.entity = entity_kind::lectura;
+  e.entity = entity_kind::reading;
   e.sensor_id = sensor_id;
   return e;
 }

@@ -219,7 +219,7 @@ TEST_CASE("channel and event type names") {
   }
   CHECK_FALSE(parse_event_type("create"));
   CHECK(std::string(entity_kind_name(entity_kind::sensor)) == "sensor");
-  CHECK(std::string(entity_kind_name(entity_kind::lectura)) == "lectura");
+  CHECK(std::string(entity_kind_name(entity_kind::reading)) == "lectura");
 }
 
 // ---- client messages --------------------------------------------------------------

@@ -39,8 +39,8 @@ sensor_patch sensor_body(const std::string& tipo, const std::string& modelo) {
   return p;
 }
 
-lectura_patch reading_body(std::int64_t sensor_id, double valor) {
-  lectura_patch p;
+reading_patch reading_body(std::int64_t sensor_id, double valor) {
+  reading_patch p;
   p.sensor_id = sensor_id;
   p.valor = valor;
   return p;
@@ -259,7 +259,7 @@ TEST_CASE("sensor_service: remove reports readings_deleted in one event") {
   CHECK(f.events[1].type == event_type::deleted);
   CHECK(f.events[1].chan == channel::sensors);
   CHECK(parse(f.events[1])["metadata"]["readings_deleted"].GetInt64() == 3);
-  lectura_query q;
+  reading_query q;
   q.sensor_id = busy.id;
   CHECK(f.readings.list(q).empty());
   CHECK_FALSE(f.sensors.get(busy.id).has_value());
@@ -271,8 +271,8 @@ TEST_CASE("reading_service: create, defaults and the sensor's tipo on the event"
   f.events.clear();
 
   const timestamp before = now();
-  lectura_patch p = reading_body(s.id, 21.5);
-  const lectura l = f.readings.create(p);
+  reading_patch p = reading_body(s.id, 21.5);
+  const reading l = f.readings.create(p);
   CHECK(l.id > 0);
   CHECK(l.sensor_id == s.id);
   CHECK(l.valor == 21.5);
@@ -282,20 +282,20 @@ TEST_CASE("reading_service: create, defaults and the sensor's tipo on the event"
 
   p.timestamp = from_micros(1234567);
   p.unidad = std::optional<std::string>("C");
-  const lectura explicit_ts = f.readings.create(p);
+  const reading explicit_ts = f.readings.create(p);
   CHECK(to_micros(explicit_ts.timestamp) == 1234567);
   CHECK(f.readings.get(explicit_ts.id)->unidad == std::optional<std::string>("C"));
 
   REQUIRE(f.events.size() == 2);
   const event& e = f.events[0];
   CHECK(e.chan == channel::readings);
-  CHECK(e.entity == entity_kind::lectura);
+  CHECK(e.entity == entity_kind::reading);
   CHECK(e.entity_id == l.id);
   CHECK(e.sensor_id == s.id);
   CHECK(e.tipo == "temperatura");
   CHECK(std::string(parse(e)["metadata"]["action"].GetString()) == "create_lectura");
 
-  lectura_query q;
+  reading_query q;
   q.sensor_id = s.id;
   const auto list = f.readings.list(q);
   REQUIRE(list.size() == 2);
@@ -307,10 +307,10 @@ TEST_CASE("reading_service: a reading for a missing sensor is a validation error
   const auto fields = validation_fields([&] { f.readings.create(reading_body(999, 1.0)); });
   REQUIRE(fields.count("sensor_id") == 1);
   CHECK(fields.at("sensor_id") == "sensor 999 does not exist");
-  CHECK(f.readings.list(lectura_query{}).empty());
+  CHECK(f.readings.list(reading_query{}).empty());
   CHECK(f.events.empty());
 
-  lectura_patch no_valor;
+  reading_patch no_valor;
   no_valor.sensor_id = 1;
   CHECK(validation_fields([&] { f.readings.create(no_valor); }).count("valor") == 1);
 }
@@ -319,21 +319,21 @@ TEST_CASE("reading_service: update diffs the fields and checks a new sensor") {
   fixture f;
   const sensor a = f.sensors.create(sensor_body("temperatura", "DHT22"));
   const sensor b = f.sensors.create(sensor_body("humedad", "DHT22"));
-  lectura_patch create = reading_body(a.id, 1.0);
+  reading_patch create = reading_body(a.id, 1.0);
   create.timestamp = from_micros(1000);
-  const lectura l = f.readings.create(create);
+  const reading l = f.readings.create(create);
   f.events.clear();
 
-  lectura_patch same;
+  reading_patch same;
   same.sensor_id = a.id;
   same.valor = 1.0;
   same.unidad = std::optional<std::string>();
   same.timestamp = from_micros(1000);
-  const lectura unchanged = f.readings.update(l.id, same);
+  const reading unchanged = f.readings.update(l.id, same);
   CHECK(unchanged.updated_at == l.updated_at);
   CHECK(f.events.empty());
 
-  lectura_patch value;
+  reading_patch value;
   value.valor = 2.0;
   value.timestamp = from_micros(1000);  // same: not listed
   CHECK(f.readings.update(l.id, value).valor == 2.0);
@@ -342,32 +342,32 @@ TEST_CASE("reading_service: update diffs the fields and checks a new sensor") {
   CHECK(f.events[0].tipo == "temperatura");
   CHECK(std::string(parse(f.events[0])["metadata"]["action"].GetString()) == "update_lectura");
 
-  lectura_patch missing;
+  reading_patch missing;
   missing.sensor_id = 777;
   const auto fields = validation_fields([&] { f.readings.update(l.id, missing); });
   CHECK(fields.at("sensor_id") == "sensor 777 does not exist");
   CHECK(f.readings.get(l.id)->sensor_id == a.id);
   CHECK(f.events.size() == 1);
 
-  lectura_patch move;
+  reading_patch move;
   move.sensor_id = b.id;
   move.unidad = std::optional<std::string>("%");
   move.timestamp = from_micros(2000);
-  const lectura moved = f.readings.update(l.id, move);
+  const reading moved = f.readings.update(l.id, move);
   CHECK(moved.sensor_id == b.id);
   REQUIRE(f.events.size() == 2);
   check_updated(f.events[1], {"sensor_id", "unidad", "timestamp"});
   CHECK(f.events[1].sensor_id == b.id);
   CHECK(f.events[1].tipo == "humedad");
 
-  lectura_patch negative_zero;
+  reading_patch negative_zero;
   negative_zero.valor = -0.0;
   f.readings.update(l.id, reading_body(b.id, 0.0));
   const std::size_t before = f.events.size();
   f.readings.update(l.id, negative_zero);  // -0.0 is a different value from 0.0
   CHECK(f.events.size() == before + 1);
 
-  lectura_patch any;
+  reading_patch any;
   any.valor = 3.0;
   CHECK(not_found_detail([&] { f.readings.update(424242, any); }) == "lectura 424242 not found");
 }
@@ -375,7 +375,7 @@ TEST_CASE("reading_service: update diffs the fields and checks a new sensor") {
 TEST_CASE("reading_service: remove emits deleted with the reading as it was") {
   fixture f;
   const sensor s = f.sensors.create(sensor_body("temperatura", "DHT22"));
-  const lectura l = f.readings.create(reading_body(s.id, 4.5));
+  const reading l = f.readings.create(reading_body(s.id, 4.5));
   f.events.clear();
   f.readings.remove(l.id);
   CHECK_FALSE(f.readings.get(l.id).has_value());
@@ -398,7 +398,7 @@ TEST_CASE("reading_service: batch is all-or-nothing with one event per item in o
   f.events.clear();
 
   SUBCASE("all valid") {
-    const std::vector<lectura_patch> items = {reading_body(a.id, 1), reading_body(b.id, 2),
+    const std::vector<reading_patch> items = {reading_body(a.id, 1), reading_body(b.id, 2),
                                               reading_body(a.id, 3)};
     const batch_result r = f.readings.create_batch(items);
     CHECK(r.created == 3);
@@ -412,25 +412,25 @@ TEST_CASE("reading_service: batch is all-or-nothing with one event per item in o
     CHECK(f.events[1].tipo == "humedad");
     CHECK(f.events[2].tipo == "temperatura");
     CHECK(f.readings.get(r.first_id + 1)->valor == 2);
-    CHECK(f.readings.list(lectura_query{}).size() == 3);
+    CHECK(f.readings.list(reading_query{}).size() == 3);
   }
   SUBCASE("one invalid item") {
-    lectura_patch bad;
+    reading_patch bad;
     bad.sensor_id = a.id;  // no valor
-    const std::vector<lectura_patch> items = {reading_body(a.id, 1), bad, reading_body(a.id, 3)};
+    const std::vector<reading_patch> items = {reading_body(a.id, 1), bad, reading_body(a.id, 3)};
     const auto fields = validation_fields([&] { f.readings.create_batch(items); });
     CHECK(fields.count("[1].valor") == 1);
     CHECK(fields.size() == 1);
-    CHECK(f.readings.list(lectura_query{}).empty());
+    CHECK(f.readings.list(reading_query{}).empty());
     CHECK(f.events.empty());
   }
   SUBCASE("an item for a missing sensor") {
-    const std::vector<lectura_patch> items = {reading_body(a.id, 1), reading_body(a.id, 2),
+    const std::vector<reading_patch> items = {reading_body(a.id, 1), reading_body(a.id, 2),
                                               reading_body(31337, 3)};
     const auto fields = validation_fields([&] { f.readings.create_batch(items); });
     REQUIRE(fields.count("[2].sensor_id") == 1);
     CHECK(fields.at("[2].sensor_id") == "sensor 31337 does not exist");
-    CHECK(f.readings.list(lectura_query{}).empty());
+    CHECK(f.readings.list(reading_query{}).empty());
     CHECK(f.events.empty());
     CHECK(f.repo.last_seq() == 2);
   }
@@ -443,9 +443,9 @@ TEST_CASE("reading_service: batch is all-or-nothing with one event per item in o
 TEST_CASE("services clamp list limits defensively") {
   fixture f;
   const sensor s = f.sensors.create(sensor_body("t", "m"));
-  std::vector<lectura_patch> items(max_list_limit + 5, reading_body(s.id, 1));
+  std::vector<reading_patch> items(max_list_limit + 5, reading_body(s.id, 1));
   CHECK(f.readings.create_batch(items).created == items.size());
-  lectura_query q;
+  reading_query q;
   q.limit = max_list_limit * 10;
   CHECK(f.readings.list(q).size() == max_list_limit);
   sensor_query sq;

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "sensorhub/callback_subscriber.hpp"
+#include "sensorhub/subscribers/callback_subscriber.hpp"
 #include "sensorhub/codec.hpp"
 #include "sensorhub/hub.hpp"
 #include "sensorhub/protocol.hpp"
@@ -71,8 +71,8 @@ struct fixture {
     p.modelo = modelo;
     return h->sensors().create(p);
   }
-  lectura make_reading(std::int64_t sensor_id, double valor) {
-    lectura_patch p;
+  reading make_reading(std::int64_t sensor_id, double valor) {
+    reading_patch p;
     p.sensor_id = sensor_id;
     p.valor = valor;
     return h->readings().create(p);
@@ -361,7 +361,7 @@ TEST_CASE("resume mid-stream with 4 concurrent writers: every seq > S exactly on
 TEST_CASE("resume replays several pages, then goes live") {
   fixture f;
   const auto s = f.make_sensor();
-  std::vector<lectura_patch> batch(2500);
+  std::vector<reading_patch> batch(2500);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     batch[i].sensor_id = s.id;
     batch[i].valor = static_cast<double>(i);
@@ -517,8 +517,8 @@ sensor make_sensor_of(fixture& f, const std::string& tipo) {
   return f.h->sensors().create(p);
 }
 
-lectura make_reading_at(fixture& f, std::int64_t sensor_id, double valor, long long micros) {
-  lectura_patch p;
+reading make_reading_at(fixture& f, std::int64_t sensor_id, double valor, long long micros) {
+  reading_patch p;
   p.sensor_id = sensor_id;
   p.valor = valor;
   p.timestamp = from_micros(micros);
@@ -532,8 +532,8 @@ std::string sensors_json(fixture& f, const std::vector<std::int64_t>& ids) {
 }
 
 std::string readings_json(fixture& f, const std::vector<std::int64_t>& ids) {
-  std::vector<lectura> v;
-  for (auto id : ids) v.push_back(f.h->repo().find_lectura(id).value());
+  std::vector<reading> v;
+  for (auto id : ids) v.push_back(f.h->repo().find_reading(id).value());
   return to_json(v);
 }
 
@@ -681,7 +681,7 @@ TEST_CASE("snapshot under 4 concurrent writers: state + later events reproduce t
             p.modelo = "m" + std::to_string(i);
             f.h->sensors().update(s.id, p);
           } else if (i % 7 == 0 && last_reading != 0) {
-            lectura_patch p;
+            reading_patch p;
             p.valor = -i;
             f.h->readings().update(last_reading, p);  // still the sensor's latest
           } else {
@@ -755,10 +755,10 @@ TEST_CASE("snapshot under 4 concurrent writers: state + later events reproduce t
     CHECK(sensor_state == final_sensors);
     std::map<std::int64_t, std::string> final_readings, reproduced;
     for (const auto& s : sensors) {
-      lectura_query q;
+      reading_query q;
       q.sensor_id = s.id;
       q.limit = 1;
-      const auto newest = f.h->repo().list_lecturas(q);
+      const auto newest = f.h->repo().list_readings(q);
       REQUIRE(newest.size() == 1);
       final_readings[s.id] = canonical(to_json(newest.front()));
     }

@@ -113,8 +113,8 @@ sensor make_sensor(const std::string& tipo, const std::string& modelo = "DHT22")
   return s;
 }
 
-lectura make_lectura(std::int64_t sensor_id, double valor, long long ts_micros) {
-  lectura l;
+reading make_reading(std::int64_t sensor_id, double valor, long long ts_micros) {
+  reading l;
   l.sensor_id = sensor_id;
   l.valor = valor;
   l.unidad = "C";
@@ -131,7 +131,7 @@ entity_change created_change(const sensor& s) {
   return c;
 }
 
-entity_change created_change(const lectura& l, const std::string& tipo) {
+entity_change created_change(const reading& l, const std::string& tipo) {
   entity_change c;
   c.type = event_type::created;
   c.data = l;
@@ -180,7 +180,7 @@ TEST_CASE("a new database is empty and at the latest schema") {
   CHECK(repo.oldest_seq() == 0);
   CHECK(all_events(repo).empty());
   CHECK_FALSE(repo.find_sensor(1).has_value());
-  CHECK_FALSE(repo.find_lectura(1).has_value());
+  CHECK_FALSE(repo.find_reading(1).has_value());
 }
 
 TEST_CASE("sensor CRUD") {
@@ -258,26 +258,26 @@ TEST_CASE("lectura CRUD, newest-first listing with since/until/limit/offset") {
   const sensor b = add_sensor(repo, "humedad");
 
   // Timestamps out of insertion order, with a tie at 300.
-  std::vector<lectura> rows;
+  std::vector<reading> rows;
   repo.write([&](write_tx& tx) {
-    rows.push_back(tx.insert_lectura(make_lectura(a.id, 1.5, 300)));
-    rows.push_back(tx.insert_lectura(make_lectura(a.id, 2.5, 100)));
-    rows.push_back(tx.insert_lectura(make_lectura(a.id, 3.5, 300)));
-    rows.push_back(tx.insert_lectura(make_lectura(a.id, 4.5, 200)));
-    rows.push_back(tx.insert_lectura(make_lectura(b.id, 5.5, 250)));
+    rows.push_back(tx.insert_reading(make_reading(a.id, 1.5, 300)));
+    rows.push_back(tx.insert_reading(make_reading(a.id, 2.5, 100)));
+    rows.push_back(tx.insert_reading(make_reading(a.id, 3.5, 300)));
+    rows.push_back(tx.insert_reading(make_reading(a.id, 4.5, 200)));
+    rows.push_back(tx.insert_reading(make_reading(b.id, 5.5, 250)));
   });
   for (const auto& r : rows) REQUIRE(r.id > 0);
 
-  auto found = repo.find_lectura(rows[0].id);
+  auto found = repo.find_reading(rows[0].id);
   REQUIRE(found.has_value());
   CHECK(found->sensor_id == a.id);
   CHECK(found->valor == 1.5);
   CHECK(found->unidad == std::optional<std::string>("C"));
   CHECK(to_micros(found->timestamp) == 300);
 
-  lectura_query q;
+  reading_query q;
   q.sensor_id = a.id;
-  auto list = repo.list_lecturas(q);
+  auto list = repo.list_readings(q);
   REQUIRE(list.size() == 4);
   // ts DESC, then id DESC.
   CHECK(list[0].id == rows[2].id);
@@ -287,38 +287,38 @@ TEST_CASE("lectura CRUD, newest-first listing with since/until/limit/offset") {
 
   q.since = from_micros(200);  // inclusive
   q.until = from_micros(300);  // exclusive
-  list = repo.list_lecturas(q);
+  list = repo.list_readings(q);
   REQUIRE(list.size() == 1);
   CHECK(list[0].id == rows[3].id);
 
-  lectura_query all;
-  list = repo.list_lecturas(all);
+  reading_query all;
+  list = repo.list_readings(all);
   REQUIRE(list.size() == 5);
   CHECK(list[2].id == rows[4].id);  // b's reading at 250 sits between 300 and 200
   all.limit = 2;
   all.offset = 1;
-  list = repo.list_lecturas(all);
+  list = repo.list_readings(all);
   REQUIRE(list.size() == 2);
   CHECK(list[0].id == rows[0].id);
   CHECK(list[1].id == rows[4].id);
-  all = lectura_query{};
+  all = reading_query{};
   all.since = from_micros(250);
-  CHECK(repo.list_lecturas(all).size() == 3);
+  CHECK(repo.list_readings(all).size() == 3);
 
-  lectura changed = rows[1];
+  reading changed = rows[1];
   changed.valor = -7.25;
   changed.unidad = std::nullopt;
   changed.sensor_id = b.id;
-  repo.write([&](write_tx& tx) { tx.update_lectura(changed); });
-  found = repo.find_lectura(changed.id);
+  repo.write([&](write_tx& tx) { tx.update_reading(changed); });
+  found = repo.find_reading(changed.id);
   REQUIRE(found.has_value());
   CHECK(found->valor == -7.25);
   CHECK_FALSE(found->unidad.has_value());
   CHECK(found->sensor_id == b.id);
 
-  repo.write([&](write_tx& tx) { tx.delete_lectura(changed.id); });
-  CHECK_FALSE(repo.find_lectura(changed.id).has_value());
-  CHECK_THROWS_AS(repo.write([&](write_tx& tx) { tx.delete_lectura(changed.id); }), error);
+  repo.write([&](write_tx& tx) { tx.delete_reading(changed.id); });
+  CHECK_FALSE(repo.find_reading(changed.id).has_value());
+  CHECK_THROWS_AS(repo.write([&](write_tx& tx) { tx.delete_reading(changed.id); }), error);
 }
 
 TEST_CASE("deleting a sensor cascades to its readings and reports how many") {
@@ -326,17 +326,17 @@ TEST_CASE("deleting a sensor cascades to its readings and reports how many") {
   const sensor a = add_sensor(repo, "temperatura");
   const sensor b = add_sensor(repo, "temperatura");
   repo.write([&](write_tx& tx) {
-    for (int i = 0; i < 3; ++i) tx.insert_lectura(make_lectura(a.id, i, 10 + i));
-    tx.insert_lectura(make_lectura(b.id, 9, 10));
+    for (int i = 0; i < 3; ++i) tx.insert_reading(make_reading(a.id, i, 10 + i));
+    tx.insert_reading(make_reading(b.id, 9, 10));
   });
   std::int64_t n = -1;
   repo.write([&](write_tx& tx) { n = tx.delete_sensor(a.id); });
   CHECK(n == 3);
-  lectura_query q;
+  reading_query q;
   q.sensor_id = a.id;
-  CHECK(repo.list_lecturas(q).empty());
+  CHECK(repo.list_readings(q).empty());
   q.sensor_id = b.id;
-  CHECK(repo.list_lecturas(q).size() == 1);
+  CHECK(repo.list_readings(q).size() == 1);
 }
 
 TEST_CASE("a reading for a missing sensor violates the foreign key: storage error, nothing kept") {
@@ -344,13 +344,13 @@ TEST_CASE("a reading for a missing sensor violates the foreign key: storage erro
   try {
     repo.write([&](write_tx& tx) {
       tx.append(system_change{"before", "{}"});
-      tx.insert_lectura(make_lectura(12345, 1, 1));
+      tx.insert_reading(make_reading(12345, 1, 1));
     });
     FAIL("expected an error");
   } catch (const error& e) {
     CHECK(e.code() == errc::storage);
   }
-  CHECK(repo.list_lecturas(lectura_query{}).empty());
+  CHECK(repo.list_readings(reading_query{}).empty());
   CHECK(repo.last_seq() == 0);
   CHECK(all_events(repo).empty());
 }
@@ -418,7 +418,7 @@ TEST_CASE("write returns the appended events in seq order and hands them to the 
     const sensor s = tx.insert_sensor(make_sensor("temperatura"));
     const event& e1 = tx.append(created_change(s));
     const event& e2 = tx.append(system_change{"server_started", R"({"version":"x"})"});
-    const lectura l = tx.insert_lectura(make_lectura(s.id, 1, 1));
+    const reading l = tx.insert_reading(make_reading(s.id, 1, 1));
     const event& e3 = tx.append(created_change(l, s.tipo));
     // References stay valid while more events are appended.
     seen_in_tx = {e1.seq, e2.seq, e3.seq};
@@ -452,11 +452,11 @@ TEST_CASE("events() filters by channel and reconstructs every filter key") {
       [&](const std::vector<event>& evs) { live.insert(live.end(), evs.begin(), evs.end()); });
 
   sensor s;
-  lectura l;
+  reading l;
   repo.write([&](write_tx& tx) {
     s = tx.insert_sensor(make_sensor("temperatura"));
     tx.append(created_change(s));
-    l = tx.insert_lectura(make_lectura(s.id, 21.5, 1000));
+    l = tx.insert_reading(make_reading(s.id, 21.5, 1000));
     tx.append(created_change(l, s.tipo));
   });
   repo.write([&](write_tx& tx) { tx.append(system_change{"server_started", "{}"}); });
@@ -469,8 +469,8 @@ TEST_CASE("events() filters by channel and reconstructs every filter key") {
     c.data = changed;
     c.updated_fields = {"modelo"};
     tx.append(c);
-    lectura gone = l;
-    tx.delete_lectura(l.id);
+    reading gone = l;
+    tx.delete_reading(l.id);
     entity_change d;
     d.type = event_type::deleted;
     d.data = gone;
@@ -497,7 +497,7 @@ TEST_CASE("events() filters by channel and reconstructs every filter key") {
   }
   // Spot-check the values themselves.
   CHECK(stored[1].chan == channel::readings);
-  CHECK(stored[1].entity == entity_kind::lectura);
+  CHECK(stored[1].entity == entity_kind::reading);
   CHECK(stored[1].entity_id == l.id);
   CHECK(stored[1].sensor_id == s.id);
   CHECK(stored[1].tipo == "temperatura");
@@ -610,7 +610,7 @@ COMMIT;
     CHECK(s->tipo == "temperatura");
     CHECK_FALSE(s->ubicacion.has_value());
     CHECK(to_micros(s->updated_at) == 2000);
-    auto l = repo.find_lectura(5);
+    auto l = repo.find_reading(5);
     REQUIRE(l.has_value());
     CHECK(l->valor == 21.5);
     CHECK(to_micros(l->timestamp) == 1500);
@@ -685,7 +685,7 @@ TEST_CASE("concurrent writers get strictly increasing seqs while readers read") 
         repo.write([&](write_tx& tx) {
           const sensor s = tx.insert_sensor(make_sensor("t" + std::to_string(w)));
           tx.append(created_change(s));
-          const lectura l = tx.insert_lectura(make_lectura(s.id, i, i));
+          const reading l = tx.insert_reading(make_reading(s.id, i, i));
           tx.append(created_change(l, s.tipo));
         });
       }
@@ -706,7 +706,7 @@ TEST_CASE("concurrent writers get strictly increasing seqs while readers read") 
         for (std::size_t i = 1; i < evs.size(); ++i) {
           if (evs[i].seq != evs[i - 1].seq + 1) reader_failed = true;
         }
-        repo.list_lecturas(lectura_query{});
+        repo.list_readings(reading_query{});
         repo.list_sensors(sensor_query{});
       }
     });
@@ -781,10 +781,10 @@ TEST_CASE("pruning by age removes only events older than the limit") {
 
 namespace {
 
-lectura add_lectura(repository& repo, std::int64_t sensor_id, double valor, long long ts) {
-  lectura out;
+reading add_reading(repository& repo, std::int64_t sensor_id, double valor, long long ts) {
+  reading out;
   repo.write([&](write_tx& tx) {
-    out = tx.insert_lectura(make_lectura(sensor_id, valor, ts));
+    out = tx.insert_reading(make_reading(sensor_id, valor, ts));
     tx.append(created_change(out, "t"));
   });
   return out;
@@ -796,9 +796,9 @@ std::vector<sensor> sensors_by_id(repository& repo, std::vector<std::int64_t> id
   return out;
 }
 
-std::vector<lectura> lecturas_by_id(repository& repo, std::vector<std::int64_t> ids) {
-  std::vector<lectura> out;
-  for (std::int64_t id : ids) out.push_back(repo.find_lectura(id).value());
+std::vector<reading> readings_by_id(repository& repo, std::vector<std::int64_t> ids) {
+  std::vector<reading> out;
+  for (std::int64_t id : ids) out.push_back(repo.find_reading(id).value());
   return out;
 }
 
@@ -867,33 +867,33 @@ TEST_CASE("snapshot of readings: each matching sensor's latest reading, by times
   const auto s1 = add_sensor(repo, "temperatura").id;
   const auto s2 = add_sensor(repo, "humedad").id;
   add_sensor(repo, "temperatura");  // no readings: left out
-  const auto r1 = add_lectura(repo, s1, 1, 100).id;
-  const auto r2 = add_lectura(repo, s1, 2, 300).id;
-  const auto r3 = add_lectura(repo, s1, 3, 200).id;
-  const auto r4 = add_lectura(repo, s1, 4, 300).id;  // same timestamp as r2, higher id
-  const auto r5 = add_lectura(repo, s2, 5, 50).id;
-  const auto r6 = add_lectura(repo, s2, 6, 10).id;  // created later, measured earlier
+  const auto r1 = add_reading(repo, s1, 1, 100).id;
+  const auto r2 = add_reading(repo, s1, 2, 300).id;
+  const auto r3 = add_reading(repo, s1, 3, 200).id;
+  const auto r4 = add_reading(repo, s1, 4, 300).id;  // same timestamp as r2, higher id
+  const auto r5 = add_reading(repo, s2, 5, 50).id;
+  const auto r6 = add_reading(repo, s2, 6, 10).id;  // created later, measured earlier
 
   const state_snapshot all = repo.snapshot(channel::readings, {});
   CHECK(all.seq == repo.last_seq());
-  CHECK(all.data_json == to_json(lecturas_by_id(repo, {r4, r5})));
+  CHECK(all.data_json == to_json(readings_by_id(repo, {r4, r5})));
 
   event_filter f;
   f.sensor_id = {s2};
-  CHECK(readings_state(repo, f) == to_json(lecturas_by_id(repo, {r5})));
+  CHECK(readings_state(repo, f) == to_json(readings_by_id(repo, {r5})));
   f = {};
   f.tipo = {"temperatura"};
-  CHECK(readings_state(repo, f) == to_json(lecturas_by_id(repo, {r4})));
+  CHECK(readings_state(repo, f) == to_json(readings_by_id(repo, {r4})));
 
   // entity_id restricts the readings: the latest of the listed ones per sensor.
   f = {};
   f.entity_id = {r6, r3, r2, 999};
-  CHECK(readings_state(repo, f) == to_json(lecturas_by_id(repo, {r2, r6})));
+  CHECK(readings_state(repo, f) == to_json(readings_by_id(repo, {r2, r6})));
   f.tipo = {"humedad"};
-  CHECK(readings_state(repo, f) == to_json(lecturas_by_id(repo, {r6})));
+  CHECK(readings_state(repo, f) == to_json(readings_by_id(repo, {r6})));
   f.tipo.clear();
   f.sensor_id = {s1};
-  CHECK(readings_state(repo, f) == to_json(lecturas_by_id(repo, {r2})));
+  CHECK(readings_state(repo, f) == to_json(readings_by_id(repo, {r2})));
   f.sensor_id = {s2};
   f.entity_id = {r1};
   CHECK(readings_state(repo, f) == "[]");
@@ -904,7 +904,7 @@ TEST_CASE("snapshot of readings: each matching sensor's latest reading, by times
 
   // A sensor's delete takes its readings out of the state.
   repo.write([&](write_tx& tx) { tx.delete_sensor(s1); });
-  CHECK(readings_state(repo, {}) == to_json(lecturas_by_id(repo, {r5})));
+  CHECK(readings_state(repo, {}) == to_json(readings_by_id(repo, {r5})));
 }
 
 TEST_CASE("snapshot under concurrent writers: the rows match the seq read with them") {

@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include "sensorhub/callback_subscriber.hpp"
+#include "sensorhub/subscribers/callback_subscriber.hpp"
 #include "sensorhub/error.hpp"
 #include "sensorhub/local_event_bus.hpp"
-#include "sensorhub/queued_subscriber.hpp"
+#include "sensorhub/subscribers/queued_subscriber.hpp"
 
 using namespace sensorhub;
 

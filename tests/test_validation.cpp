@@ -23,8 +23,8 @@ sensor_patch good_sensor() {
   return p;
 }
 
-lectura_patch good_lectura() {
-  lectura_patch p;
+reading_patch good_reading() {
+  reading_patch p;
   p.sensor_id = 1;
   p.valor = 21.5;
   return p;
@@ -107,53 +107,53 @@ TEST_CASE("strings must be valid UTF-8 (embedders bypass the JSON parser)") {
   p.ubicacion = std::optional<std::string>{"\xed\xa0\x80"};
   CHECK(validate_sensor_create(p) ==
         field_errors{{"tipo", "must be valid UTF-8"}, {"ubicacion", "must be valid UTF-8"}});
-  auto l = good_lectura();
+  auto l = good_reading();
   l.unidad = std::optional<std::string>{"\xc3"};
-  CHECK(validate_lectura_create(l) == field_errors{{"unidad", "must be valid UTF-8"}});
+  CHECK(validate_reading_create(l) == field_errors{{"unidad", "must be valid UTF-8"}});
 }
 
 TEST_CASE("lectura create: required fields and rules") {
-  CHECK(validate_lectura_create(good_lectura()).empty());
-  CHECK(validate_lectura_create(lectura_patch{}) ==
+  CHECK(validate_reading_create(good_reading()).empty());
+  CHECK(validate_reading_create(reading_patch{}) ==
         field_errors{{"sensor_id", "required"}, {"valor", "required"}});
-  auto p = good_lectura();
+  auto p = good_reading();
   p.sensor_id = 0;
-  CHECK(validate_lectura_create(p) == field_errors{{"sensor_id", "must be a positive integer"}});
+  CHECK(validate_reading_create(p) == field_errors{{"sensor_id", "must be a positive integer"}});
   p.sensor_id = -1;
-  CHECK(validate_lectura_create(p) == field_errors{{"sensor_id", "must be a positive integer"}});
+  CHECK(validate_reading_create(p) == field_errors{{"sensor_id", "must be a positive integer"}});
   p.sensor_id = std::numeric_limits<std::int64_t>::max();
-  CHECK(validate_lectura_create(p).empty());
+  CHECK(validate_reading_create(p).empty());
 
-  p = good_lectura();
+  p = good_reading();
   p.valor = std::numeric_limits<double>::quiet_NaN();
-  CHECK(validate_lectura_create(p) == field_errors{{"valor", "must be a finite number"}});
+  CHECK(validate_reading_create(p) == field_errors{{"valor", "must be a finite number"}});
   p.valor = std::numeric_limits<double>::infinity();
-  CHECK(validate_lectura_create(p) == field_errors{{"valor", "must be a finite number"}});
+  CHECK(validate_reading_create(p) == field_errors{{"valor", "must be a finite number"}});
   p.valor = -std::numeric_limits<double>::infinity();
-  CHECK(validate_lectura_create(p) == field_errors{{"valor", "must be a finite number"}});
+  CHECK(validate_reading_create(p) == field_errors{{"valor", "must be a finite number"}});
   p.valor = std::numeric_limits<double>::max();
-  CHECK(validate_lectura_create(p).empty());
+  CHECK(validate_reading_create(p).empty());
 
-  p = good_lectura();
+  p = good_reading();
   p.unidad = std::optional<std::string>{chars(32, "°")};
-  CHECK(validate_lectura_create(p).empty());
+  CHECK(validate_reading_create(p).empty());
   p.unidad = std::optional<std::string>{chars(33)};
-  CHECK(validate_lectura_create(p) == field_errors{{"unidad", "must be at most 32 characters"}});
+  CHECK(validate_reading_create(p) == field_errors{{"unidad", "must be at most 32 characters"}});
   p.unidad = std::optional<std::string>{};
-  CHECK(validate_lectura_create(p).empty());
+  CHECK(validate_reading_create(p).empty());
   p.timestamp = timestamp{};
-  CHECK(validate_lectura_create(p).empty());  // timestamp is optional
+  CHECK(validate_reading_create(p).empty());  // timestamp is optional
 }
 
 TEST_CASE("lectura update: only present fields") {
-  CHECK(validate_lectura_update(lectura_patch{}).empty());
-  lectura_patch p;
+  CHECK(validate_reading_update(reading_patch{}).empty());
+  reading_patch p;
   p.valor = 1.0;
-  CHECK(validate_lectura_update(p).empty());
+  CHECK(validate_reading_update(p).empty());
   p.sensor_id = 0;
   p.valor = std::nan("");
   p.unidad = std::optional<std::string>{chars(40)};
-  CHECK(validate_lectura_update(p) == field_errors{{"sensor_id", "must be a positive integer"},
+  CHECK(validate_reading_update(p) == field_errors{{"sensor_id", "must be a positive integer"},
                                                    {"valor", "must be a finite number"},
                                                    {"unidad", "must be at most 32 characters"}});
 }

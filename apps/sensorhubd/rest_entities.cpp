@@ -90,7 +90,7 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
          [ap](const http_request& req, const path_params& p, http_responder respond) {
            const auto id = path_id(p.at(0));
            const auto q = parse_query(req);
-           sensorhub::lectura_query lq;
+           sensorhub::reading_query lq;
            lq.sensor_id = id;
            lq.since = time_param(q, "since");
            lq.until = time_param(q, "until");
@@ -105,12 +105,12 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
          }});
 }
 
-void add_lectura_routes(router& r, app& a) {
+void add_reading_routes(router& r, app& a) {
   auto* ap = &a;
   const std::string base = "/api/v1/lecturas";
   r.add({"GET", base, [ap](const http_request& req, const path_params&, http_responder respond) {
            const auto q = parse_query(req);
-           sensorhub::lectura_query lq;
+           sensorhub::reading_query lq;
            lq.sensor_id = id_param(q, "sensor_id");
            lq.since = time_param(q, "since");
            lq.until = time_param(q, "until");
@@ -124,7 +124,7 @@ void add_lectura_routes(router& r, app& a) {
            run_blocking(
                *ap, std::move(respond),
                [ap, body = req.body] {
-                 const auto patch = sensorhub::parse_lectura_patch(body);
+                 const auto patch = sensorhub::parse_reading_patch(body);
                  return json_response(201, sensorhub::to_json(ap->hub.readings().create(patch)));
                },
                true);
@@ -134,7 +134,7 @@ void add_lectura_routes(router& r, app& a) {
                 run_blocking(
                     *ap, std::move(respond),
                     [ap, body = req.body] {
-                      const auto items = sensorhub::parse_lectura_batch(body);
+                      const auto items = sensorhub::parse_reading_batch(body);
                       return json_response(
                           201, sensorhub::to_json(ap->hub.readings().create_batch(items)));
                     },
@@ -158,7 +158,7 @@ void add_lectura_routes(router& r, app& a) {
            run_blocking(
                *ap, std::move(respond),
                [ap, id, body = req.body] {
-                 const auto patch = sensorhub::parse_lectura_patch(body);
+                 const auto patch = sensorhub::parse_reading_patch(body);
                  return json_response(200,
                                       sensorhub::to_json(ap->hub.readings().update(id, patch)));
                },
@@ -185,7 +185,7 @@ void add_lectura_routes(router& r, app& a) {
 void add_entity_routes(router& r, app& a) {
   add_sensor_routes(r, a, "/api/v1/sensores");
   if (a.config.test_endpoints) add_sensor_routes(r, a, "/api/v1/test-sensors");
-  add_lectura_routes(r, a);
+  add_reading_routes(r, a);
 }
 
 }  // namespace sensorhubd

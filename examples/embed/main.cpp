@@ -5,7 +5,7 @@
 #include <exception>
 #include <memory>
 
-#include "sensorhub/callback_subscriber.hpp"
+#include "sensorhub/subscribers/callback_subscriber.hpp"
 #include "sensorhub/hub.hpp"
 
 int main() {

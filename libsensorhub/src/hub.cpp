@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "callback_subscriber_detail.hpp"
-#include "sensorhub/callback_subscriber.hpp"
+#include "bus/callback_subscriber_detail.hpp"
+#include "sensorhub/subscribers/callback_subscriber.hpp"
 #include "sensorhub/codec.hpp"
 #include "sensorhub/local_event_bus.hpp"
 #include "sensorhub/version.hpp"

@@ -10,8 +10,8 @@
 
 #include "sensorhub/error.hpp"
 #include "sha256.hpp"
-#include "sqlite_connection.hpp"
-#include "sqlite_schema.hpp"
+#include "storage/sqlite/sqlite_connection.hpp"
+#include "storage/sqlite/sqlite_schema.hpp"
 
 namespace sensorhub {
 

@@ -23,16 +23,16 @@ namespace sensorhub {
 inline constexpr int json_max_depth = 64;
 
 sensor_patch parse_sensor_patch(std::string_view body);
-lectura_patch parse_lectura_patch(std::string_view body);
+reading_patch parse_reading_patch(std::string_view body);
 // A JSON array of reading objects; more than max_items -> validation_error
 // (field "items"); errors of item i are reported as "[i].field".
-std::vector<lectura_patch> parse_lectura_batch(std::string_view body,
+std::vector<reading_patch> parse_reading_batch(std::string_view body,
                                                std::size_t max_items = max_batch_items);
 
 std::string to_json(const sensor& s);
-std::string to_json(const lectura& l);
+std::string to_json(const reading& l);
 std::string to_json(const std::vector<sensor>& list);
-std::string to_json(const std::vector<lectura>& list);
+std::string to_json(const std::vector<reading>& list);
 std::string to_json(const batch_result& r);
 
 // The exact wire text of SPEC §3 for one event.

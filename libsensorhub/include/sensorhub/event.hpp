@@ -21,7 +21,7 @@ const char* channel_name(channel c) noexcept;  // "sensors", ...
 std::optional<channel> parse_channel(std::string_view name) noexcept;
 
 enum class event_kind { entity, system, test };
-enum class entity_kind { none, sensor, lectura };
+enum class entity_kind { none, sensor, reading };
 enum class event_type { created, updated, deleted };
 
 const char* entity_kind_name(entity_kind k) noexcept;  // "sensor", "lectura"
@@ -48,7 +48,7 @@ struct event {
 // (assigning seq and timestamp) inside the write's transaction.
 struct entity_change {
   event_type type = event_type::created;
-  std::variant<sensor, lectura> data;            // after the change; for deleted, as it was
+  std::variant<sensor, reading> data;            // after the change; for deleted, as it was
   std::vector<std::string> updated_fields;       // only for updated
   std::optional<std::int64_t> readings_deleted;  // sensor deleted: always set
   std::string tipo;                              // for readings: their sensor's tipo

@@ -22,7 +22,7 @@ struct sensor {
 };
 
 // A reading (entity_type "lectura"), SPEC §1. Plain value type.
-struct lectura {
+struct reading {
   std::int64_t id = 0;
   std::int64_t sensor_id = 0;
   double valor = 0.0;                 // finite
@@ -42,7 +42,7 @@ struct sensor_patch {
   std::optional<bool> activo;
 };
 
-struct lectura_patch {
+struct reading_patch {
   std::optional<std::int64_t> sensor_id;
   std::optional<double> valor;
   std::optional<std::optional<std::string>> unidad;
@@ -60,7 +60,7 @@ struct sensor_query {
 };
 
 // Readings are listed newest first: by timestamp, then id, both descending.
-struct lectura_query {
+struct reading_query {
   std::optional<std::int64_t> sensor_id;
   std::optional<sensorhub::timestamp> since;  // inclusive
   std::optional<sensorhub::timestamp> until;  // exclusive

@@ -15,12 +15,12 @@ class reading_service {
  public:
   explicit reading_service(repository& repo) : repo_(repo) {}
 
-  lectura create(const lectura_patch& p);
+  reading create(const reading_patch& p);
   // All-or-nothing in one transaction, one "created" event each, in order.
-  batch_result create_batch(const std::vector<lectura_patch>& items);
-  std::optional<lectura> get(std::int64_t id);
-  std::vector<lectura> list(const lectura_query& q);
-  lectura update(std::int64_t id, const lectura_patch& p);
+  batch_result create_batch(const std::vector<reading_patch>& items);
+  std::optional<reading> get(std::int64_t id);
+  std::vector<reading> list(const reading_query& q);
+  reading update(std::int64_t id, const reading_patch& p);
   void remove(std::int64_t id);
 
  private:

@@ -21,16 +21,16 @@ class write_tx {
   virtual ~write_tx() = default;
 
   virtual std::optional<sensor> find_sensor(std::int64_t id) = 0;
-  virtual std::optional<lectura> find_lectura(std::int64_t id) = 0;
+  virtual std::optional<reading> find_reading(std::int64_t id) = 0;
 
   virtual sensor insert_sensor(sensor s) = 0;  // assigns s.id
   virtual void update_sensor(const sensor& s) = 0;
   // Deletes the sensor and its readings; returns how many readings went.
   virtual std::int64_t delete_sensor(std::int64_t id) = 0;
 
-  virtual lectura insert_lectura(lectura l) = 0;  // assigns l.id
-  virtual void update_lectura(const lectura& l) = 0;
-  virtual void delete_lectura(std::int64_t id) = 0;
+  virtual reading insert_reading(reading l) = 0;  // assigns l.id
+  virtual void update_reading(const reading& l) = 0;
+  virtual void delete_reading(std::int64_t id) = 0;
 
   // Assigns the next global seq and the event timestamp, serializes the
   // event once and stores it in the event log of this transaction.
@@ -77,8 +77,8 @@ class repository {
 
   virtual std::optional<sensor> find_sensor(std::int64_t id) = 0;
   virtual std::vector<sensor> list_sensors(const sensor_query& q) = 0;
-  virtual std::optional<lectura> find_lectura(std::int64_t id) = 0;
-  virtual std::vector<lectura> list_lecturas(const lectura_query& q) = 0;
+  virtual std::optional<reading> find_reading(std::int64_t id) = 0;
+  virtual std::vector<reading> list_readings(const reading_query& q) = 0;
 
   // Stored events with seq > q.since on q.channels, ascending, at most q.limit.
   virtual std::vector<event> events(const event_query& q) = 0;

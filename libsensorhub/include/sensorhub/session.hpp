@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "sensorhub/filter.hpp"
-#include "sensorhub/queued_subscriber.hpp"
+#include "sensorhub/subscribers/queued_subscriber.hpp"
 #include "sensorhub/subscription.hpp"
 #include "sensorhub/transport.hpp"
 

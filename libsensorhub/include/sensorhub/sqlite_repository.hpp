@@ -37,8 +37,8 @@ class sqlite_repository final : public repository {
 
   std::optional<sensor> find_sensor(std::int64_t id) override;
   std::vector<sensor> list_sensors(const sensor_query& q) override;
-  std::optional<lectura> find_lectura(std::int64_t id) override;
-  std::vector<lectura> list_lecturas(const lectura_query& q) override;
+  std::optional<reading> find_reading(std::int64_t id) override;
+  std::vector<reading> list_readings(const reading_query& q) override;
 
   std::vector<event> events(const event_query& q) override;
   std::uint64_t last_seq() override;

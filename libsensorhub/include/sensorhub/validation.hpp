@@ -13,8 +13,8 @@ namespace sensorhub {
 
 field_errors validate_sensor_create(const sensor_patch& p);
 field_errors validate_sensor_update(const sensor_patch& p);
-field_errors validate_lectura_create(const lectura_patch& p);
-field_errors validate_lectura_update(const lectura_patch& p);
+field_errors validate_reading_create(const reading_patch& p);
+field_errors validate_reading_update(const reading_patch& p);
 
 // Number of code points in valid UTF-8 text.
 std::size_t code_points(std::string_view utf8) noexcept;

@@ -5,7 +5,7 @@
 #include <memory>
 #include <thread>
 
-#include "sensorhub/queued_subscriber.hpp"
+#include "sensorhub/subscribers/queued_subscriber.hpp"
 
 namespace sensorhub {
 

@@ -4,7 +4,7 @@
 
 #include "sensorhub/event.hpp"
 #include "sensorhub/filter.hpp"
-#include "sqlite_connection.hpp"
+#include "storage/sqlite/sqlite_connection.hpp"
 
 namespace sensorhub::detail {
 

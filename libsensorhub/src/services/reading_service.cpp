@@ -14,7 +14,7 @@ namespace sensorhub {
 
 namespace {
 
-error lectura_not_found(std::int64_t id) {
+error reading_not_found(std::int64_t id) {
   return error(errc::not_found, "lectura " + std::to_string(id) + " not found");
 }
 
@@ -39,7 +39,7 @@ bool same_double(double a, double b) noexcept {
 
 // Applies the patch to `l`; returns the names of the fields whose value
 // really changed, in the entity's field order.
-std::vector<std::string> apply(lectura& l, const lectura_patch& p) {
+std::vector<std::string> apply(reading& l, const reading_patch& p) {
   std::vector<std::string> changed;
   if (p.sensor_id && *p.sensor_id != l.sensor_id) {
     l.sensor_id = *p.sensor_id;
@@ -60,8 +60,8 @@ std::vector<std::string> apply(lectura& l, const lectura_patch& p) {
   return changed;
 }
 
-lectura from_patch(const lectura_patch& p, timestamp at) {
-  lectura l;
+reading from_patch(const reading_patch& p, timestamp at) {
+  reading l;
   l.sensor_id = *p.sensor_id;
   l.valor = *p.valor;
   if (p.unidad) {
@@ -72,7 +72,7 @@ lectura from_patch(const lectura_patch& p, timestamp at) {
   return l;
 }
 
-entity_change change_of(event_type type, const lectura& l, std::string tipo) {
+entity_change change_of(event_type type, const reading& l, std::string tipo) {
   entity_change change;
   change.type = type;
   change.data = l;
@@ -82,30 +82,30 @@ entity_change change_of(event_type type, const lectura& l, std::string tipo) {
 
 }  // namespace
 
-lectura reading_service::create(const lectura_patch& p) {
-  field_errors errors = validate_lectura_create(p);
+reading reading_service::create(const reading_patch& p) {
+  field_errors errors = validate_reading_create(p);
   if (!errors.empty()) {
     throw validation_error(std::move(errors));
   }
-  const lectura l = from_patch(p, now());
+  const reading l = from_patch(p, now());
 
-  lectura created;
+  reading created;
   repo_.write([&](write_tx& tx) {
     std::string tipo = sensor_tipo(tx, l.sensor_id, "sensor_id");
-    created = tx.insert_lectura(l);
+    created = tx.insert_reading(l);
     tx.append(change_of(event_type::created, created, std::move(tipo)));
   });
   return created;
 }
 
-batch_result reading_service::create_batch(const std::vector<lectura_patch>& items) {
+batch_result reading_service::create_batch(const std::vector<reading_patch>& items) {
   if (items.empty() || items.size() > max_batch_items) {
     throw validation_error(
         field_errors{{"items", "must hold 1 to " + std::to_string(max_batch_items) + " readings"}});
   }
   field_errors errors;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    for (auto& [field, why] : validate_lectura_create(items[i])) {
+    for (auto& [field, why] : validate_reading_create(items[i])) {
       errors.emplace("[" + std::to_string(i) + "]." + field, why);
     }
   }
@@ -114,9 +114,9 @@ batch_result reading_service::create_batch(const std::vector<lectura_patch>& ite
   }
 
   const timestamp at = now();
-  std::vector<lectura> rows;
+  std::vector<reading> rows;
   rows.reserve(items.size());
-  for (const lectura_patch& p : items) {
+  for (const reading_patch& p : items) {
     rows.push_back(from_patch(p, at));
   }
 
@@ -143,8 +143,8 @@ batch_result reading_service::create_batch(const std::vector<lectura_patch>& ite
     }
 
     result = batch_result{};
-    for (const lectura& row : rows) {
-      const lectura created = tx.insert_lectura(row);
+    for (const reading& row : rows) {
+      const reading created = tx.insert_reading(row);
       tx.append(change_of(event_type::created, created, *tipos[created.sensor_id]));
       if (result.created == 0) {
         result.first_id = created.id;
@@ -156,25 +156,25 @@ batch_result reading_service::create_batch(const std::vector<lectura_patch>& ite
   return result;
 }
 
-std::optional<lectura> reading_service::get(std::int64_t id) { return repo_.find_lectura(id); }
+std::optional<reading> reading_service::get(std::int64_t id) { return repo_.find_reading(id); }
 
-std::vector<lectura> reading_service::list(const lectura_query& q) {
-  lectura_query bounded = q;
+std::vector<reading> reading_service::list(const reading_query& q) {
+  reading_query bounded = q;
   bounded.limit = std::min(bounded.limit, max_list_limit);
-  return repo_.list_lecturas(bounded);
+  return repo_.list_readings(bounded);
 }
 
-lectura reading_service::update(std::int64_t id, const lectura_patch& p) {
-  field_errors errors = validate_lectura_update(p);
+reading reading_service::update(std::int64_t id, const reading_patch& p) {
+  field_errors errors = validate_reading_update(p);
   if (!errors.empty()) {
     throw validation_error(std::move(errors));
   }
 
-  lectura result;
+  reading result;
   repo_.write([&](write_tx& tx) {
-    std::optional<lectura> current = tx.find_lectura(id);
+    std::optional<reading> current = tx.find_reading(id);
     if (!current) {
-      throw lectura_not_found(id);
+      throw reading_not_found(id);
     }
     result = *current;
     std::vector<std::string> changed = apply(result, p);
@@ -184,7 +184,7 @@ lectura reading_service::update(std::int64_t id, const lectura_patch& p) {
     // Checks the new sensor when sensor_id changes; otherwise just its tipo.
     std::string tipo = sensor_tipo(tx, result.sensor_id, "sensor_id");
     result.updated_at = now();
-    tx.update_lectura(result);
+    tx.update_reading(result);
     entity_change change = change_of(event_type::updated, result, std::move(tipo));
     change.updated_fields = std::move(changed);
     tx.append(change);
@@ -194,12 +194,12 @@ lectura reading_service::update(std::int64_t id, const lectura_patch& p) {
 
 void reading_service::remove(std::int64_t id) {
   repo_.write([&](write_tx& tx) {
-    std::optional<lectura> current = tx.find_lectura(id);
+    std::optional<reading> current = tx.find_reading(id);
     if (!current) {
-      throw lectura_not_found(id);
+      throw reading_not_found(id);
     }
     std::optional<sensor> owner = tx.find_sensor(current->sensor_id);
-    tx.delete_lectura(id);
+    tx.delete_reading(id);
     tx.append(change_of(event_type::deleted, *current, owner ? owner->tipo : std::string()));
   });
 }

@@ -1,4 +1,4 @@
-#include "sqlite_rows.hpp"
+#include "storage/sqlite/sqlite_rows.hpp"
 
 #include <limits>
 #include <memory>
@@ -62,7 +62,7 @@ entity_kind parse_entity(const std::optional<std::string>& s) noexcept {
     return entity_kind::sensor;
   }
   if (s && *s == "lectura") {
-    return entity_kind::lectura;
+    return entity_kind::reading;
   }
   return entity_kind::none;
 }
@@ -86,8 +86,8 @@ sensor read_sensor(const SQLite::Statement& st) {
   return s;
 }
 
-lectura read_lectura(const SQLite::Statement& st) {
-  lectura l;
+reading read_reading(const SQLite::Statement& st) {
+  reading l;
   l.id = st.getColumn(0).getInt64();
   l.sensor_id = st.getColumn(1).getInt64();
   l.valor = st.getColumn(2).getDouble();
@@ -124,7 +124,7 @@ int bind_sensor(SQLite::Statement& st, const sensor& s) {
   return 7;
 }
 
-int bind_lectura(SQLite::Statement& st, const lectura& l) {
+int bind_reading(SQLite::Statement& st, const reading& l) {
   st.bind(1, static_cast<std::int64_t>(l.sensor_id));
   st.bind(2, l.valor);
   bind_optional_text(st, 3, l.unidad);

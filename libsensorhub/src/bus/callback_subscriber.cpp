@@ -1,8 +1,8 @@
-#include "sensorhub/callback_subscriber.hpp"
+#include "sensorhub/subscribers/callback_subscriber.hpp"
 
 #include <utility>
 
-#include "callback_subscriber_detail.hpp"
+#include "bus/callback_subscriber_detail.hpp"
 #include "sensorhub/error.hpp"
 
 namespace sensorhub {

@@ -1,4 +1,4 @@
-#include "sqlite_schema.hpp"
+#include "storage/sqlite/sqlite_schema.hpp"
 
 #include <SQLiteCpp/Transaction.h>
 

@@ -1,4 +1,4 @@
-#include "sqlite_connection.hpp"
+#include "storage/sqlite/sqlite_connection.hpp"
 
 #include <limits>
 

@@ -25,7 +25,7 @@ const char* entity_kind_name(entity_kind k) noexcept {
   switch (k) {
     case entity_kind::sensor:
       return "sensor";
-    case entity_kind::lectura:
+    case entity_kind::reading:
       return "lectura";
     case entity_kind::none:
       return "none";

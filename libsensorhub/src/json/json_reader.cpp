@@ -1,4 +1,4 @@
-#include "json_reader.hpp"
+#include "json/json_reader.hpp"
 
 // RapidJSON 1.1.0's internal::Stack computes `nullptr + n` before its first
 // allocation (fixed upstream after 1.1.0); harmless, but clang's UBSan
@@ -21,7 +21,7 @@
 #include <memory>
 
 #include "sensorhub/error.hpp"
-#include "utf8.hpp"
+#include "json/utf8.hpp"
 
 namespace sensorhub::detail {
 

@@ -15,10 +15,10 @@
 
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
-#include "sqlite_connection.hpp"
-#include "sqlite_rows.hpp"
-#include "sqlite_schema.hpp"
-#include "sqlite_snapshot.hpp"
+#include "storage/sqlite/sqlite_connection.hpp"
+#include "storage/sqlite/sqlite_rows.hpp"
+#include "storage/sqlite/sqlite_schema.hpp"
+#include "storage/sqlite/sqlite_snapshot.hpp"
 
 namespace sensorhub {
 
@@ -50,13 +50,13 @@ std::optional<sensor> find_sensor_on(sqlite_connection& c, std::int64_t id) {
   return detail::read_sensor(*st);
 }
 
-std::optional<lectura> find_lectura_on(sqlite_connection& c, std::int64_t id) {
-  auto st = c.prepare(detail::sql_find_lectura);
+std::optional<reading> find_reading_on(sqlite_connection& c, std::int64_t id) {
+  auto st = c.prepare(detail::sql_find_reading);
   st->bind(1, static_cast<std::int64_t>(id));
   if (!st->executeStep()) {
     return std::nullopt;
   }
-  return detail::read_lectura(*st);
+  return detail::read_reading(*st);
 }
 
 // The write_tx handed to repository::write: bound to the writer connection,
@@ -66,7 +66,7 @@ class sqlite_write_tx final : public write_tx {
   sqlite_write_tx(sqlite_connection& c, std::uint64_t last_seq) : c_(c), last_seq_(last_seq) {}
 
   std::optional<sensor> find_sensor(std::int64_t id) override { return find_sensor_on(c_, id); }
-  std::optional<lectura> find_lectura(std::int64_t id) override { return find_lectura_on(c_, id); }
+  std::optional<reading> find_reading(std::int64_t id) override { return find_reading_on(c_, id); }
 
   sensor insert_sensor(sensor s) override {
     auto st = c_.prepare(detail::sql_insert_sensor);
@@ -87,7 +87,7 @@ class sqlite_write_tx final : public write_tx {
   std::int64_t delete_sensor(std::int64_t id) override {
     std::int64_t readings = 0;
     {
-      auto st = c_.prepare(detail::sql_count_sensor_lecturas);
+      auto st = c_.prepare(detail::sql_count_sensor_readings);
       st->bind(1, static_cast<std::int64_t>(id));
       if (st->executeStep()) {
         readings = st->getColumn(0).getInt64();
@@ -101,24 +101,24 @@ class sqlite_write_tx final : public write_tx {
     return readings;  // the foreign key cascade removed them
   }
 
-  lectura insert_lectura(lectura l) override {
-    auto st = c_.prepare(detail::sql_insert_lectura);
-    detail::bind_lectura(*st, l);
+  reading insert_reading(reading l) override {
+    auto st = c_.prepare(detail::sql_insert_reading);
+    detail::bind_reading(*st, l);
     st->exec();
     l.id = c_.db().getLastInsertRowid();
     return l;
   }
 
-  void update_lectura(const lectura& l) override {
-    auto st = c_.prepare(detail::sql_update_lectura);
-    st->bind(detail::bind_lectura(*st, l), static_cast<std::int64_t>(l.id));
+  void update_reading(const reading& l) override {
+    auto st = c_.prepare(detail::sql_update_reading);
+    st->bind(detail::bind_reading(*st, l), static_cast<std::int64_t>(l.id));
     if (st->exec() == 0) {
       throw error(errc::not_found, not_found_text("lectura", l.id));
     }
   }
 
-  void delete_lectura(std::int64_t id) override {
-    auto st = c_.prepare(detail::sql_delete_lectura);
+  void delete_reading(std::int64_t id) override {
+    auto st = c_.prepare(detail::sql_delete_reading);
     st->bind(1, static_cast<std::int64_t>(id));
     if (st->exec() == 0) {
       throw error(errc::not_found, not_found_text("lectura", id));
@@ -319,13 +319,13 @@ std::vector<sensor> sqlite_repository::list_sensors(const sensor_query& q) {
   });
 }
 
-std::optional<lectura> sqlite_repository::find_lectura(std::int64_t id) {
-  return impl_->read([&](sqlite_connection& c) { return find_lectura_on(c, id); });
+std::optional<reading> sqlite_repository::find_reading(std::int64_t id) {
+  return impl_->read([&](sqlite_connection& c) { return find_reading_on(c, id); });
 }
 
-std::vector<lectura> sqlite_repository::list_lecturas(const lectura_query& q) {
+std::vector<reading> sqlite_repository::list_readings(const reading_query& q) {
   return impl_->read([&](sqlite_connection& c) {
-    auto st = c.prepare(q.sensor_id ? detail::sql_list_lecturas_sensor : detail::sql_list_lecturas);
+    auto st = c.prepare(q.sensor_id ? detail::sql_list_readings_sensor : detail::sql_list_readings);
     int i = 1;
     if (q.sensor_id) {
       st->bind(i++, static_cast<std::int64_t>(*q.sensor_id));
@@ -336,9 +336,9 @@ std::vector<lectura> sqlite_repository::list_lecturas(const lectura_query& q) {
                           : std::numeric_limits<std::int64_t>::max());
     st->bind(i++, detail::to_sql_count(q.limit));
     st->bind(i++, detail::to_sql_count(q.offset));
-    std::vector<lectura> out;
+    std::vector<reading> out;
     while (st->executeStep()) {
-      out.push_back(detail::read_lectura(*st));
+      out.push_back(detail::read_reading(*st));
     }
     return out;
   });

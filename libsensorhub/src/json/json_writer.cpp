@@ -1,10 +1,10 @@
-#include "json_writer.hpp"
+#include "json/json_writer.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstring>
 
-#include "utf8.hpp"
+#include "json/utf8.hpp"
 
 namespace sensorhub::detail {
 

@@ -35,31 +35,31 @@ inline constexpr const char sql_update_sensor[] =
     "UPDATE sensors SET tipo = ?, modelo = ?, ubicacion = ?, activo = ?, created_at = ?, "
     "updated_at = ? WHERE id = ?";
 inline constexpr const char sql_delete_sensor[] = "DELETE FROM sensors WHERE id = ?";
-inline constexpr const char sql_count_sensor_lecturas[] =
+inline constexpr const char sql_count_sensor_readings[] =
     "SELECT COUNT(*) FROM lecturas WHERE sensor_id = ?";
 
 // --- lecturas (columns: id, sensor_id, valor, unidad, ts, created_at, updated_at)
-inline constexpr const char sql_find_lectura[] =
+inline constexpr const char sql_find_reading[] =
     "SELECT id, sensor_id, valor, unidad, ts, created_at, updated_at FROM lecturas WHERE id = ?";
 // Bindings: since (inclusive), until (exclusive), limit, offset.
-inline constexpr const char sql_list_lecturas[] =
+inline constexpr const char sql_list_readings[] =
     "SELECT id, sensor_id, valor, unidad, ts, created_at, updated_at FROM lecturas "
     "WHERE ts >= ? AND ts < ? ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?";
 // Bindings: sensor_id, since, until, limit, offset.
-inline constexpr const char sql_list_lecturas_sensor[] =
+inline constexpr const char sql_list_readings_sensor[] =
     "SELECT id, sensor_id, valor, unidad, ts, created_at, updated_at FROM lecturas "
     "WHERE sensor_id = ? AND ts >= ? AND ts < ? ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?";
 // A sensor's latest reading (by ts, then id). Bindings: sensor_id.
-inline constexpr const char sql_latest_lectura[] =
+inline constexpr const char sql_latest_reading[] =
     "SELECT id, sensor_id, valor, unidad, ts, created_at, updated_at FROM lecturas "
     "WHERE sensor_id = ? ORDER BY ts DESC, id DESC LIMIT 1";
-inline constexpr const char sql_insert_lectura[] =
+inline constexpr const char sql_insert_reading[] =
     "INSERT INTO lecturas(sensor_id, valor, unidad, ts, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?)";
-inline constexpr const char sql_update_lectura[] =
+inline constexpr const char sql_update_reading[] =
     "UPDATE lecturas SET sensor_id = ?, valor = ?, unidad = ?, ts = ?, created_at = ?, "
     "updated_at = ? WHERE id = ?";
-inline constexpr const char sql_delete_lectura[] = "DELETE FROM lecturas WHERE id = ?";
+inline constexpr const char sql_delete_reading[] = "DELETE FROM lecturas WHERE id = ?";
 
 // --- events (columns: seq, channel, kind, entity_type, event_type, entity_id,
 //     sensor_id, tipo, name, created_at, json)
@@ -90,13 +90,13 @@ inline constexpr const char sql_prune_batch[] =
     "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)";
 
 sensor read_sensor(const SQLite::Statement& st);
-lectura read_lectura(const SQLite::Statement& st);
+reading read_reading(const SQLite::Statement& st);
 event read_event(const SQLite::Statement& st);
 
 // Bind the columns of the INSERT/UPDATE statements above from index 1, in
 // the order of the statement (without id); return the next free index.
 int bind_sensor(SQLite::Statement& st, const sensor& s);
-int bind_lectura(SQLite::Statement& st, const lectura& l);
+int bind_reading(SQLite::Statement& st, const reading& l);
 void bind_event(SQLite::Statement& st, const event& e, timestamp at);
 
 // size_t -> SQLite integer, saturating.

@@ -1,4 +1,4 @@
-#include "utf8.hpp"
+#include "json/utf8.hpp"
 
 #include <cstdint>
 

@@ -1,4 +1,4 @@
-#include "sqlite_snapshot.hpp"
+#include "storage/sqlite/sqlite_snapshot.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "sensorhub/codec.hpp"
-#include "sqlite_rows.hpp"
+#include "storage/sqlite/sqlite_rows.hpp"
 
 namespace sensorhub::detail {
 
@@ -88,36 +88,36 @@ std::optional<std::vector<std::int64_t>> allowed_ids(const std::vector<std::int6
   return both;
 }
 
-bool newer(const lectura& a, const lectura& b) {
+bool newer(const reading& a, const reading& b) {
   return a.timestamp != b.timestamp ? a.timestamp > b.timestamp : a.id > b.id;
 }
 
-std::vector<lectura> latest_readings(sqlite_connection& conn, const event_filter& f) {
+std::vector<reading> latest_readings(sqlite_connection& conn, const event_filter& f) {
   std::optional<std::vector<std::int64_t>> sensor_ids;
   if (!f.sensor_id.empty()) {
     sensor_ids = sorted_unique(f.sensor_id);
   }
-  std::vector<lectura> out;
+  std::vector<reading> out;
   if (f.entity_id.empty()) {
     for (const sensor& s : matching_sensors(conn, sensor_ids, f.tipo)) {
-      auto st = conn.prepare(sql_latest_lectura);
+      auto st = conn.prepare(sql_latest_reading);
       st->bind(1, static_cast<std::int64_t>(s.id));
       if (st->executeStep()) {
-        out.push_back(read_lectura(*st));
+        out.push_back(read_reading(*st));
       }
     }
     return out;
   }
   // Only the listed readings count: the latest of them per matching sensor.
-  std::map<std::int64_t, lectura> latest;       // by sensor id
+  std::map<std::int64_t, reading> latest;       // by sensor id
   std::map<std::int64_t, bool> sensor_matches;  // sensor id -> allowed
   for (std::int64_t id : sorted_unique(f.entity_id)) {
-    auto st = conn.prepare(sql_find_lectura);
+    auto st = conn.prepare(sql_find_reading);
     st->bind(1, static_cast<std::int64_t>(id));
     if (!st->executeStep()) {
       continue;
     }
-    lectura l = read_lectura(*st);
+    reading l = read_reading(*st);
     auto known = sensor_matches.find(l.sensor_id);
     if (known == sensor_matches.end()) {
       bool ok =

@@ -4,10 +4,10 @@
 #include <limits>
 #include <utility>
 
-#include "json_reader.hpp"
-#include "json_writer.hpp"
+#include "json/json_reader.hpp"
+#include "json/json_writer.hpp"
 #include "sensorhub/codec.hpp"
-#include "utf8.hpp"
+#include "json/utf8.hpp"
 
 namespace sensorhub {
 

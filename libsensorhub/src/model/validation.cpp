@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "utf8.hpp"
+#include "json/utf8.hpp"
 
 namespace sensorhub {
 
@@ -41,7 +41,7 @@ void check_sensor(field_errors& errs, const sensor_patch& p, bool create) {
   }
 }
 
-void check_lectura(field_errors& errs, const lectura_patch& p, bool create) {
+void check_reading(field_errors& errs, const reading_patch& p, bool create) {
   if (p.sensor_id) {
     if (*p.sensor_id <= 0) errs.emplace("sensor_id", "must be a positive integer");
   } else if (create) {
@@ -71,15 +71,15 @@ field_errors validate_sensor_update(const sensor_patch& p) {
   return errs;
 }
 
-field_errors validate_lectura_create(const lectura_patch& p) {
+field_errors validate_reading_create(const reading_patch& p) {
   field_errors errs;
-  check_lectura(errs, p, true);
+  check_reading(errs, p, true);
   return errs;
 }
 
-field_errors validate_lectura_update(const lectura_patch& p) {
+field_errors validate_reading_update(const reading_patch& p) {
   field_errors errs;
-  check_lectura(errs, p, false);
+  check_reading(errs, p, false);
   return errs;
 }
 

@@ -3,10 +3,10 @@
 #include <memory>
 #include <utility>
 
-#include "json_reader.hpp"
-#include "json_writer.hpp"
+#include "json/json_reader.hpp"
+#include "json/json_writer.hpp"
 #include "sensorhub/error.hpp"
-#include "utf8.hpp"
+#include "json/utf8.hpp"
 
 namespace sensorhub {
 
@@ -66,8 +66,8 @@ sensor_patch sensor_patch_from(const json_value& v, const field_ctx& c) {
   return p;
 }
 
-lectura_patch lectura_patch_from(const json_value& v, const field_ctx& c) {
-  lectura_patch p;
+reading_patch reading_patch_from(const json_value& v, const field_ctx& c) {
+  reading_patch p;
   for (const auto& [key, value] : v.members) {
     if (key == "sensor_id") {
       if (!value.is_number() || !detail::is_integer_syntax(value)) {
@@ -155,7 +155,7 @@ void write_fields(json_writer& w, const sensor& s) {
   w.key("updated_at").str(format_time(s.updated_at));
 }
 
-void write_fields(json_writer& w, const lectura& l) {
+void write_fields(json_writer& w, const reading& l) {
   w.key("id").i64(l.id);
   w.key("sensor_id").i64(l.sensor_id);
   w.key("valor").dbl(l.valor);
@@ -212,11 +212,11 @@ sensor_patch parse_sensor_patch(std::string_view body) {
   return parse_object_patch<sensor_patch>(body, sensor_patch_from);
 }
 
-lectura_patch parse_lectura_patch(std::string_view body) {
-  return parse_object_patch<lectura_patch>(body, lectura_patch_from);
+reading_patch parse_reading_patch(std::string_view body) {
+  return parse_object_patch<reading_patch>(body, reading_patch_from);
 }
 
-std::vector<lectura_patch> parse_lectura_batch(std::string_view body, std::size_t max_items) {
+std::vector<reading_patch> parse_reading_batch(std::string_view body, std::size_t max_items) {
   const std::string range = "must contain 1.." + std::to_string(max_items) + " items";
   detail::json_limits limits;
   // A valid item is one object with at most four scalar members: bound the
@@ -230,7 +230,7 @@ std::vector<lectura_patch> parse_lectura_batch(std::string_view body, std::size_
   const json_value root = detail::parse_json(body, limits);
   if (!root.is_array()) throw_fields({{"body", "must be a JSON array"}});
   if (root.items.empty() || root.items.size() > max_items) throw_fields({{"items", range}});
-  std::vector<lectura_patch> out;
+  std::vector<reading_patch> out;
   out.reserve(root.items.size());
   field_errors errs;
   for (std::size_t i = 0; i < root.items.size(); ++i) {
@@ -240,16 +240,16 @@ std::vector<lectura_patch> parse_lectura_batch(std::string_view body, std::size_
       errs.emplace("[" + std::to_string(i) + "]", "must be a JSON object");
       continue;
     }
-    out.push_back(lectura_patch_from(item, field_ctx{errs, prefix}));
+    out.push_back(reading_patch_from(item, field_ctx{errs, prefix}));
   }
   if (!errs.empty()) throw_fields(std::move(errs));
   return out;
 }
 
 std::string to_json(const sensor& s) { return entity_json(s); }
-std::string to_json(const lectura& l) { return entity_json(l); }
+std::string to_json(const reading& l) { return entity_json(l); }
 std::string to_json(const std::vector<sensor>& list) { return list_json(list); }
-std::string to_json(const std::vector<lectura>& list) { return list_json(list); }
+std::string to_json(const std::vector<reading>& list) { return list_json(list); }
 
 std::string to_json(const batch_result& r) {
   json_writer w;
@@ -272,12 +272,12 @@ std::string encode_entity_event(std::uint64_t seq, timestamp at, const entity_ch
   w.key("entity_type").str(is_sensor ? "sensor" : "lectura");
   w.key("event_type").str(event_type_name(change.type));
   w.key("entity_id")
-      .i64(is_sensor ? std::get<sensor>(change.data).id : std::get<lectura>(change.data).id);
+      .i64(is_sensor ? std::get<sensor>(change.data).id : std::get<reading>(change.data).id);
   w.key("data").begin_object();
   if (is_sensor) {
     write_fields(w, std::get<sensor>(change.data));
   } else {
-    write_fields(w, std::get<lectura>(change.data));
+    write_fields(w, std::get<reading>(change.data));
   }
   if (updated) {
     w.key("updated_fields");
@@ -336,9 +336,9 @@ event make_entity_event(std::uint64_t seq, timestamp at, const entity_change& ch
     e.sensor_id = s->id;
     e.tipo = s->tipo;
   } else {
-    const auto& l = std::get<lectura>(change.data);
+    const auto& l = std::get<reading>(change.data);
     e.chan = channel::readings;
-    e.entity = entity_kind::lectura;
+    e.entity = entity_kind::reading;
     e.entity_id = l.id;
     e.sensor_id = l.sensor_id;
     e.tipo = change.tipo;

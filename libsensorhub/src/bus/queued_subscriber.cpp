@@ -1,4 +1,4 @@
-#include "sensorhub/queued_subscriber.hpp"
+#include "sensorhub/subscribers/queued_subscriber.hpp"
 
 #include <utility>
 
