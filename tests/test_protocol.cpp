@@ -164,22 +164,6 @@ TEST_CASE("ws error, resume_failed, snapshot") {
   CHECK(dom(encode_snapshot(1, channel::readings, "[]"))["data"].Size() == 0);
 }
 
-TEST_CASE("HTTP error body") {
-  const auto d = dom(encode_error_body(errc::not_found, "sensor 5 not found"));
-  CHECK(keys(d) == keylist{"error", "detail"});
-  CHECK(str(d["error"]) == "not_found");
-  CHECK(str(d["detail"]) == "sensor 5 not found");
-
-  const auto v = dom(encode_error_body(errc::validation_failed, "validation failed",
-                                       {{"tipo", "required"}, {"[0].valor", "out of range"}}));
-  CHECK(keys(v) == keylist{"error", "detail", "fields"});
-  CHECK(str(v["error"]) == "validation_failed");
-  CHECK(keys(v["fields"]) == keylist{"[0].valor", "tipo"});
-  CHECK(str(v["fields"]["tipo"]) == "required");
-  CHECK(str(v["fields"]["[0].valor"]) == "out of range");
-  CHECK(str(dom(encode_error_body(errc::storage, "x"))["error"]) == "internal_error");
-}
-
 TEST_CASE("error codes and HTTP statuses") {
   struct row {
     errc code;

@@ -83,7 +83,7 @@ void http_front::handle(const http_request& req, http_responder respond) {
   try {
     rt.handler(req, match.params, counted);
   } catch (...) {
-    counted(error_response(std::current_exception()));  // ignored if already answered
+    counted(error_from_exception(std::current_exception()));  // ignored if already answered
   }
 }
 

@@ -25,20 +25,7 @@ std::string trim_lower(std::string_view s) {
 
 }  // namespace
 
-http_response json_response(int status, std::string body) {
-  http_response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-http_response error_response(errc code, std::string_view detail,
-                             const sensorhub::field_errors& fields) {
-  return json_response(sensorhub::http_status(code),
-                       sensorhub::encode_error_body(code, detail, fields));
-}
-
-http_response error_response(const std::exception_ptr& e) {
+http_response error_from_exception(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
   } catch (const sensorhub::validation_error& v) {

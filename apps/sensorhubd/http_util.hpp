@@ -10,6 +10,7 @@
 #include "sensorhub/error.hpp"
 #include "sensorhub/protocol.hpp"
 #include "sensorhub/time.hpp"
+#include "sensorhub/transports/http.hpp"
 #include "sensorhub/transports/websocket.hpp"
 
 namespace sensorhubd {
@@ -18,13 +19,11 @@ using sensorhub::http_request;
 using sensorhub::http_responder;
 using sensorhub::http_response;
 
-http_response json_response(int status, std::string body);
-// {"error":..,"detail":..[,"fields":..]} with the code's status (SPEC §2).
-http_response error_response(sensorhub::errc code, std::string_view detail,
-                             const sensorhub::field_errors& fields = {});
+using sensorhub::error_response;
+using sensorhub::json_response;
 // Maps a caught exception to its SPEC §2 answer (validation_error -> 422,
 // sensorhub::error -> its status, anything else -> 500).
-http_response error_response(const std::exception_ptr& e);
+http_response error_from_exception(const std::exception_ptr& e);
 
 // "application/json", optionally with "; charset=utf-8" (any case).
 bool is_json_content_type(std::string_view content_type);

@@ -18,7 +18,7 @@ void run_blocking(app& a, http_responder respond, std::function<http_response()>
     try {
       r = work();
     } catch (...) {
-      r = error_response(std::current_exception());
+      r = error_from_exception(std::current_exception());
     }
     if (is_write) {
       ap->counters.record_write_latency(

@@ -34,9 +34,6 @@ std::string encode_resume_failed(std::uint64_t oldest_seq);
 // data_json is a serialized JSON array.
 std::string encode_snapshot(std::uint64_t seq, channel c, std::string_view data_json);
 
-// The HTTP error body {"error":..,"detail":..[,"fields":{..}]}.
-std::string encode_error_body(errc code, std::string_view detail, const field_errors& fields = {});
-
 // ---- client -> server -------------------------------------------------------
 enum class client_message_type { ping, get_stats, subscribe, unsubscribe };
 

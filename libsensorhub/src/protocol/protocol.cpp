@@ -248,20 +248,6 @@ std::string encode_snapshot(std::uint64_t seq, channel c, std::string_view data_
   return w.take();
 }
 
-std::string encode_error_body(errc code, std::string_view detail, const field_errors& fields) {
-  json_writer w;
-  w.begin_object();
-  w.key("error").str(error_code_name(code));
-  w.key("detail").str(detail);
-  if (!fields.empty()) {
-    w.key("fields").begin_object();
-    for (const auto& [field, why] : fields) w.key(field).str(why);
-    w.end_object();
-  }
-  w.end_object();
-  return w.take();
-}
-
 // ---- client -> server -------------------------------------------------------
 
 client_message parse_client_message(std::string_view text) {

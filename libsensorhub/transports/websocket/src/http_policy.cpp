@@ -4,7 +4,6 @@
 #include <cctype>
 #include <utility>
 
-#include "sensorhub/protocol.hpp"
 
 namespace sensorhub::ws_detail {
 
@@ -65,13 +64,6 @@ const char* reason_phrase(int status) noexcept {
   return "Status";
 }
 
-http_response error_response(errc code, std::string_view detail) {
-  http_response r;
-  r.status = http_status(code);
-  r.body = encode_error_body(code, detail);
-  return r;
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -109,7 +101,7 @@ std::string ws_response::raw() const {
   }
   websocketpp::http::parser::response copy(*this);
   copy.set_status(get_status_code(), reason_phrase(status));
-  copy.set_body(encode_error_body(code, detail));
+  copy.set_body(error_response(code, detail).body);
   copy.replace_header("Content-Type", "application/json");
   copy.replace_header("Connection", "close");
   if (detail == bad_version_detail) copy.replace_header("Sec-WebSocket-Version", "13");

@@ -39,7 +39,6 @@ class ws_response : public websocketpp::http::parser::response {
 extern const char* const bad_version_detail;
 
 const char* reason_phrase(int status) noexcept;
-http_response error_response(errc code, std::string_view detail);
 std::string lower(std::string s);
 bool all_digits(const std::string& s) noexcept;
 

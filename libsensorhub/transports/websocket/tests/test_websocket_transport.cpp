@@ -254,3 +254,22 @@ TEST_CASE("a WebSocket gets the greeting, events, and 1001 when the transport st
   CHECK(((static_cast<unsigned char>(m.second[0]) << 8) |
          static_cast<unsigned char>(m.second[1])) == 1001);
 }
+
+TEST_CASE("error_response: the SPEC §2 status and body, valid UTF-8 even from bad input") {
+  auto r = error_response(errc::not_found, "sensor 5 not found");
+  CHECK(r.status == 404);
+  CHECK(r.content_type == "application/json");
+  CHECK(r.body == R"({"error":"not_found","detail":"sensor 5 not found"})");
+
+  r = error_response(errc::validation_failed, "validation failed",
+                     {{"tipo", "required"}, {"[0].valor", "out of range"}});
+  CHECK(r.status == 422);
+  CHECK(r.body == R"({"error":"validation_failed","detail":"validation failed",)"
+                  R"("fields":{"[0].valor":"out of range","tipo":"required"}})");
+
+  CHECK(error_response(errc::storage, "x").status == 500);
+  CHECK(error_response(errc::storage, "x").body == R"({"error":"internal_error","detail":"x"})");
+  // A lone continuation byte and a truncated sequence become U+FFFD; quotes are escaped.
+  CHECK(error_response(errc::invalid_parameter, "a\x80\"b\xC3").body ==
+        "{\"error\":\"invalid_parameter\",\"detail\":\"a\xEF\xBF\xBD\\\"b\xEF\xBF\xBD\"}");
+}

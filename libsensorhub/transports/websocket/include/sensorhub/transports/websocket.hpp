@@ -13,37 +13,10 @@
 #include <vector>
 
 #include "sensorhub/rate_limiter.hpp"
+#include "sensorhub/transports/http.hpp"
 #include "sensorhub/transport.hpp"
 
 namespace sensorhub {
-
-// One plain HTTP request received on the WebSocket port (websocketpp stays
-// out of this header). The body is complete: requests with a chunked body
-// are never handed to the handler.
-struct http_request {
-  std::string method;                          // "GET", "POST", ...
-  std::string path;                            // raw request path, no query
-  std::string query;                           // raw query string, no '?'
-  std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;
-  std::string remote_address;  // peer IP address
-
-  // The header's value, or "" when absent (name in lower case).
-  const std::string& header(const std::string& lower_name) const;
-};
-
-struct http_response {
-  int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
-  std::string body;
-  std::string content_type = "application/json";  // "" sends none
-};
-
-// Answers one HTTP request. Call it exactly once, from any thread: the
-// response is handed to the network thread and written there. The
-// connection closes after the response (no keep-alive). If every copy is
-// destroyed without a call, the client gets a 500.
-using http_responder = std::function<void(http_response)>;
 
 struct websocket_options {
   enum class log_level { debug, info, warn, error };

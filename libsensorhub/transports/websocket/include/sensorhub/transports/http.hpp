@@ -1,0 +1,49 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sensorhub/error.hpp"
+
+namespace sensorhub {
+
+// One plain HTTP request received by an HTTP front (the WebSocket
+// transport's, or yours). The body is complete: requests with a chunked
+// body are never handed to a handler.
+struct http_request {
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // raw request path, no query
+  std::string query;                           // raw query string, no '?'
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  std::string remote_address;  // peer IP address
+
+  // The header's value, or "" when absent (name in lower case).
+  const std::string& header(const std::string& lower_name) const;
+};
+
+struct http_response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::string body;
+  std::string content_type = "application/json";  // "" sends none
+};
+
+// Answers one HTTP request. Call it exactly once, from any thread: the
+// response is handed to the network thread and written there. If every copy
+// is destroyed without a call, the client gets a 500.
+using http_responder = std::function<void(http_response)>;
+
+// A JSON response with this status and body.
+http_response json_response(int status, std::string body);
+
+// The one SPEC §2 error response: the code's HTTP status and the body
+// {"error":..,"detail":..[,"fields":{..}]}. Used by the transport for the
+// errors it answers itself and by REST fronts for theirs. Thread-safe.
+http_response error_response(errc code, std::string_view detail, const field_errors& fields = {});
+
+}  // namespace sensorhub
