@@ -542,6 +542,8 @@ TEST_CASE("a file database keeps its data and its seq across reopen") {
     raw_db raw(path);
     CHECK(raw.scalar("PRAGMA user_version") == sqlite_repository::schema_version());
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
+    // API tokens belong to sensorhub::auth: the core alone creates no tokens table.
+    CHECK(raw.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tokens'") == 0);
   }
   {
     sqlite_repository repo(file_options(path));
@@ -632,6 +634,31 @@ COMMIT;
   CHECK(raw.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
                    "name = 'events_created_at'") == 1);
   CHECK(raw.scalar("SELECT COUNT(*) FROM lecturas") == 1);
+  CHECK(raw.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tokens'") == 0);
+}
+
+TEST_CASE("a release 0.1 file, whose migration 3 created tokens, opens with its tokens kept") {
+  temp_dir dir;
+  const std::string path = dir.file("v0_1.db");
+  { sqlite_repository repo(file_options(path)); }
+  {
+    // What 0.1's migration 3 added (sensorhub::auth now owns this table).
+    raw_db raw(path);
+    raw.exec(R"sql(
+CREATE TABLE tokens (
+  name TEXT PRIMARY KEY, hash BLOB NOT NULL UNIQUE, scopes TEXT NOT NULL,
+  created_at INTEGER NOT NULL, last_used INTEGER, revoked_at INTEGER);
+INSERT INTO tokens VALUES ('admin', X'0102', 'read,write,admin', 1000, NULL, NULL);
+)sql");
+  }
+  {
+    sqlite_repository repo(file_options(path));
+    add_sensor(repo, "temperatura");
+    CHECK(repo.last_seq() == 1);
+  }
+  raw_db raw(path);
+  CHECK(raw.scalar("PRAGMA user_version") == sqlite_repository::schema_version());
+  CHECK(raw.scalar("SELECT COUNT(*) FROM tokens WHERE name = 'admin'") == 1);
 }
 
 TEST_CASE("a database from a newer build is refused") {

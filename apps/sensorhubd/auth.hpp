@@ -18,7 +18,7 @@
 #include "http_util.hpp"
 #include "router.hpp"
 #include "sensorhub/rate_limiter.hpp"
-#include "sensorhub/token_store.hpp"
+#include "sensorhub/auth/token_store.hpp"
 
 namespace sensorhubd {
 

@@ -147,7 +147,7 @@ int run(const daemon_config& cfg, sigset_t signals) {
   add_entity_routes(routes, a);
   add_system_routes(routes, a);
   add_token_routes(routes, a);
-  security guard(cfg);  // after the hub: its migrations created the tokens table
+  security guard(cfg);  // opens the tokens table (sensorhub::auth creates it if needed)
   http_front front(routes, counters, guard, cfg.limits.max_body_bytes);
 
   auto ws = std::make_shared<sensorhub::websocket_transport>(transport_options(cfg, front, guard));

@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "rest_handlers.hpp"
-#include "sensorhub/token_store.hpp"
+#include "sensorhub/auth/sqlite_token_store.hpp"
 
 namespace sensorhubd {
 
@@ -99,7 +99,7 @@ void add_token_routes(router& r, app& a) {
   r.add({"GET", "/api/v1/tokens",
          [ap](const http_request&, const path_params&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap] {
-             sensorhub::token_store store(ap->config.db);
+             sensorhub::sqlite_token_store store(ap->config.db);
              rapidjson::StringBuffer buf;
              json_writer w(buf);
              w.StartArray();
@@ -116,10 +116,10 @@ void add_token_routes(router& r, app& a) {
          [ap](const http_request& req, const path_params&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap, body = req.body] {
              const auto [name, scopes] = parse_create(body);
-             sensorhub::token_store store(ap->config.db);
+             sensorhub::sqlite_token_store store(ap->config.db);
              std::string token;
              try {
-               token = store.create(name, scopes);
+               token = store.create({name, scopes});
              } catch (const sensorhub::error& e) {
                if (e.code() != errc::invalid_parameter) throw;
                throw sensorhub::validation_error({{"name", e.what()}}, "validation failed");
@@ -141,7 +141,7 @@ void add_token_routes(router& r, app& a) {
   r.add({"DELETE", "/api/v1/tokens/{name}",
          [ap](const http_request&, const path_params& p, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap, name = p.at(0)] {
-             sensorhub::token_store store(ap->config.db);
+             sensorhub::sqlite_token_store store(ap->config.db);
              if (!store.revoke(name)) {
                return error_response(errc::not_found, "no active token with this name");
              }

@@ -7,7 +7,7 @@
 
 #include "sensorhub/error.hpp"
 #include "sensorhub/time.hpp"
-#include "sensorhub/token_store.hpp"
+#include "sensorhub/auth/sqlite_token_store.hpp"
 
 namespace sensorhubd {
 
@@ -83,8 +83,8 @@ int run_token_command(int argc, const char* const* argv) {
       if (!scopes) return usage_error("create needs --scopes read,write,admin");
       const auto set = sensorhub::parse_scopes(*scopes);
       if (!set) return usage_error("--scopes: a comma-separated list of read, write, admin");
-      sensorhub::token_store store(db);
-      const std::string token = store.create(*name, *set);
+      sensorhub::sqlite_token_store store(db);
+      const std::string token = store.create({*name, *set});
       std::printf("%s\n", token.c_str());
       std::fflush(stdout);
       std::fprintf(stderr,
@@ -95,7 +95,7 @@ int run_token_command(int argc, const char* const* argv) {
     }
     if (sub == "list") {
       if (!positional.empty() || name || scopes) return usage_error("list takes only --db");
-      sensorhub::token_store store(db);
+      sensorhub::sqlite_token_store store(db);
       const auto all = store.list();
       std::printf("%-24s %-18s %-34s %-34s %s\n", "NAME", "SCOPES", "CREATED", "LAST USED",
                   "STATUS");
@@ -112,7 +112,7 @@ int run_token_command(int argc, const char* const* argv) {
     if (sub == "revoke") {
       if (name && positional.empty()) positional.push_back(*name);
       if (positional.size() != 1 || scopes) return usage_error("revoke takes one NAME");
-      sensorhub::token_store store(db);
+      sensorhub::sqlite_token_store store(db);
       if (!store.revoke(positional[0])) {
         std::fprintf(stderr, "sensorhubd token: no active token named '%s' in %s\n",
                      positional[0].c_str(), db.c_str());

@@ -60,17 +60,12 @@ INSERT INTO meta(key, value) VALUES ('last_seq', 0);
 CREATE INDEX events_created_at ON events(created_at);
 CREATE INDEX sensors_tipo ON sensors(tipo, id);
 )sql",
-    // 3: API tokens (SPEC §7), stored as SHA-256 hashes only.
-    R"sql(
-CREATE TABLE tokens (
-  name TEXT PRIMARY KEY,
-  hash BLOB NOT NULL UNIQUE,
-  scopes TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  last_used INTEGER,
-  revoked_at INTEGER
-);
-)sql",
+    // 3: intentionally empty. Releases up to 0.1 created the API tokens
+    // table here; tokens now belong to sensorhub::auth, which creates that
+    // table itself under its own version marker and adopts the one such
+    // files hold. The step stays so that user_version 3 still means "up to
+    // date" for those files, and the core alone no longer creates `tokens`.
+    "",
 };
 
 constexpr int latest = static_cast<int>(sizeof(migrations) / sizeof(migrations[0]));
