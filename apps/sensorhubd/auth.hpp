@@ -17,7 +17,7 @@
 #include "config.hpp"
 #include "http_util.hpp"
 #include "router.hpp"
-#include "sensorhub/rate_limiter.hpp"
+#include "sensorhub/transports/rate_limiter.hpp"
 #include "sensorhub/token_store.hpp"
 
 namespace sensorhubd {
