@@ -17,8 +17,8 @@
 #include "config.hpp"
 #include "http_util.hpp"
 #include "router.hpp"
-#include "sensorhub/rate_limiter.hpp"
 #include "sensorhub/auth/token_store.hpp"
+#include "sensorhub/transports/rate_limiter.hpp"
 
 namespace sensorhubd {
 

@@ -4,10 +4,9 @@
 #include <cctype>
 #include <utility>
 
+#include "admission.hpp"
 
 namespace sensorhub::ws_detail {
-
-const char* const bad_version_detail = "unsupported WebSocket version (only 13 is served)";
 
 namespace {
 
@@ -68,11 +67,6 @@ std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-bool all_digits(const std::string& s) noexcept {
-  return !s.empty() &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return c >= '0' && c <= '9'; });
 }
 
 std::size_t ws_request::consume(char const* buf, std::size_t len) {

@@ -36,10 +36,7 @@ class ws_response : public websocketpp::http::parser::response {
   std::string raw() const;
 };
 
-extern const char* const bad_version_detail;
-
 const char* reason_phrase(int status) noexcept;
 std::string lower(std::string s);
-bool all_digits(const std::string& s) noexcept;
 
 }  // namespace sensorhub::ws_detail

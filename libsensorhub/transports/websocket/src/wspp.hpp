@@ -1,13 +1,15 @@
 #pragma once
 // websocketpp and Asio, included as system headers so the project's warning
-// flags (and -Werror) apply to our code only. Include from
-// websocket_transport.cpp alone: that is the one translation unit that
-// instantiates websocketpp.
+// flags (and -Werror) apply to our code only, and the server config with its
+// typedefs. Included only by the few translation units that talk to
+// websocketpp: listener.cpp, connection_handlers.cpp (the server's member
+// templates), http_adapter.cpp and ws_session.cpp (connection members). The
+// policy pieces (admission, flood_policy, ping_sweeper, frame_cache) do not
+// include it.
 #if defined(__GNUC__)
 #pragma GCC system_header
 #endif
 
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,8 +19,9 @@
 #include <websocketpp/processors/hybi13.hpp>
 #include <websocketpp/server.hpp>
 
+#include "flood_policy.hpp"
 #include "http_policy.hpp"
-#include "sensorhub/rate_limiter.hpp"
+#include "ping_sweeper.hpp"
 #include "sensorhub/session.hpp"
 
 namespace sensorhub::ws_detail {
@@ -30,15 +33,12 @@ class ws_session;
 struct ws_conn_data : websocketpp::connection_base {
   std::shared_ptr<ws_session> session;     // set once the WebSocket is open
   std::optional<session_options> pending;  // parsed query, from validate to open
-  std::chrono::steady_clock::time_point last_rx{};
-  bool ping_outstanding = false;
-  bool deferred = false;          // an HTTP response is owed
-  bool tracked = false;           // counted in the live set
-  std::string principal;          // from handshake_check (e.g. a token name)
-  std::string address;            // counted in the per-address WebSocket count when non-empty
-  token_bucket messages;          // client message rate
-  std::size_t flood_strikes = 0;  // rate-limited messages in a row
-  bool flood_closed = false;
+  ping_state ping;                         // last heard from, ping outstanding
+  flood_state flood;                       // client message rate
+  bool deferred = false;                   // an HTTP response is owed
+  bool tracked = false;                    // counted in the live set
+  std::string principal;                   // from handshake_check (e.g. a token name)
+  std::string address;  // counted in admission's per-address WebSocket count when non-empty
 };
 
 // The server config: asio_no_tls with our connection base, websocketpp's own

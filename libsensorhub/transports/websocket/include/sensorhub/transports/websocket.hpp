@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "sensorhub/rate_limiter.hpp"
+#include "sensorhub/transports/rate_limiter.hpp"
 #include "sensorhub/transports/http.hpp"
 #include "sensorhub/transport.hpp"
 

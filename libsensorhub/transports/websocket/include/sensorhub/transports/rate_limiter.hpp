@@ -1,4 +1,7 @@
 #pragma once
+// Token buckets, part of sensorhub::transport_websocket (which limits client
+// messages with them) and public so a front built on it (sensorhubd's REST
+// write limits) uses the same ones. No websocketpp or Asio here.
 
 #include <chrono>
 #include <cstddef>

@@ -1,4 +1,4 @@
-#include "sensorhub/rate_limiter.hpp"
+#include "sensorhub/transports/rate_limiter.hpp"
 
 #include <algorithm>
 #include <cmath>

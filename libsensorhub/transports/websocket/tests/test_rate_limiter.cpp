@@ -4,7 +4,7 @@
 #include <chrono>
 #include <string>
 
-#include "sensorhub/rate_limiter.hpp"
+#include "sensorhub/transports/rate_limiter.hpp"
 
 using namespace sensorhub;
 using namespace std::chrono_literals;
