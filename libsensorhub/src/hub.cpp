@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "bus/callback_subscriber_detail.hpp"
-#include "sensorhub/subscribers/callback_subscriber.hpp"
 #include "sensorhub/codec.hpp"
 #include "sensorhub/local_event_bus.hpp"
+#include "sensorhub/sqlite_repository.hpp"
+#include "sensorhub/subscribers/callback_subscriber.hpp"
 #include "sensorhub/version.hpp"
 
 namespace sensorhub {
@@ -23,7 +23,7 @@ namespace {
 // queued, then joins. After stop, run() executes inline on the caller.
 class worker_pool {
  public:
-  explicit worker_pool(std::size_t n) {
+  worker_pool(std::size_t n, log_sink log) : log_(std::move(log)) {
     if (n == 0) n = 1;
     threads_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
@@ -60,10 +60,12 @@ class worker_pool {
   }
 
  private:
-  static void invoke(const std::function<void()>& fn) noexcept {
+  void invoke(const std::function<void()>& fn) noexcept {
     try {
       if (fn) fn();
-    } catch (...) {  // a job's failure is its own business
+    } catch (...) {  // a job's failure is its own business, but say so
+      log_to(log_, log_level::error,
+             describe("worker pool: a job threw", std::current_exception()));
     }
   }
 
@@ -81,6 +83,7 @@ class worker_pool {
     }
   }
 
+  const log_sink log_;
   std::mutex m_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> q_;
@@ -89,11 +92,14 @@ class worker_pool {
 };
 
 // Applies a retention policy every `interval` on a thread of its own until
-// stop(). Failures are swallowed: the next pass tries again.
+// stop(). Failures are logged (warn): the next pass tries again.
 class prune_thread {
  public:
-  prune_thread(repository& repo, retention_policy policy, std::chrono::milliseconds interval)
-      : repo_(repo), policy_(policy), interval_(interval), thread_([this] { loop(); }) {}
+  prune_thread(repository& repo, retention_policy policy, std::chrono::milliseconds interval,
+               log_sink log)
+      : repo_(repo), policy_(policy), interval_(interval), log_(std::move(log)), thread_([this] {
+          loop();
+        }) {}
   ~prune_thread() { stop(); }
   prune_thread(const prune_thread&) = delete;
   prune_thread& operator=(const prune_thread&) = delete;
@@ -115,6 +121,8 @@ class prune_thread {
       try {
         repo_.prune_events(policy_);
       } catch (...) {  // storage trouble: retry on the next pass
+        log_to(log_, log_level::warn,
+               describe("background prune failed", std::current_exception()));
       }
       lk.lock();
       cv_.wait_for(lk, interval_, [this] { return stopping_; });
@@ -124,6 +132,7 @@ class prune_thread {
   repository& repo_;
   const retention_policy policy_;
   const std::chrono::milliseconds interval_;
+  const log_sink log_;
   std::mutex m_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -137,6 +146,46 @@ std::string server_data_json(const std::string& server) {
          "}";
 }
 
+std::shared_ptr<repository> open_repository(const hub_options& o) {
+  if (o.repo) return o.repo;
+  return std::make_shared<sqlite_repository>(o.storage);
+}
+
+std::shared_ptr<event_bus> open_bus(const hub_options& o) {
+  if (o.bus) return o.bus;
+  return std::make_shared<local_event_bus>(o.logger);
+}
+
+// hub::subscribe's handle: the bus subscription plus the callback thread,
+// which must not be joined from inside its own callback.
+class callback_control final : public subscription::control {
+ public:
+  callback_control(subscription bus_sub, std::shared_ptr<callback_subscriber> sub)
+      : bus_sub_(std::move(bus_sub)), sub_(std::move(sub)) {}
+
+  void set_filter(event_filter filter) override { bus_sub_.set_filter(std::move(filter)); }
+
+  void cancel() noexcept override {
+    bus_sub_.reset();
+    std::shared_ptr<callback_subscriber> last = std::move(sub_);
+    if (last && last->in_callback()) {
+      // Cancelled from inside its own callback: the subscriber's destructor
+      // joins that very thread, so let another thread drop it.
+      try {
+        std::thread([s = std::move(last)]() mutable { s.reset(); }).detach();
+      } catch (...) {  // no thread to be had: the worker detaches itself instead
+        last.reset();
+      }
+    }
+    // Otherwise `last` goes here: queued events are delivered, the worker
+    // joined, and no callback runs after reset() returns.
+  }
+
+ private:
+  subscription bus_sub_;
+  std::shared_ptr<callback_subscriber> sub_;
+};
+
 }  // namespace
 
 struct hub::impl {
@@ -144,25 +193,43 @@ struct hub::impl {
       : options(std::move(o)),
         server_name(options.server_name.empty() ? std::string("sensorhubd/") + SENSORHUB_VERSION
                                                 : options.server_name),
-        repo(options.storage),
-        sensors(repo),
-        readings(repo),
-        pool(options.workers) {
-    repo.set_commit_hook([this](const std::vector<event>& evs) { bus.publish(evs); });
+        bus(open_bus(options)),
+        repo(open_repository(options)),
+        sensors(*repo),
+        readings(*repo),
+        pool(options.workers, options.logger) {
+    repo->set_commit_hook([b = bus, log = options.logger](const std::vector<event>& evs) {
+      try {
+        b->publish(evs);
+      } catch (...) {  // the commit stands; the events stay in the log for resume
+        log_to(log, log_level::error,
+               describe("publishing committed events failed", std::current_exception()));
+      }
+    });
   }
+  ~impl() {
+    try {
+      repo->set_commit_hook({});  // an injected repository may outlive the hub
+    } catch (...) {
+      log_to(options.logger, log_level::warn,
+             describe("removing the commit hook failed", std::current_exception()));
+    }
+  }
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
 
   void write_system_event(const char* name) {
     system_change change;
     change.name = name;
     change.data_json = server_data_json(server_name);
-    repo.write([&change](write_tx& tx) { tx.append(change); });
+    repo->write([&change](write_tx& tx) { tx.append(change); });
   }
 
   hub_options options;
   std::string server_name;
   const std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
-  local_event_bus bus;  // before repo: the commit hook publishes into it
-  sqlite_repository repo;
+  std::shared_ptr<event_bus> bus;  // before repo: the commit hook publishes into it
+  std::shared_ptr<repository> repo;
   sensor_service sensors;
   reading_service readings;
   worker_pool pool;  // declared last: its threads start after everything else
@@ -180,24 +247,16 @@ hub::~hub() { stop(); }
 
 sensor_service& hub::sensors() noexcept { return impl_->sensors; }
 reading_service& hub::readings() noexcept { return impl_->readings; }
-event_bus& hub::bus() noexcept { return impl_->bus; }
-repository& hub::repo() noexcept { return impl_->repo; }
+event_bus& hub::bus() noexcept { return *impl_->bus; }
+repository& hub::repo() noexcept { return *impl_->repo; }
 
 subscription hub::subscribe(channel c, std::function<void(const event&)> fn, event_filter filter) {
-  auto sub = std::make_shared<callback_subscriber>(std::move(fn));
-  auto bus_sub = std::make_shared<subscription>(impl_->bus.subscribe(c, sub, std::move(filter)));
-  auto holder = std::make_shared<std::shared_ptr<callback_subscriber>>(std::move(sub));
-  return subscription([bus_sub, holder] {
-    bus_sub->reset();
-    std::shared_ptr<callback_subscriber> last = std::move(*holder);
-    if (last && detail::on_callback_thread_of(last.get())) {
-      // Cancelled from inside its own callback: the subscriber's destructor
-      // joins that very thread, so let another thread drop it.
-      std::thread([s = std::move(last)]() mutable { s.reset(); }).detach();
-    }
-    // Otherwise `last` goes here: queued events are delivered, the worker
-    // joined, and no callback runs after reset() returns.
-  });
+  auto on_error = [log = impl_->options.logger](const std::exception_ptr& e) {
+    log_to(log, log_level::error, describe("hub::subscribe callback", e));
+  };
+  auto sub = std::make_shared<callback_subscriber>(std::move(fn), std::move(on_error));
+  subscription bus_sub = impl_->bus->subscribe(c, sub, std::move(filter));
+  return subscription(std::make_unique<callback_control>(std::move(bus_sub), std::move(sub)));
 }
 
 void hub::add_transport(std::shared_ptr<transport> t) {
@@ -232,7 +291,8 @@ void hub::start() {
   }
   const hub_options& o = impl_->options;
   if (retention_set(o.retention) && o.prune_interval.count() > 0) {
-    auto pruner = std::make_unique<prune_thread>(impl_->repo, o.retention, o.prune_interval);
+    auto pruner =
+        std::make_unique<prune_thread>(*impl_->repo, o.retention, o.prune_interval, o.logger);
     std::lock_guard<std::mutex> lk(impl_->m);
     if (!impl_->stopped) impl_->pruner = std::move(pruner);
     // else: stop() ran meanwhile; `pruner` stops and joins here
@@ -255,41 +315,46 @@ void hub::stop() noexcept {
   if (was_started) {
     try {
       impl_->write_system_event("server_stopping");
-    } catch (...) {  // storage failure at shutdown: nothing left to tell
+    } catch (...) {  // storage failure at shutdown: the stop goes on
+      log_to(impl_->options.logger, log_level::warn,
+             describe("writing server_stopping failed", std::current_exception()));
     }
     for (auto& t : ts) t->stop();
   }
   impl_->pool.stop();
 }
 
-std::uint64_t hub::prune() { return impl_->repo.prune_events(impl_->options.retention); }
+std::uint64_t hub::prune() { return impl_->repo->prune_events(impl_->options.retention); }
 
 void hub::run_blocking(std::function<void()> fn) { impl_->pool.run(std::move(fn)); }
 
 std::size_t hub::publish_test_event(channel c, std::string_view message,
                                     std::string_view data_json) {
-  return impl_->bus.publish(make_test_event(c, message, data_json, now()));
+  return impl_->bus->publish(make_test_event(c, message, data_json, now()));
 }
 
 hub_stats hub::stats() const {
-  hub_stats s = impl_->bus.stats();
+  hub_stats s = impl_->bus->stats();
   s.uptime_s = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                               std::chrono::steady_clock::now() - impl_->created)
                                               .count());
   try {
-    s.last_seq = std::max(s.last_seq, impl_->repo.last_seq());
-  } catch (...) {  // stats stay available when storage is not
+    s.last_seq = std::max(s.last_seq, impl_->repo->last_seq());
+  } catch (...) {  // stats stay available when storage is not (frequent: debug only)
+    log_to(impl_->options.logger, log_level::debug,
+           describe("stats: last_seq unavailable", std::current_exception()));
   }
   return s;
 }
 
 transport_context hub::context() {
   transport_context ctx;
-  ctx.bus = &impl_->bus;
-  ctx.repo = &impl_->repo;
+  ctx.bus = impl_->bus.get();
+  ctx.repo = impl_->repo.get();
   ctx.stats = [this] { return stats(); };
   ctx.run_blocking = [this](std::function<void()> fn) { run_blocking(std::move(fn)); };
   ctx.server = impl_->server_name;
+  ctx.log = impl_->options.logger;
   return ctx;
 }
 

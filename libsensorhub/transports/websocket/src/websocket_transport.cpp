@@ -30,24 +30,21 @@ constexpr std::chrono::milliseconds sweep_period{250};
 
 class net_core;
 
-// One WebSocket connection: the protocol lives in sensorhub::session; this
-// class only moves bytes through websocketpp on the network thread.
-class ws_session final : public session {
+// One WebSocket connection as its sensorhub::session sees it: this class
+// only moves bytes through websocketpp on the network thread.
+class ws_session final : public connection {
  public:
-  ws_session(const transport_context& ctx, std::size_t backlog_limit, std::weak_ptr<net_core> core,
-             std::weak_ptr<ws_connection> con)
-      : session(ctx, backlog_limit), core_(std::move(core)), con_(std::move(con)) {}
+  ws_session(std::weak_ptr<net_core> core, std::weak_ptr<ws_connection> con)
+      : core_(std::move(core)), con_(std::move(con)) {}
 
-  // Reports what websocketpp still holds unsent (network thread).
-  void refresh_backlog() {
-    if (auto c = con_.lock()) set_transport_backlog(c->get_buffered_amount());
-  }
-
- protected:
   void send_text(std::shared_ptr<const std::string> text) override;
   void send_event(const event& e) override;
   void close(int code, std::string_view reason) override;
   void post(std::function<void()> fn) override;
+  std::size_t buffered_bytes() const override {
+    auto c = con_.lock();
+    return c ? c->get_buffered_amount() : 0;
+  }
 
  private:
   std::weak_ptr<net_core> core_;
@@ -159,8 +156,7 @@ class net_core : public std::enable_shared_from_this<net_core> {
 void ws_session::send_text(std::shared_ptr<const std::string> text) {
   auto c = con_.lock();
   if (!c || !text) return;
-  const auto ec = c->send(*text, websocketpp::frame::opcode::text);
-  if (!ec) set_transport_backlog(c->get_buffered_amount());
+  c->send(*text, websocketpp::frame::opcode::text);
 }
 
 void ws_session::send_event(const event& e) {
@@ -172,8 +168,7 @@ void ws_session::send_event(const event& e) {
     send_text(e.json);
     return;
   }
-  const auto ec = c->send(msg);
-  if (!ec) set_transport_backlog(c->get_buffered_amount());
+  c->send(msg);
 }
 
 void ws_session::close(int code, std::string_view reason) {
@@ -564,8 +559,9 @@ void net_core::on_open(websocketpp::connection_hdl hdl) {
   }
   const session_options opts = std::move(*d.pending);
   d.pending.reset();
-  auto s = std::make_shared<ws_session>(ctx_, opts.backlog_limit, weak_from_this(),
-                                        std::weak_ptr<ws_connection>(c));
+  auto s = std::make_shared<session>(
+      ctx_, std::make_shared<ws_session>(weak_from_this(), std::weak_ptr<ws_connection>(c)),
+      opts.backlog_limit);
   d.session = s;
   try {
     s->start(opts);
@@ -668,7 +664,7 @@ void net_core::sweep() {
   for (auto& [raw, con] : live_) {
     auto& d = data(*con);
     if (!d.session) continue;
-    d.session->refresh_backlog();
+    d.session->set_transport_backlog(con->get_buffered_amount());
     if (opts_.ping_interval.count() > 0 && !d.ping_outstanding &&
         now - d.last_rx >= opts_.ping_interval &&
         con->get_state() == websocketpp::session::state::open) {

@@ -23,13 +23,11 @@
 
 namespace sensorhub::ws_detail {
 
-class ws_session;
-
 // Per-connection state, stored inside websocketpp's connection object
 // (config::connection_base). Touched on the network thread only.
 struct ws_conn_data : websocketpp::connection_base {
-  std::shared_ptr<ws_session> session;     // set once the WebSocket is open
-  std::optional<session_options> pending;  // parsed query, from validate to open
+  std::shared_ptr<sensorhub::session> session;  // set once the WebSocket is open
+  std::optional<session_options> pending;       // parsed query, from validate to open
   std::chrono::steady_clock::time_point last_rx{};
   bool ping_outstanding = false;
   bool deferred = false;          // an HTTP response is owed
