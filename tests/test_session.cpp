@@ -472,7 +472,7 @@ TEST_CASE("a slow consumer is closed with 1008 and never slows the others") {
   expect_quiet(*fine);
 }
 
-TEST_CASE("client close unsubscribes; the transport's stop closes with 1001") {
+TEST_CASE("client close unsubscribes, the transport's stop closes with 1001") {
   fixture f;
   auto a = f.connect({channel::sensors});
   auto b = f.connect({channel::general});

@@ -131,8 +131,10 @@ void serial_executor::stop() noexcept {
     im.stopping = true;
     if (im.sched && !im.scheduled) im.done = true;
     im.cv.notify_all();
-    if (im.sched && !inside) im.cv.wait(lk, [&im] { return im.done; });
-    t = std::move(im.thread);  // one caller joins
+    t = std::move(im.thread);  // one caller joins (or detaches)
+    // Nothing to join here (pool mode, or another stop() took the thread):
+    // wait for the end all the same.
+    if (!inside && !t.joinable()) im.cv.wait(lk, [&im] { return im.done; });
   }
   if (!t.joinable()) return;
   if (inside) {

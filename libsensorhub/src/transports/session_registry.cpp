@@ -92,10 +92,12 @@ void session_registry::stop() noexcept {
     sessions_.clear();
   }
   for (auto& s : live) {
-    s->stop();  // thread-safe: no event reaches it from here on
     try {
+      // Behind whatever the connection has queued (e.g. a server_stopping
+      // event on its way out); close() unsubscribes first.
       s->post_close(1001, "going away");
-    } catch (...) {  // out of memory: the connection closes when its owner drops it
+    } catch (...) {  // out of memory: stop at least, the owner closes the socket
+      s->stop();
     }
   }
 }

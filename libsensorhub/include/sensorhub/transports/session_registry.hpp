@@ -43,10 +43,11 @@ class session_registry {
   // The same, on the connection's own thread: starts the session inline.
   std::shared_ptr<session> open_here(std::shared_ptr<connection> conn, const session_options& opts);
 
-  // Refuses new sessions, unsubscribes every open one at once and posts its
-  // close(1001, "going away") to its connection. Does not wait: stop the
-  // executors the connections post to afterwards (serial_executor::stop
-  // runs the closes). Idempotent.
+  // Refuses new sessions and posts close(1001, "going away") to every open
+  // session, behind what its connection already queued (so events already
+  // published, like server_stopping, still go out first). Does not wait:
+  // stop the executors the connections post to afterwards
+  // (serial_executor::stop runs the closes). Idempotent.
   void stop() noexcept;
 
   // Sessions registered and not yet destroyed.
