@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "detail/prune_thread.hpp"
+#include "detail/worker_pool.hpp"
 #include "sensorhub/codec.hpp"
 #include "sensorhub/local_event_bus.hpp"
 #include "sensorhub/sqlite_repository.hpp"
@@ -18,126 +18,6 @@
 namespace sensorhub {
 
 namespace {
-
-// A fixed pool of threads for blocking (SQLite) work. stop() runs what is
-// queued, then joins. After stop, run() executes inline on the caller.
-class worker_pool {
- public:
-  worker_pool(std::size_t n, log_sink log) : log_(std::move(log)) {
-    if (n == 0) n = 1;
-    threads_.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
-  }
-  ~worker_pool() { stop(); }
-
-  void run(std::function<void()> fn) {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      if (!stopping_) {
-        q_.push_back(std::move(fn));
-        cv_.notify_one();
-        return;
-      }
-    }
-    invoke(fn);
-  }
-
-  void stop() noexcept {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    const auto me = std::this_thread::get_id();
-    for (auto& t : threads_) {
-      if (!t.joinable()) continue;
-      if (t.get_id() == me) {
-        t.detach();  // stop() from a job: that thread ends after the job
-      } else {
-        t.join();
-      }
-    }
-  }
-
- private:
-  void invoke(const std::function<void()>& fn) noexcept {
-    try {
-      if (fn) fn();
-    } catch (...) {  // a job's failure is its own business, but say so
-      log_to(log_, log_level::error,
-             describe("worker pool: a job threw", std::current_exception()));
-    }
-  }
-
-  void loop() {
-    std::unique_lock<std::mutex> lk(m_);
-    for (;;) {
-      cv_.wait(lk, [this] { return !q_.empty() || stopping_; });
-      if (q_.empty()) return;
-      auto fn = std::move(q_.front());
-      q_.pop_front();
-      lk.unlock();
-      invoke(fn);
-      fn = nullptr;
-      lk.lock();
-    }
-  }
-
-  const log_sink log_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> q_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
-
-// Applies a retention policy every `interval` on a thread of its own until
-// stop(). Failures are logged (warn): the next pass tries again.
-class prune_thread {
- public:
-  prune_thread(repository& repo, retention_policy policy, std::chrono::milliseconds interval,
-               log_sink log)
-      : repo_(repo), policy_(policy), interval_(interval), log_(std::move(log)), thread_([this] {
-          loop();
-        }) {}
-  ~prune_thread() { stop(); }
-  prune_thread(const prune_thread&) = delete;
-  prune_thread& operator=(const prune_thread&) = delete;
-
-  void stop() noexcept {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  void loop() {
-    std::unique_lock<std::mutex> lk(m_);
-    while (!stopping_) {
-      lk.unlock();
-      try {
-        repo_.prune_events(policy_);
-      } catch (...) {  // storage trouble: retry on the next pass
-        log_to(log_, log_level::warn,
-               describe("background prune failed", std::current_exception()));
-      }
-      lk.lock();
-      cv_.wait_for(lk, interval_, [this] { return stopping_; });
-    }
-  }
-
-  repository& repo_;
-  const retention_policy policy_;
-  const std::chrono::milliseconds interval_;
-  const log_sink log_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;  // last: starts once the members above exist
-};
 
 bool retention_set(const retention_policy& p) { return p.max_events > 0 || p.max_age.count() > 0; }
 
@@ -160,8 +40,8 @@ std::shared_ptr<event_bus> open_bus(const hub_options& o) {
 // which must not be joined from inside its own callback.
 class callback_control final : public subscription::control {
  public:
-  callback_control(subscription bus_sub, std::shared_ptr<callback_subscriber> sub)
-      : bus_sub_(std::move(bus_sub)), sub_(std::move(sub)) {}
+  callback_control(subscription bus_sub, std::shared_ptr<callback_subscriber> sub, log_sink log)
+      : bus_sub_(std::move(bus_sub)), sub_(std::move(sub)), log_(std::move(log)) {}
 
   void set_filter(event_filter filter) override { bus_sub_.set_filter(std::move(filter)); }
 
@@ -173,8 +53,10 @@ class callback_control final : public subscription::control {
       // joins that very thread, so let another thread drop it.
       try {
         std::thread([s = std::move(last)]() mutable { s.reset(); }).detach();
-      } catch (...) {  // no thread to be had: the worker detaches itself instead
-        last.reset();
+      } catch (...) {  // no thread to be had: the subscriber went with the lambda, and
+                       // its worker detached itself
+        log_to(log_, log_level::warn,
+               describe("hub::subscribe: cancel from the callback", std::current_exception()));
       }
     }
     // Otherwise `last` goes here: queued events are delivered, the worker
@@ -184,6 +66,7 @@ class callback_control final : public subscription::control {
  private:
   subscription bus_sub_;
   std::shared_ptr<callback_subscriber> sub_;
+  log_sink log_;
 };
 
 }  // namespace
@@ -232,13 +115,13 @@ struct hub::impl {
   std::shared_ptr<repository> repo;
   sensor_service sensors;
   reading_service readings;
-  worker_pool pool;  // declared last: its threads start after everything else
+  detail::worker_pool pool;  // declared last: its threads start after everything else
 
   std::mutex m;  // lifecycle and transports
   bool started = false;
   bool stopped = false;
   std::vector<std::shared_ptr<transport>> transports;
-  std::unique_ptr<prune_thread> pruner;  // while started, when retention is set
+  std::unique_ptr<detail::prune_thread> pruner;  // while started, when retention is set
 };
 
 hub::hub(hub_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
@@ -251,12 +134,13 @@ event_bus& hub::bus() noexcept { return *impl_->bus; }
 repository& hub::repo() noexcept { return *impl_->repo; }
 
 subscription hub::subscribe(channel c, std::function<void(const event&)> fn, event_filter filter) {
-  auto on_error = [log = impl_->options.logger](const std::exception_ptr& e) {
+  const log_sink& log = impl_->options.logger;
+  auto on_error = [log](const std::exception_ptr& e) {
     log_to(log, log_level::error, describe("hub::subscribe callback", e));
   };
   auto sub = std::make_shared<callback_subscriber>(std::move(fn), std::move(on_error));
   subscription bus_sub = impl_->bus->subscribe(c, sub, std::move(filter));
-  return subscription(std::make_unique<callback_control>(std::move(bus_sub), std::move(sub)));
+  return subscription(std::make_unique<callback_control>(std::move(bus_sub), std::move(sub), log));
 }
 
 void hub::add_transport(std::shared_ptr<transport> t) {
@@ -291,8 +175,8 @@ void hub::start() {
   }
   const hub_options& o = impl_->options;
   if (retention_set(o.retention) && o.prune_interval.count() > 0) {
-    auto pruner =
-        std::make_unique<prune_thread>(*impl_->repo, o.retention, o.prune_interval, o.logger);
+    auto pruner = std::make_unique<detail::prune_thread>(*impl_->repo, o.retention,
+                                                         o.prune_interval, o.logger);
     std::lock_guard<std::mutex> lk(impl_->m);
     if (!impl_->stopped) impl_->pruner = std::move(pruner);
     // else: stop() ran meanwhile; `pruner` stops and joins here
@@ -302,7 +186,7 @@ void hub::start() {
 void hub::stop() noexcept {
   bool was_started = false;
   std::vector<std::shared_ptr<transport>> ts;
-  std::unique_ptr<prune_thread> pruner;
+  std::unique_ptr<detail::prune_thread> pruner;
   {
     std::lock_guard<std::mutex> lk(impl_->m);
     if (impl_->stopped) return;
