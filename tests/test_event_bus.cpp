@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <future>
 #include <memory>
@@ -187,7 +188,7 @@ TEST_CASE("events go only to their channel's subscribers, in publish order") {
   CHECK(st.last_seq == 4);
 }
 
-TEST_CASE("filters select entity events; system events always pass") {
+TEST_CASE("filters select entity events, system events always pass") {
   local_event_bus bus;
   auto by_id = std::make_shared<recorder>();
   auto by_type = std::make_shared<recorder>();
@@ -253,7 +254,7 @@ TEST_CASE("unsubscribe from inside on_event stops delivery at once") {
   CHECK(bus.stats().of(channel::sensors).connections == 1);
 }
 
-TEST_CASE("subscribe from inside on_event does not deadlock; the new entry starts next publish") {
+TEST_CASE("subscribe from inside on_event does not deadlock, the new entry starts next publish") {
   local_event_bus bus;
   auto first = std::make_shared<recorder>();
   auto late = std::make_shared<recorder>();
@@ -354,7 +355,7 @@ TEST_CASE("unsubscribing from another thread while publishers run: nothing arriv
   CHECK(bus.stats().total_connections == 0);
 }
 
-TEST_CASE("a throwing subscriber goes to the error handler; the others still receive") {
+TEST_CASE("a throwing subscriber goes to the error handler, the others still receive") {
   local_event_bus bus;
   auto thrower = std::make_shared<recorder>();
   thrower->hook = [](const event& e) {
@@ -453,4 +454,93 @@ TEST_CASE("subscribing a null subscriber yields an empty handle") {
   auto h = bus.subscribe(channel::sensors, nullptr);
   CHECK_FALSE(h);
   CHECK(bus.stats().total_connections == 0);
+}
+
+TEST_CASE("set_filter swaps the filter on the bus: one cut, no gap, no duplicate") {
+  local_event_bus bus;
+  auto r = std::make_shared<recorder>();
+  event_filter only_1;
+  only_1.entity_id = {1};
+  auto sub = bus.subscribe(channel::sensors, r, only_1);
+
+  // A publisher alternates entity 1 and entity 2 while the filter moves from
+  // {1} to {2}: what arrives is every 1 up to some seq k, then every 2 after k.
+  // It runs until 1000 events after set_filter returned, so the swap always
+  // happens mid-stream.
+  constexpr std::uint64_t before = 5000;
+  std::atomic<std::uint64_t> published{0};
+  std::atomic<std::uint64_t> stop_after{UINT64_MAX};
+  std::thread publisher([&] {
+    for (std::uint64_t seq = 1; seq <= stop_after.load(); ++seq) {
+      bus.publish(entity_ev(seq, channel::sensors, seq % 2 == 1 ? 1 : 2));
+      published.store(seq);
+    }
+  });
+  while (published.load() < before) std::this_thread::yield();
+  event_filter only_2;
+  only_2.entity_id = {2};
+  CHECK(sub.set_filter(only_2));
+  const std::uint64_t after_set = published.load();  // published before set_filter returned
+  stop_after.store(after_set + 1000);
+  publisher.join();
+  const std::uint64_t n = published.load();
+
+  const auto got = r->got();
+  REQUIRE(!got.empty());
+  std::size_t i = 0;
+  std::uint64_t expect = 1;
+  while (i < got.size() && got[i].entity_id == 1) {  // the 1s, each one, in order
+    CHECK(got[i].seq == expect);
+    expect += 2;
+    ++i;
+  }
+  // The cut falls between two publishes: right after the last 1 delivered,
+  // or one event later (a 2 published under the old filter).
+  const std::uint64_t last_1 = expect - 2;
+  CHECK(last_1 + 1 >= before);
+  CHECK(last_1 <= after_set + 1);  // the publish in flight may finish with the old filter
+  REQUIRE(i < got.size());
+  CHECK((got[i].seq == last_1 + 1 || got[i].seq == last_1 + 3));
+  expect = got[i].seq;
+  for (; i < got.size(); ++i) {
+    CHECK(got[i].entity_id == 2);
+    CHECK(got[i].seq == expect);
+    expect += 2;
+  }
+  CHECK(expect - 2 == (n % 2 == 0 ? n : n - 1));  // every 2 up to the last event
+}
+
+TEST_CASE("set_filter on an empty or cancelled handle changes nothing") {
+  local_event_bus bus;
+  subscription empty;
+  CHECK_FALSE(empty.set_filter({}));
+
+  auto r = std::make_shared<recorder>();
+  auto sub = bus.subscribe(channel::sensors, r);
+  auto moved = std::move(sub);
+  CHECK_FALSE(sub.set_filter({}));  // NOLINT(bugprone-use-after-move): moved-from is empty
+  moved.reset();
+  bus.publish(entity_ev(1, channel::sensors, 1));
+  CHECK(r->count() == 0);
+  CHECK(bus.stats().total_connections == 0);
+}
+
+TEST_CASE("without an error handler a subscriber's exception goes to the bus's log sink") {
+  std::mutex m;
+  std::vector<std::pair<log_level, std::string>> lines;
+  local_event_bus bus([&](log_level l, std::string_view msg) {
+    std::lock_guard<std::mutex> lk(m);
+    lines.emplace_back(l, std::string(msg));
+  });
+  auto thrower = std::make_shared<recorder>();
+  thrower->hook = [](const event&) { throw std::runtime_error("boom"); };
+  auto other = std::make_shared<recorder>();
+  auto s1 = bus.subscribe(channel::sensors, thrower);
+  auto s2 = bus.subscribe(channel::sensors, other);
+  CHECK(bus.publish(entity_ev(1, channel::sensors, 1)) == 1);
+  CHECK(other->count() == 1);
+  std::lock_guard<std::mutex> lk(m);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].first == log_level::error);
+  CHECK(lines[0].second.find("boom") != std::string::npos);
 }

@@ -10,11 +10,15 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "sensorhub/hub.hpp"
+#include "sensorhub/local_event_bus.hpp"
+#include "sensorhub/logger.hpp"
+#include "sensorhub/sqlite_repository.hpp"
 #include "sensorhub/transports/loopback.hpp"
 #include "sensorhub/version.hpp"
 
@@ -139,7 +143,7 @@ TEST_CASE("seq continues across hub restarts on the same file") {
   }
 }
 
-TEST_CASE("publish_test_event: delivered_to counts subscribers of the channel; not persisted") {
+TEST_CASE("publish_test_event: delivered_to counts subscribers of the channel, not persisted") {
   temp_db db;
   hub h(options_for(db.path));
   h.start();
@@ -173,7 +177,7 @@ TEST_CASE("publish_test_event: delivered_to counts subscribers of the channel; n
   CHECK(h.stats().total_connections == 3);
 }
 
-TEST_CASE("hub::subscribe: entity events arrive in seq order; filter applies") {
+TEST_CASE("hub::subscribe: entity events arrive in seq order, filter applies") {
   hub h(options_for(":memory:"));
   collector all, only_deleted;
   auto s1 = h.subscribe(channel::sensors, all.fn());
@@ -234,7 +238,7 @@ TEST_CASE("a hub subscription can be cancelled from inside its own callback") {
   CHECK(st->calls == 1);
 }
 
-TEST_CASE("run_blocking runs on the pool; stop drains it") {
+TEST_CASE("run_blocking runs on the pool, stop drains it") {
   hub h(options_for(":memory:"));
   std::atomic<int> ran{0};
   std::promise<std::thread::id> where;
@@ -249,7 +253,7 @@ TEST_CASE("run_blocking runs on the pool; stop drains it") {
   CHECK(ran == 101);
 }
 
-TEST_CASE("transports added before and after start are started; stop closes them") {
+TEST_CASE("transports added before and after start are started, stop closes them") {
   temp_db db;
   hub h(options_for(db.path));
   auto early = std::make_shared<loopback_transport>();
@@ -314,7 +318,7 @@ std::string next_message(loopback_transport::connection& c) {
 
 }  // namespace
 
-TEST_CASE("prune(): keeps the newest max_events; a resume from 0 gets resume_failed first") {
+TEST_CASE("prune(): keeps the newest max_events, a resume from 0 gets resume_failed first") {
   temp_db db;
   hub_options o = options_for(db.path);
   o.retention.max_events = 10;
@@ -364,7 +368,7 @@ TEST_CASE("prune() without max_events or max_age deletes nothing") {
   CHECK(h.repo().last_seq() == 6);
 }
 
-TEST_CASE("the background prune applies retention while the hub runs; stop ends it") {
+TEST_CASE("the background prune applies retention while the hub runs, stop ends it") {
   temp_db db;
   hub_options o = options_for(db.path);
   o.retention.max_events = 5;
@@ -421,4 +425,179 @@ TEST_CASE("the background prune runs alongside writers and a resuming client") {
   sensor_query all;
   all.limit = max_list_limit;
   CHECK(h.sensors().list(all).size() == 200);  // pruning touches events only
+}
+
+namespace {
+
+// A bus that counts what the hub does with it and hands everything to a real
+// local_event_bus; publishing can be made to fail.
+class counting_bus final : public event_bus {
+ public:
+  std::atomic<int> subscribes{0};
+  std::atomic<int> publishes{0};
+  std::atomic<bool> fail_publish{false};
+
+  subscription subscribe(channel c, std::shared_ptr<subscriber> s, event_filter f) override {
+    ++subscribes;
+    return inner_.subscribe(c, std::move(s), std::move(f));
+  }
+  using event_bus::publish;
+  std::size_t publish(const std::vector<event>& events) override {
+    ++publishes;
+    if (fail_publish) throw std::runtime_error("bus is down");
+    return inner_.publish(events);
+  }
+  void set_error_handler(error_handler h) override { inner_.set_error_handler(std::move(h)); }
+  hub_stats stats() const override { return inner_.stats(); }
+  void note_dropped_subscriber() override { inner_.note_dropped_subscriber(); }
+
+ private:
+  local_event_bus inner_{null_log_sink()};
+};
+
+// A repository that counts writes and history reads and hands everything to
+// a real sqlite_repository.
+class counting_repository final : public repository {
+ public:
+  explicit counting_repository(const std::string& path) : inner_(make_options(path)) {}
+  std::atomic<int> writes{0};
+  std::atomic<int> event_reads{0};
+
+  std::vector<event> write(const std::function<void(write_tx&)>& work) override {
+    ++writes;
+    return inner_.write(work);
+  }
+  void set_commit_hook(std::function<void(const std::vector<event>&)> hook) override {
+    inner_.set_commit_hook(std::move(hook));
+  }
+  std::optional<sensor> find_sensor(std::int64_t id) override { return inner_.find_sensor(id); }
+  std::vector<sensor> list_sensors(const sensor_query& q) override {
+    return inner_.list_sensors(q);
+  }
+  std::optional<reading> find_reading(std::int64_t id) override { return inner_.find_reading(id); }
+  std::vector<reading> list_readings(const reading_query& q) override {
+    return inner_.list_readings(q);
+  }
+  std::vector<event> events(const event_query& q) override {
+    ++event_reads;
+    return inner_.events(q);
+  }
+  std::uint64_t last_seq() override { return inner_.last_seq(); }
+  std::uint64_t oldest_seq() override { return inner_.oldest_seq(); }
+  std::uint64_t prune_events(const retention_policy& p) override { return inner_.prune_events(p); }
+  state_snapshot snapshot(channel c, const event_filter& f) override {
+    return inner_.snapshot(c, f);
+  }
+
+ private:
+  static sqlite_options make_options(const std::string& path) {
+    sqlite_options o;
+    o.path = path;
+    return o;
+  }
+  sqlite_repository inner_;
+};
+
+// Keeps what a log sink receives.
+struct log_capture {
+  std::mutex m;
+  std::vector<std::pair<log_level, std::string>> lines;
+  log_sink sink() {
+    return [this](log_level l, std::string_view msg) {
+      std::lock_guard<std::mutex> lk(m);
+      lines.emplace_back(l, std::string(msg));
+    };
+  }
+  bool has(log_level l, const std::string& part) {
+    std::lock_guard<std::mutex> lk(m);
+    for (const auto& [level, text] : lines) {
+      if (level == l && text.find(part) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+sensor_patch dht22() {
+  sensor_patch p;
+  p.tipo = "temperatura";
+  p.modelo = "DHT22";
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("hub_options: an injected repository and bus carry every write, event and session") {
+  temp_db db;
+  auto repo = std::make_shared<counting_repository>(db.path);
+  auto bus = std::make_shared<counting_bus>();
+  hub_options o;
+  o.storage.path = "/nonexistent/dir/never-opened.db";  // ignored: repo is injected
+  o.repo = repo;
+  o.bus = bus;
+  auto lb = std::make_shared<loopback_transport>();
+  {
+    hub h(o);
+    CHECK(&h.repo() == repo.get());
+    CHECK(&h.bus() == bus.get());
+    h.add_transport(lb);
+    h.start();  // server_started: a write through the injected repository
+    CHECK(repo->writes == 1);
+    CHECK(bus->publishes == 1);
+
+    collector got;
+    auto sub = h.subscribe(channel::sensors, got.fn());
+    CHECK(bus->subscribes == 1);
+    session_options so;
+    so.channels = {channel::sensors};
+    so.since = 0;  // the replay reads the injected repository
+    auto client = lb->connect(so);
+    CHECK(bus->subscribes == 2);
+
+    const auto s = h.sensors().create(dht22());
+    CHECK(repo->writes == 2);
+    REQUIRE(got.wait_for_count(1));
+    CHECK(got.events()[0].entity_id == s.id);
+    bool saw_created = false;
+    for (int i = 0; i < 5 && !saw_created; ++i) {
+      auto m = client->receive(10s);
+      REQUIRE(m.has_value());
+      saw_created = m->find("\"created\"") != std::string::npos;
+    }
+    CHECK(saw_created);
+    CHECK(repo->event_reads >= 1);
+    CHECK(h.stats().events_published == 2);  // the stats are the injected bus's
+  }
+  // The hub is gone (server_stopping was its last write) and took its
+  // commit hook along: the shared repository still works, the bus hears
+  // nothing more.
+  const int publishes = bus->publishes;
+  sensor_service more(*repo);
+  more.create(dht22());
+  CHECK(bus->publishes == publishes);
+  CHECK(repo->last_seq() == 4);
+}
+
+TEST_CASE("hub_options::logger: a failing bus and a throwing callback are reported, writes stand") {
+  log_capture log;
+  auto bus = std::make_shared<counting_bus>();
+  hub_options o = options_for(":memory:");
+  o.bus = bus;
+  o.logger = log.sink();
+  hub h(o);
+
+  std::promise<void> called;
+  auto sub = h.subscribe(channel::sensors, [&called](const event&) {
+    called.set_value();
+    throw std::runtime_error("callback broke");
+  });
+  const auto first = h.sensors().create(dht22());
+  REQUIRE(called.get_future().wait_for(10s) == std::future_status::ready);
+  sub.reset();  // joins the callback thread: its error is reported by now
+  CHECK(log.has(log_level::error, "callback broke"));
+
+  bus->fail_publish = true;
+  const auto second = h.sensors().create(dht22());  // committed although publishing fails
+  CHECK(second.id == first.id + 1);
+  CHECK(h.sensors().get(second.id).has_value());
+  CHECK(log.has(log_level::error, "bus is down"));
 }

@@ -17,6 +17,7 @@
 #include "sensorhub/subscribers/callback_subscriber.hpp"
 #include "sensorhub/codec.hpp"
 #include "sensorhub/hub.hpp"
+#include "sensorhub/local_event_bus.hpp"
 #include "sensorhub/protocol.hpp"
 #include "sensorhub/time.hpp"
 #include "sensorhub/transports/loopback.hpp"
@@ -308,6 +309,83 @@ TEST_CASE("filters: from the options, and replaced by subscribe") {
   expect_quiet(*all);  // s1 is filtered out there
 }
 
+namespace {
+
+// A bus that hands everything to a real local_event_bus and counts what the
+// sessions ask of it, down to each subscription's set_filter.
+class watching_bus final : public event_bus {
+ public:
+  std::atomic<int> subscribes{0};
+  std::atomic<int> filter_changes{0};
+
+  subscription subscribe(channel c, std::shared_ptr<subscriber> s, event_filter f) override {
+    ++subscribes;
+    return subscription(std::make_unique<watched>(inner_.subscribe(c, std::move(s), f), *this));
+  }
+  using event_bus::publish;
+  std::size_t publish(const std::vector<event>& events) override { return inner_.publish(events); }
+  void set_error_handler(error_handler h) override { inner_.set_error_handler(std::move(h)); }
+  hub_stats stats() const override { return inner_.stats(); }
+  void note_dropped_subscriber() override { inner_.note_dropped_subscriber(); }
+
+ private:
+  struct watched final : subscription::control {
+    watched(subscription s, watching_bus& b) : sub(std::move(s)), bus(b) {}
+    void cancel() noexcept override { sub.reset(); }
+    void set_filter(event_filter f) override {
+      ++bus.filter_changes;
+      sub.set_filter(std::move(f));
+    }
+    subscription sub;
+    watching_bus& bus;
+  };
+  local_event_bus inner_;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "a subscribe on a subscribed channel changes the filter on the bus, not a new subscription") {
+  temp_db db;
+  auto bus = std::make_shared<watching_bus>();
+  hub_options o;
+  o.storage.path = db.path;
+  o.bus = bus;
+  hub h(o);
+  auto lb = std::make_shared<loopback_transport>();
+  h.add_transport(lb);
+  h.start();
+  session_options so;
+  so.channels = {channel::sensors};
+  auto c = lb->connect(so);
+  skip_greeting(*c);
+  CHECK(bus->subscribes == 1);
+
+  sensor_patch p;
+  p.tipo = "temperatura";
+  p.modelo = "a";
+  const auto s1 = h.sensors().create(p);
+  const auto s2 = h.sensors().create(p);
+  const auto first = seq_of(next(*c));
+  CHECK(seq_of(next(*c)) == first + 1);
+  c->send(R"({"type":"subscribe","channel":"sensors","filter":{"entity_id":[)" +
+          std::to_string(s2.id) + "]}}");
+  CHECK(next(*c) == R"({"type":"subscribed","channels":["sensors"]})");
+  CHECK(bus->subscribes == 1);
+  CHECK(bus->filter_changes == 1);
+  CHECK(h.stats().of(channel::sensors).connections == 1);
+
+  p = {};
+  p.modelo = "b";
+  h.sensors().update(s1.id, p);  // filtered out by the bus
+  h.sensors().update(s2.id, p);
+  auto u = parse(next(*c));
+  CHECK(u["entity_id"].GetInt64() == s2.id);
+  CHECK(std::string(u["event_type"].GetString()) == "updated");
+  // Only the s2 update was delivered on the channel after the filter change.
+  CHECK(h.stats().of(channel::sensors).messages_sent == 3);
+}
+
 TEST_CASE("resume mid-stream with 4 concurrent writers: every seq > S exactly once, in order") {
   std::random_device rd;
   for (int round = 0; round < 2; ++round) {
@@ -472,7 +550,7 @@ TEST_CASE("a slow consumer is closed with 1008 and never slows the others") {
   expect_quiet(*fine);
 }
 
-TEST_CASE("client close unsubscribes; the transport's stop closes with 1001") {
+TEST_CASE("client close unsubscribes, the transport's stop closes with 1001") {
   fixture f;
   auto a = f.connect({channel::sensors});
   auto b = f.connect({channel::general});

@@ -2,133 +2,22 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "bus/callback_subscriber_detail.hpp"
-#include "sensorhub/subscribers/callback_subscriber.hpp"
+#include "detail/prune_thread.hpp"
+#include "detail/worker_pool.hpp"
 #include "sensorhub/codec.hpp"
 #include "sensorhub/local_event_bus.hpp"
+#include "sensorhub/sqlite_repository.hpp"
+#include "sensorhub/subscribers/callback_subscriber.hpp"
 #include "sensorhub/version.hpp"
 
 namespace sensorhub {
 
 namespace {
-
-// A fixed pool of threads for blocking (SQLite) work. stop() runs what is
-// queued, then joins. After stop, run() executes inline on the caller.
-class worker_pool {
- public:
-  explicit worker_pool(std::size_t n) {
-    if (n == 0) n = 1;
-    threads_.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
-  }
-  ~worker_pool() { stop(); }
-
-  void run(std::function<void()> fn) {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      if (!stopping_) {
-        q_.push_back(std::move(fn));
-        cv_.notify_one();
-        return;
-      }
-    }
-    invoke(fn);
-  }
-
-  void stop() noexcept {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    const auto me = std::this_thread::get_id();
-    for (auto& t : threads_) {
-      if (!t.joinable()) continue;
-      if (t.get_id() == me) {
-        t.detach();  // stop() from a job: that thread ends after the job
-      } else {
-        t.join();
-      }
-    }
-  }
-
- private:
-  static void invoke(const std::function<void()>& fn) noexcept {
-    try {
-      if (fn) fn();
-    } catch (...) {  // a job's failure is its own business
-    }
-  }
-
-  void loop() {
-    std::unique_lock<std::mutex> lk(m_);
-    for (;;) {
-      cv_.wait(lk, [this] { return !q_.empty() || stopping_; });
-      if (q_.empty()) return;
-      auto fn = std::move(q_.front());
-      q_.pop_front();
-      lk.unlock();
-      invoke(fn);
-      fn = nullptr;
-      lk.lock();
-    }
-  }
-
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> q_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
-
-// Applies a retention policy every `interval` on a thread of its own until
-// stop(). Failures are swallowed: the next pass tries again.
-class prune_thread {
- public:
-  prune_thread(repository& repo, retention_policy policy, std::chrono::milliseconds interval)
-      : repo_(repo), policy_(policy), interval_(interval), thread_([this] { loop(); }) {}
-  ~prune_thread() { stop(); }
-  prune_thread(const prune_thread&) = delete;
-  prune_thread& operator=(const prune_thread&) = delete;
-
-  void stop() noexcept {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  void loop() {
-    std::unique_lock<std::mutex> lk(m_);
-    while (!stopping_) {
-      lk.unlock();
-      try {
-        repo_.prune_events(policy_);
-      } catch (...) {  // storage trouble: retry on the next pass
-      }
-      lk.lock();
-      cv_.wait_for(lk, interval_, [this] { return stopping_; });
-    }
-  }
-
-  repository& repo_;
-  const retention_policy policy_;
-  const std::chrono::milliseconds interval_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;  // last: starts once the members above exist
-};
 
 bool retention_set(const retention_policy& p) { return p.max_events > 0 || p.max_age.count() > 0; }
 
@@ -137,6 +26,49 @@ std::string server_data_json(const std::string& server) {
          "}";
 }
 
+std::shared_ptr<repository> open_repository(const hub_options& o) {
+  if (o.repo) return o.repo;
+  return std::make_shared<sqlite_repository>(o.storage);
+}
+
+std::shared_ptr<event_bus> open_bus(const hub_options& o) {
+  if (o.bus) return o.bus;
+  return std::make_shared<local_event_bus>(o.logger);
+}
+
+// hub::subscribe's handle: the bus subscription plus the callback thread,
+// which must not be joined from inside its own callback.
+class callback_control final : public subscription::control {
+ public:
+  callback_control(subscription bus_sub, std::shared_ptr<callback_subscriber> sub, log_sink log)
+      : bus_sub_(std::move(bus_sub)), sub_(std::move(sub)), log_(std::move(log)) {}
+
+  void set_filter(event_filter filter) override { bus_sub_.set_filter(std::move(filter)); }
+
+  void cancel() noexcept override {
+    bus_sub_.reset();
+    std::shared_ptr<callback_subscriber> last = std::move(sub_);
+    if (last && last->in_callback()) {
+      // Cancelled from inside its own callback: the subscriber's destructor
+      // joins that very thread, so let another thread drop it.
+      try {
+        std::thread([s = std::move(last)]() mutable { s.reset(); }).detach();
+      } catch (...) {  // no thread to be had: the subscriber went with the lambda, and
+                       // its worker detached itself
+        log_to(log_, log_level::warn,
+               describe("hub::subscribe: cancel from the callback", std::current_exception()));
+      }
+    }
+    // Otherwise `last` goes here: queued events are delivered, the worker
+    // joined, and no callback runs after reset() returns.
+  }
+
+ private:
+  subscription bus_sub_;
+  std::shared_ptr<callback_subscriber> sub_;
+  log_sink log_;
+};
+
 }  // namespace
 
 struct hub::impl {
@@ -144,34 +76,52 @@ struct hub::impl {
       : options(std::move(o)),
         server_name(options.server_name.empty() ? std::string("sensorhubd/") + SENSORHUB_VERSION
                                                 : options.server_name),
-        repo(options.storage),
-        sensors(repo),
-        readings(repo),
-        pool(options.workers) {
-    repo.set_commit_hook([this](const std::vector<event>& evs) { bus.publish(evs); });
+        bus(open_bus(options)),
+        repo(open_repository(options)),
+        sensors(*repo),
+        readings(*repo),
+        pool(options.workers, options.logger) {
+    repo->set_commit_hook([b = bus, log = options.logger](const std::vector<event>& evs) {
+      try {
+        b->publish(evs);
+      } catch (...) {  // the commit stands; the events stay in the log for resume
+        log_to(log, log_level::error,
+               describe("publishing committed events failed", std::current_exception()));
+      }
+    });
   }
+  ~impl() {
+    try {
+      repo->set_commit_hook({});  // an injected repository may outlive the hub
+    } catch (...) {
+      log_to(options.logger, log_level::warn,
+             describe("removing the commit hook failed", std::current_exception()));
+    }
+  }
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
 
   void write_system_event(const char* name) {
     system_change change;
     change.name = name;
     change.data_json = server_data_json(server_name);
-    repo.write([&change](write_tx& tx) { tx.append(change); });
+    repo->write([&change](write_tx& tx) { tx.append(change); });
   }
 
   hub_options options;
   std::string server_name;
   const std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
-  local_event_bus bus;  // before repo: the commit hook publishes into it
-  sqlite_repository repo;
+  std::shared_ptr<event_bus> bus;  // before repo: the commit hook publishes into it
+  std::shared_ptr<repository> repo;
   sensor_service sensors;
   reading_service readings;
-  worker_pool pool;  // declared last: its threads start after everything else
+  detail::worker_pool pool;  // declared last: its threads start after everything else
 
   std::mutex m;  // lifecycle and transports
   bool started = false;
   bool stopped = false;
   std::vector<std::shared_ptr<transport>> transports;
-  std::unique_ptr<prune_thread> pruner;  // while started, when retention is set
+  std::unique_ptr<detail::prune_thread> pruner;  // while started, when retention is set
 };
 
 hub::hub(hub_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
@@ -180,24 +130,17 @@ hub::~hub() { stop(); }
 
 sensor_service& hub::sensors() noexcept { return impl_->sensors; }
 reading_service& hub::readings() noexcept { return impl_->readings; }
-event_bus& hub::bus() noexcept { return impl_->bus; }
-repository& hub::repo() noexcept { return impl_->repo; }
+event_bus& hub::bus() noexcept { return *impl_->bus; }
+repository& hub::repo() noexcept { return *impl_->repo; }
 
 subscription hub::subscribe(channel c, std::function<void(const event&)> fn, event_filter filter) {
-  auto sub = std::make_shared<callback_subscriber>(std::move(fn));
-  auto bus_sub = std::make_shared<subscription>(impl_->bus.subscribe(c, sub, std::move(filter)));
-  auto holder = std::make_shared<std::shared_ptr<callback_subscriber>>(std::move(sub));
-  return subscription([bus_sub, holder] {
-    bus_sub->reset();
-    std::shared_ptr<callback_subscriber> last = std::move(*holder);
-    if (last && detail::on_callback_thread_of(last.get())) {
-      // Cancelled from inside its own callback: the subscriber's destructor
-      // joins that very thread, so let another thread drop it.
-      std::thread([s = std::move(last)]() mutable { s.reset(); }).detach();
-    }
-    // Otherwise `last` goes here: queued events are delivered, the worker
-    // joined, and no callback runs after reset() returns.
-  });
+  const log_sink& log = impl_->options.logger;
+  auto on_error = [log](const std::exception_ptr& e) {
+    log_to(log, log_level::error, describe("hub::subscribe callback", e));
+  };
+  auto sub = std::make_shared<callback_subscriber>(std::move(fn), std::move(on_error));
+  subscription bus_sub = impl_->bus->subscribe(c, sub, std::move(filter));
+  return subscription(std::make_unique<callback_control>(std::move(bus_sub), std::move(sub), log));
 }
 
 void hub::add_transport(std::shared_ptr<transport> t) {
@@ -232,7 +175,8 @@ void hub::start() {
   }
   const hub_options& o = impl_->options;
   if (retention_set(o.retention) && o.prune_interval.count() > 0) {
-    auto pruner = std::make_unique<prune_thread>(impl_->repo, o.retention, o.prune_interval);
+    auto pruner = std::make_unique<detail::prune_thread>(*impl_->repo, o.retention,
+                                                         o.prune_interval, o.logger);
     std::lock_guard<std::mutex> lk(impl_->m);
     if (!impl_->stopped) impl_->pruner = std::move(pruner);
     // else: stop() ran meanwhile; `pruner` stops and joins here
@@ -242,7 +186,7 @@ void hub::start() {
 void hub::stop() noexcept {
   bool was_started = false;
   std::vector<std::shared_ptr<transport>> ts;
-  std::unique_ptr<prune_thread> pruner;
+  std::unique_ptr<detail::prune_thread> pruner;
   {
     std::lock_guard<std::mutex> lk(impl_->m);
     if (impl_->stopped) return;
@@ -255,41 +199,46 @@ void hub::stop() noexcept {
   if (was_started) {
     try {
       impl_->write_system_event("server_stopping");
-    } catch (...) {  // storage failure at shutdown: nothing left to tell
+    } catch (...) {  // storage failure at shutdown: the stop goes on
+      log_to(impl_->options.logger, log_level::warn,
+             describe("writing server_stopping failed", std::current_exception()));
     }
     for (auto& t : ts) t->stop();
   }
   impl_->pool.stop();
 }
 
-std::uint64_t hub::prune() { return impl_->repo.prune_events(impl_->options.retention); }
+std::uint64_t hub::prune() { return impl_->repo->prune_events(impl_->options.retention); }
 
 void hub::run_blocking(std::function<void()> fn) { impl_->pool.run(std::move(fn)); }
 
 std::size_t hub::publish_test_event(channel c, std::string_view message,
                                     std::string_view data_json) {
-  return impl_->bus.publish(make_test_event(c, message, data_json, now()));
+  return impl_->bus->publish(make_test_event(c, message, data_json, now()));
 }
 
 hub_stats hub::stats() const {
-  hub_stats s = impl_->bus.stats();
+  hub_stats s = impl_->bus->stats();
   s.uptime_s = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                               std::chrono::steady_clock::now() - impl_->created)
                                               .count());
   try {
-    s.last_seq = std::max(s.last_seq, impl_->repo.last_seq());
-  } catch (...) {  // stats stay available when storage is not
+    s.last_seq = std::max(s.last_seq, impl_->repo->last_seq());
+  } catch (...) {  // stats stay available when storage is not (frequent: debug only)
+    log_to(impl_->options.logger, log_level::debug,
+           describe("stats: last_seq unavailable", std::current_exception()));
   }
   return s;
 }
 
 transport_context hub::context() {
   transport_context ctx;
-  ctx.bus = &impl_->bus;
-  ctx.repo = &impl_->repo;
+  ctx.bus = impl_->bus.get();
+  ctx.repo = impl_->repo.get();
   ctx.stats = [this] { return stats(); };
   ctx.run_blocking = [this](std::function<void()> fn) { run_blocking(std::move(fn)); };
   ctx.server = impl_->server_name;
+  ctx.log = impl_->options.logger;
   return ctx;
 }
 

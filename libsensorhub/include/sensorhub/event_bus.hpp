@@ -20,7 +20,11 @@ namespace sensorhub {
 // thread. Publishes are serialized, so every subscriber sees events in one
 // total order (the order of publish calls; the repository's commit hook
 // publishes in seq order). The bus holds each subscriber by shared_ptr while
-// subscribed. A subscriber's exception goes to the error handler.
+// subscribed. A subscriber's exception goes to the error handler (a bus
+// without one logs it). subscribe() returns a handle whose
+// subscription::control the bus implements: cancel (see subscription) and
+// set_filter, which must never make publish wait per event. The hub takes
+// any implementation through hub_options::bus.
 class event_bus {
  public:
   using error_handler = std::function<void(const std::exception_ptr&)>;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "sensorhub/event_bus.hpp"
+#include "sensorhub/logger.hpp"
 #include "sensorhub/reading_service.hpp"
 #include "sensorhub/repository.hpp"
 #include "sensorhub/sensor_service.hpp"
@@ -18,6 +19,7 @@
 namespace sensorhub {
 
 struct hub_options {
+  // Storage: used when `repo` is not set (a sqlite_repository is opened).
   sqlite_options storage;
   std::size_t workers = 2;  // threads for blocking (SQLite) work
   // Event-log retention (SPEC §5). When max_events or max_age is set, a
@@ -27,10 +29,22 @@ struct hub_options {
   retention_policy retention;
   std::chrono::milliseconds prune_interval{60000};  // <= 0: no background prune
   std::string server_name;                          // default "sensorhubd/<version>"
+
+  // Extension points. An injected repository replaces the SQLite one (the
+  // hub installs its commit hook on it, replacing any other, and removes it
+  // in its destructor); an injected bus replaces the local_event_bus (the
+  // hub leaves its error handler alone). Both may be shared with others.
+  std::shared_ptr<repository> repo;
+  std::shared_ptr<event_bus> bus;
+  // Where the hub, its default bus, its worker pool, sessions and
+  // transports report what they cannot throw (see logger.hpp). Default:
+  // warn and error lines on stderr; null_log_sink() silences it.
+  log_sink logger = stderr_log_sink();
 };
 
-// The facade: opens the repository, wires its commit hook to the bus, owns
-// the services, a worker pool and the transports. Embedding takes a few
+// The facade: opens (or takes) the repository, wires its commit hook to the
+// bus (its own local_event_bus or an injected one), owns the services, a
+// worker pool and the transports. Embedding takes a few
 // lines:
 //
 //   sensorhub::hub h{{}};
@@ -54,6 +68,7 @@ class hub {
 
   // Calls fn for each event of the channel on a thread of its own
   // (callback_subscriber). Keep the returned handle to stay subscribed.
+  // An exception from fn is logged (error) and delivery continues.
   subscription subscribe(channel c, std::function<void(const event&)> fn, event_filter filter = {});
 
   // Started by start(); or immediately if the hub is already started.

@@ -3,14 +3,17 @@
 #include <memory>
 
 #include "sensorhub/event_bus.hpp"
+#include "sensorhub/logger.hpp"
 
 namespace sensorhub {
 
 // The in-process event bus. Subscription lists are copy-on-write, so
-// publishing never waits for subscribe/unsubscribe. Thread-safe.
+// publishing never waits for subscribe/unsubscribe/set_filter. Thread-safe.
+// Without an error handler, a subscriber's exception is logged to `log` at
+// error level.
 class local_event_bus final : public event_bus {
  public:
-  local_event_bus();
+  explicit local_event_bus(log_sink log = stderr_log_sink());
   ~local_event_bus() override;
   local_event_bus(const local_event_bus&) = delete;
   local_event_bus& operator=(const local_event_bus&) = delete;
@@ -25,6 +28,7 @@ class local_event_bus final : public event_bus {
 
  private:
   struct impl;
+  class control;
   std::shared_ptr<impl> impl_;  // shared with subscription handles (weak)
 };
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sensorhub/connection.hpp"
 #include "sensorhub/filter.hpp"
 #include "sensorhub/subscribers/queued_subscriber.hpp"
 #include "sensorhub/subscription.hpp"
@@ -29,19 +30,25 @@ struct session_options {
   std::size_t backlog_limit = 4u << 20;  // slow-consumer limit (bytes)
 };
 
+struct client_message;  // sensorhub/protocol.hpp
+
 // One client connection's protocol state, independent of the wire: the
 // greeting, channels and filters, resume and snapshots without gap or
-// duplicate, the client messages of SPEC §3 and the slow-consumer rule. A transport
-// derives from it per connection and implements four hooks.
+// duplicate, the client messages of SPEC §3 and the slow-consumer rule. It
+// talks to the wire through the `connection` it owns; a transport creates
+// one session per connection (session_registry does it for you).
 //
-// Threading: the transport calls start(), on_client_text() and
-// on_client_binary() on its own thread for this connection (its "strand").
-// The session calls send_text/send_event/close only from that thread: from
-// inside those calls or from functions it passed to post(). Work that reads
-// SQLite runs on ctx.run_blocking, never on the transport's thread.
-class session : public queued_subscriber, public std::enable_shared_from_this<session> {
+// Threading: call start(), on_client_text(), on_client_binary() and close()
+// on the connection's thread (where connection::post runs functions). The
+// session calls the connection only from that thread. Work that reads
+// SQLite runs on ctx.run_blocking, never on the connection's thread.
+// stop() and set_transport_backlog() may be called from any thread.
+// A client subscribe on a channel it already has changes the filter on the
+// bus (subscription::set_filter): no gap, no duplicate.
+class session final : public queued_subscriber, public std::enable_shared_from_this<session> {
  public:
-  session(const transport_context& ctx, std::size_t backlog_limit);
+  session(const transport_context& ctx, std::shared_ptr<connection> conn,
+          std::size_t backlog_limit);
   ~session() override;
 
   // Sends connection_established and stats, subscribes, sends the snapshot
@@ -52,40 +59,50 @@ class session : public queued_subscriber, public std::enable_shared_from_this<se
   void on_client_text(std::string_view text);
   // A binary frame: answered with an error message.
   void on_client_binary();
+  // stop()s, then closes the connection with code and reason; only the
+  // first close() of a session reaches the connection.
+  void close(int code, std::string_view reason);
+  // close(code, reason) through connection::post; from any thread.
+  void post_close(int code, std::string reason);
   // The connection is gone: unsubscribe and drop what is queued. Idempotent.
   void stop();
+
+  // The connection's unsent bytes changed (e.g. its buffer drained).
+  using queued_subscriber::set_transport_backlog;
 
   const std::string& client_id() const noexcept { return client_id_; }
   std::vector<channel> channels() const;
 
- protected:
-  // Send one text message (this session's thread; FIFO; must not block).
-  virtual void send_text(std::shared_ptr<const std::string> text) = 0;
-  // Send one event; override to reuse a message framed once for everyone.
-  virtual void send_event(const event& e) { send_text(e.json); }
-  // Close the connection with a WebSocket-style code and reason.
-  virtual void close(int code, std::string_view reason) = 0;
-  // Run fn on this session's thread, after everything posted before it.
-  virtual void post(std::function<void()> fn) = 0;
-
  private:
   struct state;
+  struct replay_cursor;
   void wake() final;
   void on_overflow() final;
   void pump();
+  void send(std::shared_ptr<const std::string> text);
+  void send(const event& e);
   void add_channel(channel c, const event_filter& f, std::optional<std::uint64_t> since,
                    bool snapshot);
-  struct replay_cursor;
+  void on_subscribe(const client_message& msg);
+  void on_unsubscribe(channel c);
+  // session_replay.cpp: history and snapshots before going live.
   void replay(std::uint64_t since, std::vector<channel> chans, event_filter f);
   // Reads and sends history pages while the client keeps up; when it falls
   // behind, the step requeues itself instead of holding a worker.
   void replay_step(std::shared_ptr<replay_cursor> r);
+  void check_truncation(replay_cursor& r);
+  // Sends one page; false when the replay is finished.
+  bool replay_page(const std::shared_ptr<replay_cursor>& r, bool throttle);
+  void replay_finished(const replay_cursor& r);
   bool wait_for_replay_room();
   void send_snapshot(std::vector<channel> chans, event_filter f);
+  void snapshot_job(const std::vector<channel>& chans, const event_filter& f);
   // Once per replay/snapshot job: when the last one ends, go live.
   void job_done();
+  bool begin_job();
 
   transport_context ctx_;
+  std::shared_ptr<connection> conn_;
   std::string client_id_;
   std::unique_ptr<state> st_;
 };

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "sensorhub/event_bus.hpp"
+#include "sensorhub/logger.hpp"
 #include "sensorhub/repository.hpp"
 #include "sensorhub/stats.hpp"
 
@@ -17,6 +18,7 @@ struct transport_context {
   std::function<hub_stats()> stats;  // the /ws/stats numbers; in memory, never blocks
   std::function<void(std::function<void()>)> run_blocking;  // worker pool for SQLite work
   std::string server;                                       // "sensorhubd/<version>"
+  log_sink log;  // the hub's logger (hub_options::logger); may be empty
 };
 
 // A way for clients to receive events (WebSocket, loopback, yours).

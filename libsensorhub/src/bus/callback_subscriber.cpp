@@ -1,96 +1,62 @@
 #include "sensorhub/subscribers/callback_subscriber.hpp"
 
+#include <future>
 #include <utility>
 
-#include "bus/callback_subscriber_detail.hpp"
 #include "sensorhub/error.hpp"
+#include "sensorhub/transports/serial_executor.hpp"
 
 namespace sensorhub {
 
-namespace {
-thread_local const callback_subscriber* tl_running = nullptr;
-}  // namespace
-
-bool detail::on_callback_thread_of(const callback_subscriber* s) noexcept {
-  return s != nullptr && tl_running == s;
-}
-
 callback_subscriber::callback_subscriber(callback fn, error_callback on_error,
                                          std::size_t backlog_limit_bytes)
-    : queued_subscriber(backlog_limit_bytes), fn_(std::move(fn)), on_error_(std::move(on_error)) {
-  worker_ = std::thread([this] { run(); });
-}
+    : queued_subscriber(backlog_limit_bytes),
+      fn_(std::move(fn)),
+      on_error_(std::move(on_error)),
+      worker_(std::make_unique<serial_executor>()) {}
 
-callback_subscriber::~callback_subscriber() {
-  {
-    std::lock_guard<std::mutex> lk(m_);
-    stop_ = true;
+// The bus no longer holds us, so nothing new arrives; stop() runs the
+// drains already posted, which deliver everything queued.
+callback_subscriber::~callback_subscriber() { worker_->stop(); }
+
+bool callback_subscriber::in_callback() const noexcept { return worker_->running_in_this_thread(); }
+
+void callback_subscriber::report(const std::exception_ptr& e) noexcept {
+  if (!on_error_) {
+    log_to(stderr_log_sink(), log_level::error, describe("callback_subscriber", e));
+    return;
   }
-  cv_.notify_all();
-  if (!worker_.joinable()) return;
-  if (worker_.get_id() == std::this_thread::get_id()) {
-    // Destroyed from inside its own callback: joining would deadlock. The
-    // hub's handles never do this (they hand the last reference to another
-    // thread); callers owning the subscriber directly must not either.
-    worker_.detach();
-  } else {
-    worker_.join();
+  try {
+    on_error_(e);
+  } catch (...) {  // an error handler's exception is logged, never rethrown
+    log_to(stderr_log_sink(), log_level::error,
+           describe("callback_subscriber: on_error threw", std::current_exception()));
   }
 }
 
 void callback_subscriber::wake() {
-  {
-    std::lock_guard<std::mutex> lk(m_);
-    pending_ = true;
-  }
-  cv_.notify_one();
-}
-
-void callback_subscriber::on_overflow() {
-  if (!on_error_) return;
-  try {
-    on_error_(std::make_exception_ptr(
-        error(errc::unavailable,
-              "slow consumer: callback backlog passed its limit; later events are dropped")));
-  } catch (...) {  // never into the publisher
-  }
-}
-
-void callback_subscriber::run() {
-  tl_running = this;
-  std::unique_lock<std::mutex> lk(m_);
-  for (;;) {
-    cv_.wait(lk, [this] { return pending_ || stop_; });
-    const bool stopping = stop_;
-    pending_ = false;
-    busy_ = true;
-    lk.unlock();
+  worker_->post([this] {
     drain([this](const event& e) {
       try {
         if (fn_) fn_(e);
       } catch (...) {
-        if (on_error_) {
-          try {
-            on_error_(std::current_exception());
-          } catch (...) {  // an error handler's exception is dropped
-          }
-        }
+        report(std::current_exception());
       }
     });
-    lk.lock();
-    busy_ = false;
-    idle_cv_.notify_all();
-    // Stopping: the bus no longer holds us, so nothing new can arrive; the
-    // drain above delivered everything that was queued.
-    if (stopping) break;
-  }
-  tl_running = nullptr;
+  });
+}
+
+void callback_subscriber::on_overflow() {
+  report(std::make_exception_ptr(
+      error(errc::unavailable,
+            "slow consumer: callback backlog passed its limit; later events are dropped")));
 }
 
 void callback_subscriber::flush() {
-  if (std::this_thread::get_id() == worker_.get_id()) return;  // cannot wait for itself
-  std::unique_lock<std::mutex> lk(m_);
-  idle_cv_.wait(lk, [this] { return (!pending_ && !busy_) || stop_; });
+  if (in_callback()) return;  // cannot wait for itself
+  std::promise<void> idle;
+  auto done = idle.get_future();
+  if (worker_->post([&idle] { idle.set_value(); })) done.wait();
 }
 
 }  // namespace sensorhub

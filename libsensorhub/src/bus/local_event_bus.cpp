@@ -11,17 +11,22 @@ namespace sensorhub {
 
 namespace {
 
-// One subscription: a subscriber attached to one channel with one filter.
-struct entry {
-  entry(channel c, std::shared_ptr<subscriber> s, event_filter f)
-      : chan(c), sub(std::move(s)), filter(std::move(f)) {}
+// The identity of one subscription: a subscriber attached to one channel.
+struct slot {
+  slot(channel c, std::shared_ptr<subscriber> s) : chan(c), sub(std::move(s)) {}
   const channel chan;
   const std::shared_ptr<subscriber> sub;
-  const event_filter filter;
   std::atomic<bool> active{true};
 };
 
-using entry_list = std::vector<std::shared_ptr<entry>>;
+// One element of the copy-on-write list: set_filter swaps in a new entry
+// for the same slot, so a publish reads each filter without any lock.
+struct entry {
+  std::shared_ptr<slot> s;
+  std::shared_ptr<const event_filter> filter;
+};
+
+using entry_list = std::vector<entry>;
 
 }  // namespace
 
@@ -38,8 +43,11 @@ struct local_event_bus::impl {
   mutable std::mutex list_mutex;
   std::shared_ptr<const entry_list> list = std::make_shared<const entry_list>();
 
+  explicit impl(log_sink l) : log(std::move(l)) {}
+
+  const log_sink log;
   std::mutex handler_mutex;
-  error_handler handler;
+  error_handler handler;  // empty: report to `log`
 
   std::array<std::atomic<std::uint64_t>, 3> messages_sent{};
   std::atomic<std::uint64_t> events_published{0};
@@ -51,20 +59,30 @@ struct local_event_bus::impl {
     return list;
   }
 
-  void add(std::shared_ptr<entry> e) {
+  void add(entry e) {
     std::lock_guard<std::mutex> lk(list_mutex);
     auto next = std::make_shared<entry_list>(*list);
     next->push_back(std::move(e));
     list = std::move(next);
   }
 
-  void remove(const entry* e) {
+  void remove(const slot* s) {
     std::shared_ptr<const entry_list> old;  // released outside the lock
     std::lock_guard<std::mutex> lk(list_mutex);
     auto next = std::make_shared<entry_list>();
     next->reserve(list->size());
     for (const auto& x : *list) {
-      if (x.get() != e) next->push_back(x);
+      if (x.s.get() != s) next->push_back(x);
+    }
+    old = std::exchange(list, std::move(next));
+  }
+
+  void replace_filter(const slot* s, std::shared_ptr<const event_filter> f) {
+    std::shared_ptr<const entry_list> old;  // released outside the lock
+    std::lock_guard<std::mutex> lk(list_mutex);
+    auto next = std::make_shared<entry_list>(*list);
+    for (auto& x : *next) {
+      if (x.s.get() == s) x.filter = f;
     }
     old = std::exchange(list, std::move(next));
   }
@@ -76,8 +94,14 @@ struct local_event_bus::impl {
         std::lock_guard<std::mutex> lk(handler_mutex);
         h = handler;
       }
-      if (h) h(ex);
+      if (h) {
+        h(ex);
+      } else {
+        log_to(log, log_level::error, describe("event_bus: a subscriber threw", ex));
+      }
     } catch (...) {  // a broken handler must not break publish
+      log_to(log, log_level::error,
+             describe("event_bus: the error handler threw", std::current_exception()));
     }
   }
 
@@ -90,10 +114,11 @@ struct local_event_bus::impl {
       while (e.seq > prev && !last_seq.compare_exchange_weak(prev, e.seq)) {
       }
       for (const auto& en : *entries) {
-        if (en->chan != e.chan || !en->active.load(std::memory_order_acquire)) continue;
+        const slot& sl = *en.s;
+        if (sl.chan != e.chan || !sl.active.load(std::memory_order_acquire)) continue;
         try {
-          if (!en->filter.matches(e)) continue;
-          en->sub->on_event(e);
+          if (!en.filter->matches(e)) continue;
+          sl.sub->on_event(e);
         } catch (...) {
           report(std::current_exception());
           continue;
@@ -106,30 +131,54 @@ struct local_event_bus::impl {
   }
 };
 
-local_event_bus::local_event_bus() : impl_(std::make_shared<impl>()) {}
+// The handle's side: weak pointers, so a handle that outlives the bus (or
+// the subscriber) cancels nothing.
+class local_event_bus::control final : public subscription::control {
+ public:
+  control(std::weak_ptr<impl> im, std::weak_ptr<slot> sl)
+      : im_(std::move(im)), slot_(std::move(sl)) {}
+
+  void cancel() noexcept override {
+    auto im = im_.lock();
+    auto sl = slot_.lock();
+    if (!im || !sl) return;
+    sl->active.store(false, std::memory_order_release);
+    try {
+      im->remove(sl.get());
+    } catch (...) {  // out of memory: the inactive slot is skipped, never delivered to
+      log_to(im->log, log_level::error,
+             describe("event_bus: unsubscribe failed", std::current_exception()));
+    }
+    sl.reset();
+    if (im->publisher.load() != std::this_thread::get_id()) {
+      // Wait out a publish in progress: after this, no delivery is running
+      // and later publishes see the slot inactive or not at all.
+      std::lock_guard<std::mutex> lk(im->publish_mutex);
+    }
+  }
+
+  void set_filter(event_filter filter) override {
+    auto im = im_.lock();
+    auto sl = slot_.lock();
+    if (!im || !sl) return;
+    im->replace_filter(sl.get(), std::make_shared<const event_filter>(std::move(filter)));
+  }
+
+ private:
+  std::weak_ptr<impl> im_;
+  std::weak_ptr<slot> slot_;
+};
+
+local_event_bus::local_event_bus(log_sink log) : impl_(std::make_shared<impl>(std::move(log))) {}
 
 local_event_bus::~local_event_bus() = default;
 
 subscription local_event_bus::subscribe(channel c, std::shared_ptr<subscriber> s,
                                         event_filter filter) {
   if (!s) return subscription{};
-  auto e = std::make_shared<entry>(c, std::move(s), std::move(filter));
-  impl_->add(e);
-  std::weak_ptr<impl> wimpl = impl_;
-  std::weak_ptr<entry> wentry = e;
-  return subscription([wimpl, wentry] {
-    auto im = wimpl.lock();
-    auto en = wentry.lock();
-    if (!im || !en) return;
-    en->active.store(false, std::memory_order_release);
-    im->remove(en.get());
-    en.reset();
-    if (im->publisher.load() != std::this_thread::get_id()) {
-      // Wait out a publish in progress: after this, no delivery is running
-      // and later publishes see the entry inactive or not at all.
-      std::lock_guard<std::mutex> lk(im->publish_mutex);
-    }
-  });
+  auto sl = std::make_shared<slot>(c, std::move(s));
+  impl_->add(entry{sl, std::make_shared<const event_filter>(std::move(filter))});
+  return subscription(std::make_unique<control>(impl_, sl));
 }
 
 std::size_t local_event_bus::publish(const std::vector<event>& events) {
@@ -159,9 +208,9 @@ hub_stats local_event_bus::stats() const {
   const auto entries = impl_->snapshot();
   std::unordered_set<const subscriber*> distinct;
   for (const auto& en : *entries) {
-    if (!en->active.load(std::memory_order_acquire)) continue;
-    ++s.of(en->chan).connections;
-    distinct.insert(en->sub.get());
+    if (!en.s->active.load(std::memory_order_acquire)) continue;
+    ++s.of(en.s->chan).connections;
+    distinct.insert(en.s->sub.get());
   }
   s.total_connections = distinct.size();
   for (channel c : all_channels) {

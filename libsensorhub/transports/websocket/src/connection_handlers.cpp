@@ -69,8 +69,9 @@ void listener::on_open(websocketpp::connection_hdl hdl) {
   }
   const session_options opts = std::move(*d.pending);
   d.pending.reset();
-  auto s = std::make_shared<ws_session>(ctx_, opts.backlog_limit, weak_from_this(),
-                                        std::weak_ptr<ws_connection>(c));
+  auto s = std::make_shared<session>(
+      ctx_, std::make_shared<ws_session>(weak_from_this(), std::weak_ptr<ws_connection>(c)),
+      opts.backlog_limit);
   d.session = s;
   try {
     s->start(opts);
@@ -154,7 +155,7 @@ void listener::sweep() {
   for (auto& [raw, con] : live_) {
     auto& d = data(*con);
     if (!d.session) continue;
-    d.session->refresh_backlog();
+    d.session->set_transport_backlog(con->get_buffered_amount());
     if (pings_.due(d.ping, now) && con->get_state() == websocketpp::session::state::open) {
       websocketpp::lib::error_code ec;
       con->ping("", ec);

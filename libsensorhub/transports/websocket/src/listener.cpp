@@ -29,6 +29,7 @@ ws_con_ptr listener::con_of(websocketpp::connection_hdl hdl) {
 void listener::start(const transport_context& ctx) {
   if (started_.exchange(true)) throw error(errc::internal, "websocket transport already started");
   ctx_ = ctx;
+  if (!opts_.logger) opts_.logger = ctx.log;  // no logger of its own: the hub's
   configure_server();
   bind_handlers();
   framer_ = std::make_unique<ws_framer>(false, true, msg_manager_, rng_);

@@ -6,19 +6,18 @@
 
 namespace sensorhub::ws_detail {
 
-ws_session::ws_session(const transport_context& ctx, std::size_t backlog_limit,
-                       std::weak_ptr<listener> owner, std::weak_ptr<ws_connection> con)
-    : session(ctx, backlog_limit), owner_(std::move(owner)), con_(std::move(con)) {}
+ws_session::ws_session(std::weak_ptr<listener> owner, std::weak_ptr<ws_connection> con)
+    : owner_(std::move(owner)), con_(std::move(con)) {}
 
-void ws_session::refresh_backlog() {
-  if (auto c = con_.lock()) set_transport_backlog(c->get_buffered_amount());
+std::size_t ws_session::buffered_bytes() const {
+  auto c = con_.lock();
+  return c ? c->get_buffered_amount() : 0;
 }
 
 void ws_session::send_text(std::shared_ptr<const std::string> text) {
   auto c = con_.lock();
   if (!c || !text) return;
-  const auto ec = c->send(*text, websocketpp::frame::opcode::text);
-  if (!ec) set_transport_backlog(c->get_buffered_amount());
+  c->send(*text, websocketpp::frame::opcode::text);
 }
 
 void ws_session::send_event(const event& e) {
@@ -30,8 +29,7 @@ void ws_session::send_event(const event& e) {
     send_text(e.json);
     return;
   }
-  const auto ec = c->send(msg);
-  if (!ec) set_transport_backlog(c->get_buffered_amount());
+  c->send(msg);
 }
 
 void ws_session::close(int code, std::string_view reason) {

@@ -5,33 +5,27 @@
 #include <string>
 #include <string_view>
 
-#include "sensorhub/session.hpp"
+#include "sensorhub/connection.hpp"
 #include "wspp.hpp"
 
 namespace sensorhub::ws_detail {
 
 class listener;
 
-// One WebSocket connection's session: the protocol lives in
-// sensorhub::session; this class only implements its four connection
-// operations (send_text, send_event, close, post) over websocketpp, on the
-// network thread. It is the transport's only session subclass: when the
-// session takes its connection by composition, this becomes that
-// connection. Holds the listener and the websocketpp connection weakly:
-// once either is gone, every operation is a no-op.
-class ws_session final : public session {
+// One WebSocket connection as seen by its sensorhub::session: the four
+// connection operations (send_text, send_event, close, post) over
+// websocketpp, on the network thread, plus what websocketpp still holds
+// unsent. Holds the listener and the websocketpp connection weakly: once
+// either is gone, every operation is a no-op.
+class ws_session final : public connection {
  public:
-  ws_session(const transport_context& ctx, std::size_t backlog_limit, std::weak_ptr<listener> owner,
-             std::weak_ptr<ws_connection> con);
+  ws_session(std::weak_ptr<listener> owner, std::weak_ptr<ws_connection> con);
 
-  // Reports what websocketpp still holds unsent (network thread).
-  void refresh_backlog();
-
- protected:
   void send_text(std::shared_ptr<const std::string> text) override;
   void send_event(const event& e) override;
   void close(int code, std::string_view reason) override;
   void post(std::function<void()> fn) override;
+  std::size_t buffered_bytes() const override;
 
  private:
   std::weak_ptr<listener> owner_;

@@ -26,18 +26,16 @@
 
 namespace sensorhub::ws_detail {
 
-class ws_session;
-
 // Per-connection state, stored inside websocketpp's connection object
 // (config::connection_base). Touched on the network thread only.
 struct ws_conn_data : websocketpp::connection_base {
-  std::shared_ptr<ws_session> session;     // set once the WebSocket is open
-  std::optional<session_options> pending;  // parsed query, from validate to open
-  ping_state ping;                         // last heard from, ping outstanding
-  flood_state flood;                       // client message rate
-  bool deferred = false;                   // an HTTP response is owed
-  bool tracked = false;                    // counted in the live set
-  std::string principal;                   // from handshake_check (e.g. a token name)
+  std::shared_ptr<sensorhub::session> session;  // set once the WebSocket is open
+  std::optional<session_options> pending;       // parsed query, from validate to open
+  ping_state ping;                              // last heard from, ping outstanding
+  flood_state flood;                            // client message rate
+  bool deferred = false;                        // an HTTP response is owed
+  bool tracked = false;                         // counted in the live set
+  std::string principal;                        // from handshake_check (e.g. a token name)
   std::string address;  // counted in admission's per-address WebSocket count when non-empty
 };
 

@@ -14,12 +14,13 @@
 
 #include "sensorhub/transports/rate_limiter.hpp"
 #include "sensorhub/transports/http.hpp"
+#include "sensorhub/logger.hpp"
 #include "sensorhub/transport.hpp"
 
 namespace sensorhub {
 
 struct websocket_options {
-  enum class log_level { debug, info, warn, error };
+  using log_level = sensorhub::log_level;  // the project's one scale (logger.hpp)
 
   std::string host = "127.0.0.1";
   std::uint16_t port = 8000;  // 0: an ephemeral port, see port()
@@ -59,7 +60,8 @@ struct websocket_options {
                                              std::string& principal)>
       handshake_check;
   // Log lines of the transport (never contain query strings). Any thread.
-  std::function<void(log_level, std::string_view)> logger;
+  // Unset: the hub's logger (transport_context::log).
+  log_sink logger;
 };
 
 // The WebSocket transport and HTTP front of sensorhubd on one port
