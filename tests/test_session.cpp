@@ -21,6 +21,7 @@
 #include "sensorhub/time.hpp"
 #include "sensorhub/transports/loopback.hpp"
 #include "sensorhub/version.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace sensorhub;
 using namespace std::chrono_literals;
@@ -29,19 +30,8 @@ namespace {
 
 // A database file in the temp directory, removed (with its WAL) afterwards.
 struct temp_db {
-  std::string path;
-  temp_db() {
-    std::random_device rd;
-    path = (std::filesystem::temp_directory_path() /
-            ("sensorhub_session_" + std::to_string(rd()) + std::to_string(rd()) + ".db"))
-               .string();
-  }
-  ~temp_db() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove(path + suffix, ec);
-    }
-  }
+  sensorhub::testing::temp_dir dir{"sensorhub-session"};
+  std::string path = dir.file("sensorhub.db");
 };
 
 // A started hub on a temp file with a loopback transport.
@@ -482,7 +472,7 @@ TEST_CASE("client close unsubscribes; the transport's stop closes with 1001") {
   a->close();
   CHECK(a->close_code() == 1000);
   CHECK(f.h->stats().total_connections == 1);
-  CHECK_FALSE(a->receive(10ms).has_value());
+  CHECK_FALSE(a->receive(10s).has_value());  // closed: ends at once
 
   f.h->stop();
   auto stopping = parse(next(*b));
@@ -495,7 +485,7 @@ TEST_CASE("client close unsubscribes; the transport's stop closes with 1001") {
 
   auto late = f.connect({channel::general});
   CHECK(late->close_code() == 1001);
-  CHECK_FALSE(late->receive(10ms).has_value());
+  CHECK_FALSE(late->receive(10s).has_value());  // closed: ends at once
 }
 
 // ---- snapshots (SPEC §6) -----------------------------------------------------
