@@ -11,6 +11,13 @@ include(CMakePackageConfigHelpers)
 
 set(SENSORHUB_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/sensorhub")
 set(SENSORHUB_INSTALLED_COMPONENTS "")
+# Static libraries need their private dependencies at the consumer's link.
+get_target_property(_sensorhub_type sensorhub TYPE)
+if(_sensorhub_type STREQUAL "STATIC_LIBRARY")
+  set(SENSORHUB_STATIC ON)
+else()
+  set(SENSORHUB_STATIC OFF)
+endif()
 
 # sensorhub_install_component(<target> <export set> <public include dir>)
 function(sensorhub_install_component target export_set include_dir)
