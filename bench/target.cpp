@@ -1,6 +1,7 @@
 #include "target.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -54,12 +55,20 @@ bench_target open_target(const bench_options& options) {
       }
       args = {"--config", config};
     }
-    const std::vector<std::string> fixed = {"--host", "127.0.0.1", "--port",           "0",
-                                            "--db",   db,          "--test-endpoints", "--no-auth"};
+    const std::vector<std::string> fixed = {"--host", "127.0.0.1", "--test-endpoints", "--no-auth"};
     args.insert(args.end(), fixed.begin(), fixed.end());
     args.insert(args.end(), options.daemon_args.begin(), options.daemon_args.end());
-    t.daemon = std::make_unique<daemon_process>(options.daemon_path, args, log);
-    t.address = t.daemon->wait_listening(std::chrono::seconds(30));
+    // tests/support's launcher adds --port 0 --db DB; the daemon gets SIGTERM
+    // if the bench dies.
+    sensorhub::testing::daemon_options d;
+    d.binary = options.daemon_path;
+    d.flags = std::move(args);
+    d.db = db;
+    d.log_file = log;
+    d.parent_death_signal = SIGTERM;
+    d.start_timeout = std::chrono::seconds(30);
+    t.daemon = std::make_unique<daemon_process>(std::move(d));
+    t.address = server_address{t.daemon->host(), t.daemon->port()};
   }
   t.endpoint = resolve_endpoint(t.address.host, t.address.port);
   return t;
@@ -86,7 +95,7 @@ bool finish_target(bench_target& target, json_writer& w) {
   w.String(how.c_str());
   if (how != "exit 0") {
     w.Key("log");
-    w.String(d.log_path().c_str());
+    w.String(d.log_path().string().c_str());
     target.temp_dir.clear();  // keep the log for a post-mortem
   }
   w.EndObject();

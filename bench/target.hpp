@@ -5,12 +5,14 @@
 
 #include <asio/ip/tcp.hpp>
 
-#include "daemon_process.hpp"
 #include "options.hpp"
+#include "support/daemon_process.hpp"
 #include "report.hpp"
 #include "url.hpp"
 
 namespace bench {
+
+using sensorhub::testing::daemon_process;
 
 // The daemon under test: either given by --url or started by the bench
 // (--daemon), with what is needed to reach it and to report on it.

@@ -1,17 +1,53 @@
+# Install rules and the package config (cmake/sensorhubConfig.cmake.in).
+# One export set per component, so find_package(sensorhub) loads only the
+# components asked for:
+#   core                 sensorhub::sensorhub            sensorhubTargets.cmake
+#   transport_websocket  sensorhub::transport_websocket  sensorhubTransportWebsocketTargets.cmake
+#   auth                 sensorhub::auth                 sensorhubAuthTargets.cmake
+# The transport and auth are installed when their targets are part of this
+# build (SENSORHUB_BUILD_WEBSOCKET; libsensorhub/auth).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(SENSORHUB_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/sensorhub")
+set(SENSORHUB_INSTALLED_COMPONENTS "")
+# Static libraries need their private dependencies at the consumer's link.
+get_target_property(_sensorhub_type sensorhub TYPE)
+if(_sensorhub_type STREQUAL "STATIC_LIBRARY")
+  set(SENSORHUB_STATIC ON)
+else()
+  set(SENSORHUB_STATIC OFF)
+endif()
 
-install(TARGETS sensorhub EXPORT sensorhubTargets
-        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
-        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY libsensorhub/include/sensorhub DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(EXPORT sensorhubTargets NAMESPACE sensorhub:: DESTINATION ${SENSORHUB_CMAKE_DIR})
-export(EXPORT sensorhubTargets NAMESPACE sensorhub::
-       FILE "${PROJECT_BINARY_DIR}/sensorhubTargets.cmake")
+# sensorhub_install_component(<target> <export set> <public include dir>)
+function(sensorhub_install_component target export_set include_dir)
+  install(TARGETS ${target} EXPORT ${export_set}
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+          INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(DIRECTORY "${include_dir}/sensorhub" DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT ${export_set} NAMESPACE sensorhub:: DESTINATION ${SENSORHUB_CMAKE_DIR})
+  export(EXPORT ${export_set} NAMESPACE sensorhub::
+         FILE "${PROJECT_BINARY_DIR}/${export_set}.cmake")
+endfunction()
+
+sensorhub_install_component(sensorhub sensorhubTargets "${PROJECT_SOURCE_DIR}/libsensorhub/include")
+# The generated version header sits next to the hand-written ones.
+install(FILES "${SENSORHUB_GENERATED_INCLUDE_DIR}/sensorhub/version.hpp"
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sensorhub)
+
+if(TARGET sensorhub_transport_websocket)
+  sensorhub_install_component(sensorhub_transport_websocket sensorhubTransportWebsocketTargets
+                              "${PROJECT_SOURCE_DIR}/libsensorhub/transports/websocket/include")
+  list(APPEND SENSORHUB_INSTALLED_COMPONENTS transport_websocket)
+endif()
+
+if(TARGET sensorhub_auth)
+  sensorhub_install_component(sensorhub_auth sensorhubAuthTargets
+                              "${PROJECT_SOURCE_DIR}/libsensorhub/auth/include")
+  list(APPEND SENSORHUB_INSTALLED_COMPONENTS auth)
+endif()
 
 configure_package_config_file(cmake/sensorhubConfig.cmake.in
                               "${PROJECT_BINARY_DIR}/sensorhubConfig.cmake"
@@ -21,17 +57,6 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/sensorhubConfigVersion.c
 install(FILES "${PROJECT_BINARY_DIR}/sensorhubConfig.cmake"
               "${PROJECT_BINARY_DIR}/sensorhubConfigVersion.cmake"
         DESTINATION ${SENSORHUB_CMAKE_DIR})
-
-# The WebSocket transport is a component of its own: only consumers that
-# ask for it need websocketpp and Asio installed.
-if(TARGET sensorhub_transport_websocket)
-  install(TARGETS sensorhub_transport_websocket EXPORT sensorhubTransportTargets
-          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-  install(DIRECTORY libsensorhub/transports/websocket/include/sensorhub
-          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-  install(EXPORT sensorhubTransportTargets NAMESPACE sensorhub:: DESTINATION ${SENSORHUB_CMAKE_DIR})
-endif()
 
 if(TARGET sensorhubd)
   install(TARGETS sensorhubd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

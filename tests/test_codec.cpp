@@ -10,8 +10,13 @@
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
 #include "sensorhub/validation.hpp"
+#include "support/json_dom.hpp"
 
 using namespace sensorhub;
+using sensorhub::testing::dom;
+using sensorhub::testing::keys;
+using sensorhub::testing::str;
+using sensorhub::testing::strings;
 
 namespace {
 
@@ -19,35 +24,6 @@ timestamp t(const char* text) {
   auto v = parse_time(text);
   REQUIRE(v);
   return *v;
-}
-
-rapidjson::Document dom(const std::string& json) {
-  rapidjson::Document d;
-  d.Parse(json.c_str(), json.size());
-  REQUIRE_MESSAGE(!d.HasParseError(), json);
-  return d;
-}
-
-std::vector<std::string> keys(const rapidjson::Value& v) {
-  std::vector<std::string> out;
-  REQUIRE(v.IsObject());
-  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) out.emplace_back(it->name.GetString());
-  return out;
-}
-
-std::vector<std::string> strings(const rapidjson::Value& v) {
-  std::vector<std::string> out;
-  REQUIRE(v.IsArray());
-  for (const auto& item : v.GetArray()) {
-    REQUIRE(item.IsString());
-    out.emplace_back(item.GetString());
-  }
-  return out;
-}
-
-std::string str(const rapidjson::Value& v) {
-  REQUIRE(v.IsString());
-  return v.GetString();
 }
 
 sensor sample_sensor() {

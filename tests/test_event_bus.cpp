@@ -16,8 +16,11 @@
 
 #include "sensorhub/error.hpp"
 #include "sensorhub/local_event_bus.hpp"
+#include "support/gate.hpp"
 
 using namespace sensorhub;
+using sensorhub::testing::gate;
+using sensorhub::testing::wait_until;
 
 namespace {
 
@@ -70,27 +73,6 @@ class recorder : public subscriber {
  private:
   mutable std::mutex m_;
   std::vector<event> got_;
-};
-
-// A one-shot gate a test opens from another thread.
-class gate {
- public:
-  void open() {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  bool wait(std::chrono::seconds timeout = std::chrono::seconds(10)) {
-    std::unique_lock<std::mutex> lk(m_);
-    return cv_.wait_for(lk, timeout, [this] { return open_; });
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool open_ = false;
 };
 
 }  // namespace
@@ -306,9 +288,10 @@ TEST_CASE("reset() from another thread waits for a delivery in progress") {
     delivery_running_after_reset = in_delivery.load();
     reset_returned = true;
   });
-  // While on_event is blocked, reset() cannot have returned.
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  CHECK_FALSE(reset_returned.load());
+  // reset() has begun once the subscription is gone from the bus; only then
+  // is on_event released, so a reset() that returned early would have seen
+  // the delivery still running.
+  CHECK(wait_until([&] { return bus.stats().of(channel::sensors).connections == 0; }));
   release.open();
   canceller.join();
   publisher.join();

@@ -21,6 +21,7 @@
 #include "sensorhub/sqlite_repository.hpp"
 #include "sensorhub/transports/loopback.hpp"
 #include "sensorhub/version.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace sensorhub;
 using namespace std::chrono_literals;
@@ -28,19 +29,8 @@ using namespace std::chrono_literals;
 namespace {
 
 struct temp_db {
-  std::string path;
-  temp_db() {
-    std::random_device rd;
-    path = (std::filesystem::temp_directory_path() /
-            ("sensorhub_hub_" + std::to_string(rd()) + std::to_string(rd()) + ".db"))
-               .string();
-  }
-  ~temp_db() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove(path + suffix, ec);
-    }
-  }
+  sensorhub::testing::temp_dir dir{"sensorhub-hub"};
+  std::string path = dir.file("sensorhub.db");
 };
 
 hub_options options_for(const std::string& path) {

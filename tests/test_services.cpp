@@ -8,8 +8,10 @@
 #include "sensorhub/reading_service.hpp"
 #include "sensorhub/sensor_service.hpp"
 #include "sensorhub/sqlite_repository.hpp"
+#include "support/json_dom.hpp"
 
 using namespace sensorhub;
+using sensorhub::testing::strings;
 
 namespace {
 
@@ -48,20 +50,7 @@ reading_patch reading_body(std::int64_t sensor_id, double valor) {
 
 rapidjson::Document parse(const event& e) {
   REQUIRE(static_cast<bool>(e.json));
-  rapidjson::Document d;
-  d.Parse(e.json->c_str());
-  REQUIRE(d.IsObject());
-  return d;
-}
-
-std::vector<std::string> strings(const rapidjson::Value& v) {
-  std::vector<std::string> out;
-  REQUIRE(v.IsArray());
-  for (const auto& item : v.GetArray()) {
-    REQUIRE(item.IsString());
-    out.emplace_back(item.GetString());
-  }
-  return out;
+  return sensorhub::testing::dom_object(*e.json);
 }
 
 // Checks updated_fields (in data) and fields_updated (in metadata) of an

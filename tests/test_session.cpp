@@ -22,27 +22,19 @@
 #include "sensorhub/time.hpp"
 #include "sensorhub/transports/loopback.hpp"
 #include "sensorhub/version.hpp"
+#include "support/json_dom.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace sensorhub;
 using namespace std::chrono_literals;
+using sensorhub::testing::keys;
 
 namespace {
 
 // A database file in the temp directory, removed (with its WAL) afterwards.
 struct temp_db {
-  std::string path;
-  temp_db() {
-    std::random_device rd;
-    path = (std::filesystem::temp_directory_path() /
-            ("sensorhub_session_" + std::to_string(rd()) + std::to_string(rd()) + ".db"))
-               .string();
-  }
-  ~temp_db() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove(path + suffix, ec);
-    }
-  }
+  sensorhub::testing::temp_dir dir{"sensorhub-session"};
+  std::string path = dir.file("sensorhub.db");
 };
 
 // A started hub on a temp file with a loopback transport.
@@ -108,12 +100,6 @@ std::uint64_t seq_of(const std::string& text) {
   return d["seq"].GetUint64();
 }
 
-std::vector<std::string> keys_of(const rapidjson::Value& v) {
-  std::vector<std::string> out;
-  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) out.emplace_back(it->name.GetString());
-  return out;
-}
-
 // Skips the greeting (connection_established, stats).
 void skip_greeting(loopback_transport::connection& c) {
   CHECK(type_of(next(c)) == "connection_established");
@@ -150,7 +136,7 @@ TEST_CASE("greeting: connection_established then stats, exact shapes") {
 
   const auto first = next(*c);
   auto d = parse(first);
-  CHECK(keys_of(d) ==
+  CHECK(keys(d) ==
         std::vector<std::string>{"type", "client_id", "channels", "server", "timestamp"});
   CHECK(std::string(d["type"].GetString()) == "connection_established");
   REQUIRE(d["client_id"].IsString());
@@ -165,11 +151,11 @@ TEST_CASE("greeting: connection_established then stats, exact shapes") {
   CHECK(parse_time(d["timestamp"].GetString()).has_value());
 
   auto s = parse(next(*c));
-  CHECK(keys_of(s) == std::vector<std::string>{"type", "data", "timestamp"});
+  CHECK(keys(s) == std::vector<std::string>{"type", "data", "timestamp"});
   CHECK(std::string(s["type"].GetString()) == "stats");
   const auto& data = s["data"];
-  CHECK(keys_of(data) == std::vector<std::string>{"total_connections", "channels",
-                                                  "events_published", "last_seq", "uptime_s"});
+  CHECK(keys(data) == std::vector<std::string>{"total_connections", "channels", "events_published",
+                                               "last_seq", "uptime_s"});
   CHECK(data["total_connections"].GetUint64() == 1);  // this connection counts
   CHECK(data["channels"]["sensors"]["connections"].GetUint64() == 1);
   CHECK(data["channels"]["readings"]["connections"].GetUint64() == 1);
@@ -194,7 +180,7 @@ TEST_CASE("client messages: ping, get_stats, subscribe, unsubscribe, errors, bin
 
   c->send(R"({"type":"ping"})");
   auto pong = parse(next(*c));
-  CHECK(keys_of(pong) == std::vector<std::string>{"type", "timestamp"});
+  CHECK(keys(pong) == std::vector<std::string>{"type", "timestamp"});
   CHECK(std::string(pong["type"].GetString()) == "pong");
   CHECK(parse_time(pong["timestamp"].GetString()).has_value());
 
@@ -233,7 +219,7 @@ TEST_CASE("client messages: ping, get_stats, subscribe, unsubscribe, errors, bin
     CAPTURE(b.text);
     c->send(b.text);
     auto err = parse(next(*c));
-    CHECK(keys_of(err) == std::vector<std::string>{"type", "error", "detail"});
+    CHECK(keys(err) == std::vector<std::string>{"type", "error", "detail"});
     CHECK(std::string(err["type"].GetString()) == "error");
     CHECK(std::string(err["error"].GetString()) == b.code);
     CHECK(err["detail"].IsString());
@@ -560,7 +546,7 @@ TEST_CASE("client close unsubscribes, the transport's stop closes with 1001") {
   a->close();
   CHECK(a->close_code() == 1000);
   CHECK(f.h->stats().total_connections == 1);
-  CHECK_FALSE(a->receive(10ms).has_value());
+  CHECK_FALSE(a->receive(10s).has_value());  // closed: ends at once
 
   f.h->stop();
   auto stopping = parse(next(*b));
@@ -573,7 +559,7 @@ TEST_CASE("client close unsubscribes, the transport's stop closes with 1001") {
 
   auto late = f.connect({channel::general});
   CHECK(late->close_code() == 1001);
-  CHECK_FALSE(late->receive(10ms).has_value());
+  CHECK_FALSE(late->receive(10s).has_value());  // closed: ends at once
 }
 
 // ---- snapshots (SPEC §6) -----------------------------------------------------

@@ -15,34 +15,13 @@
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
 #include "sensorhub/sqlite_repository.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace sensorhub;
+using sensorhub::testing::temp_dir;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed at the end.
-class temp_dir {
- public:
-  temp_dir() {
-    std::random_device rd;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      path_ = fs::temp_directory_path() / ("sensorhub-repo-test-" + std::to_string(rd()));
-      if (fs::create_directory(path_)) return;
-    }
-    throw std::runtime_error("cannot create a temp dir");
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 // Raw SQLite access (the C API) to shape files as another build would have.
 class raw_db {

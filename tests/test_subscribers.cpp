@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -15,8 +14,10 @@
 #include "sensorhub/error.hpp"
 #include "sensorhub/local_event_bus.hpp"
 #include "sensorhub/subscribers/queued_subscriber.hpp"
+#include "support/gate.hpp"
 
 using namespace sensorhub;
+using sensorhub::testing::gate;
 
 namespace {
 
@@ -46,26 +47,6 @@ class probe final : public queued_subscriber {
  private:
   void wake() override { ++wakes; }
   void on_overflow() override { ++overflows; }
-};
-
-class gate {
- public:
-  void open() {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  bool wait(std::chrono::seconds timeout = std::chrono::seconds(10)) {
-    std::unique_lock<std::mutex> lk(m_);
-    return cv_.wait_for(lk, timeout, [this] { return open_; });
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool open_ = false;
 };
 
 }  // namespace

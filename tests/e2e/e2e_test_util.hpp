@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/daemon_process.hpp"
+#include "support/gate.hpp"
 #include "support/http_client.hpp"
 #include "support/json.hpp"
 #include "support/ws_client.hpp"
@@ -48,6 +49,9 @@ struct StringMaker<std::vector<std::string>> {
 }  // namespace doctest
 
 namespace sensorhub::e2e {
+
+// The shared test helpers (tests/support) are the e2e tests' vocabulary.
+using namespace sensorhub::testing;
 
 // "" when `r` is the SPEC §2 error: `status`, a JSON object with string
 // "error" == code and string "detail" (and for 422 an object "fields" that,
@@ -102,18 +106,6 @@ inline bool healthy(const daemon_process& d) {
     return r.status == 200 && j["status"].str() == "ok";
   } catch (const std::exception&) {
     return false;
-  }
-}
-
-// Polls pred every 20 ms until true or the timeout (not a timing assertion:
-// the timeout only bounds the wait).
-inline bool wait_until(const std::function<bool()>& pred,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = clock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 

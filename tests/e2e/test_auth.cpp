@@ -18,25 +18,14 @@ using namespace sensorhub::e2e;
 
 namespace {
 
-// A JSON config file in the temp dir, removed at the end.
+// A JSON config file in a temp dir, removed at the end.
 class temp_config {
  public:
-  explicit temp_config(const std::string& json) {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("sensorhub-auth-" + std::to_string(::getpid()) + "-" + std::to_string(rd()) + ".json");
-    std::ofstream(path_) << json;
-  }
-  ~temp_config() {
-    std::error_code ec;
-    std::filesystem::remove(path_, ec);
-  }
-  temp_config(const temp_config&) = delete;
-  temp_config& operator=(const temp_config&) = delete;
-  std::string path() const { return path_.string(); }
+  explicit temp_config(const std::string& json) { std::ofstream(path()) << json; }
+  std::string path() const { return dir_.file("config.json"); }
 
  private:
-  std::filesystem::path path_;
+  temp_dir dir_{"sensorhub-auth"};
 };
 
 header_list bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }

@@ -82,8 +82,8 @@ TEST_CASE("startup output: listening line first auth mode announced leveled logs
 }
 
 TEST_CASE("--config FILE in JSON is accepted") {
-  daemon_process probe;
-  const auto cfg = probe.dir() / "ok.json";
+  temp_dir probe;
+  const auto cfg = probe.path() / "ok.json";
   std::ofstream(cfg) << "{}";
   daemon_process d({"--test-endpoints", "--no-auth", "--config", cfg.string()});
   CHECK(healthy(d));

@@ -126,18 +126,19 @@ TEST_CASE("resume from before the retained history: resume_failed first, then th
   const auto reported = (*first)["oldest_seq"].i64().value_or(0);
   CHECK(reported == oldest);
 
-  // Then every retained sensor event, ascending, from the oldest retained on.
+  // Then every retained sensor event, ascending, from the oldest retained on
+  // up to the newest: the 30 creates were seqs 2..31 (1 is server_started).
   std::vector<std::int64_t> seqs;
-  for (;;) {
-    auto m = c.recv_json(std::chrono::seconds(2));
-    if (!m) break;
+  while (seqs.empty() || seqs.back() < 31) {
+    auto m = c.recv_json();
+    REQUIRE(m.has_value());
     if ((*m)["type"].str() == "entity_event") seqs.push_back((*m)["seq"].i64().value_or(0));
   }
-  REQUIRE_FALSE(seqs.empty());
   CHECK(seqs.front() >= reported);
   CHECK(strictly_ascending(seqs));
-  // The 30 creates were seqs 2..31 (1 is server_started); the newest survive.
   CHECK(seqs.back() == 31);
+  // Nothing after the newest one (the pong comes after anything queued).
+  CHECK(drain_until_pong(c).empty());
 
   // A resume inside the retained window gets no resume_failed.
   ws_client ok = open_ws(d, "?channel=sensors&since=" + std::to_string(seqs.back() - 1));

@@ -90,8 +90,8 @@ TEST_CASE(
 }
 
 TEST_CASE("peers that stop answering pings are dropped (config ping_interval_s/pong_timeout_s)") {
-  daemon_process probe;
-  const auto cfg = probe.dir() / "ping.json";
+  temp_dir probe;
+  const auto cfg = probe.path() / "ping.json";
   std::ofstream(cfg) << R"({"limits":{"ping_interval_s":1,"pong_timeout_s":1}})";
   daemon_process d({"--test-endpoints", "--no-auth", "--config", cfg.string()});
   ws_client mute = open_ws(d, "?channel=sensors");    // never reads again: never pongs

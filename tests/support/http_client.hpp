@@ -12,7 +12,7 @@
 #include "json.hpp"
 #include "socket_io.hpp"
 
-namespace sensorhub::e2e {
+namespace sensorhub::testing {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
@@ -83,4 +83,4 @@ class http_client {
   std::string source_;  // local address to bind; "" lets the OS choose
 };
 
-}  // namespace sensorhub::e2e
+}  // namespace sensorhub::testing

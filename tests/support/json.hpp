@@ -10,7 +10,7 @@
 
 #include <rapidjson/document.h>
 
-namespace sensorhub::e2e {
+namespace sensorhub::testing {
 
 // A null-safe read-only view of a RapidJSON value for assertions: indexing a
 // missing member or a non-object yields an empty view instead of UB, and the
@@ -88,4 +88,4 @@ std::string json_quote(std::string_view s);
 // microseconds and "+00:00", e.g. 2025-07-20T05:34:11.378577+00:00.
 bool is_server_time(std::string_view s);
 
-}  // namespace sensorhub::e2e
+}  // namespace sensorhub::testing

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace sensorhub::e2e {
+namespace sensorhub::testing {
 
 using clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -58,4 +58,4 @@ class tcp_socket {
   int fd_ = -1;
 };
 
-}  // namespace sensorhub::e2e
+}  // namespace sensorhub::testing

@@ -5,7 +5,7 @@
 #include <random>
 #include <stdexcept>
 
-namespace sensorhub::e2e {
+namespace sensorhub::testing {
 namespace {
 
 constexpr int op_continuation = 0x0;
@@ -335,4 +335,4 @@ std::optional<ws_message> ws_client::close(int code, std::chrono::milliseconds t
   return wait_close(timeout);
 }
 
-}  // namespace sensorhub::e2e
+}  // namespace sensorhub::testing

@@ -6,7 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-namespace sensorhub::e2e {
+namespace sensorhub::testing {
 
 jv jv::operator[](std::string_view key) const noexcept {
   if (v_ == nullptr || !v_->IsObject()) return jv();
@@ -109,4 +109,4 @@ bool is_server_time(std::string_view s) {
   return std::regex_match(s.begin(), s.end(), re);
 }
 
-}  // namespace sensorhub::e2e
+}  // namespace sensorhub::testing

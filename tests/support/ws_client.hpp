@@ -10,7 +10,7 @@
 #include "json.hpp"
 #include "socket_io.hpp"
 
-namespace sensorhub::e2e {
+namespace sensorhub::testing {
 
 // One received WebSocket message (data messages reassembled from fragments).
 struct ws_message {
@@ -104,4 +104,4 @@ class ws_client {
 std::string base64_encode(std::string_view bytes);
 std::string sha1_digest(std::string_view bytes);  // 20 raw bytes
 
-}  // namespace sensorhub::e2e
+}  // namespace sensorhub::testing

@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <utility>
 
-namespace sensorhub::e2e {
+namespace sensorhub::testing {
 namespace {
 
 int remaining_ms(clock::time_point deadline) {
@@ -184,4 +184,4 @@ void tcp_socket::close() noexcept {
   }
 }
 
-}  // namespace sensorhub::e2e
+}  // namespace sensorhub::testing

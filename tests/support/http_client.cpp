@@ -4,7 +4,7 @@
 #include <cctype>
 #include <stdexcept>
 
-namespace sensorhub::e2e {
+namespace sensorhub::testing {
 namespace {
 
 std::string lower(std::string s) {
@@ -166,4 +166,4 @@ http_response http_client::raw(std::string_view bytes, bool stop_when_answered) 
   return read_http_response(sock, buffer, false);
 }
 
-}  // namespace sensorhub::e2e
+}  // namespace sensorhub::testing
