@@ -14,9 +14,9 @@
 #include <thread>
 #include <vector>
 
-#include "config.hpp"
-#include "http_util.hpp"
-#include "router.hpp"
+#include "config/config.hpp"
+#include "http/http_util.hpp"
+#include "http/router.hpp"
 #include "sensorhub/rate_limiter.hpp"
 #include "sensorhub/token_store.hpp"
 

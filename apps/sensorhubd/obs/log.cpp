@@ -1,4 +1,4 @@
-#include "log.hpp"
+#include "obs/log.hpp"
 
 #include <atomic>
 #include <cstdio>

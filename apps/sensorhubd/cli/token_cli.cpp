@@ -1,0 +1,85 @@
+#include "cli/token_cli.hpp"
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sensorhub/error.hpp"
+#include "sensorhub/time.hpp"
+#include "sensorhub/token_store.hpp"
+
+namespace sensorhubd {
+
+namespace {
+
+int usage_error(const std::string& why) {
+  std::fprintf(stderr, "sensorhubd token: %s\nRun with --help for more information.\n",
+               why.c_str());
+  return 2;
+}
+
+std::string time_or(const std::optional<sensorhub::timestamp>& t, const char* none) {
+  return t ? sensorhub::format_time(*t) : none;
+}
+
+}  // namespace
+
+int run_token_command(const token_request& r) {
+  const std::string& db = r.db;
+  const std::optional<std::string> name = r.name;
+  const std::optional<std::string> scopes = r.scopes;
+  try {
+    if (r.what == token_request::op::create) {
+      const auto set = sensorhub::parse_scopes(*scopes);
+      if (!set) return usage_error("--scopes: a comma-separated list of read, write, admin");
+      sensorhub::token_store store(db);
+      const std::string token = store.create(*name, *set);
+      std::printf("%s\n", token.c_str());
+      std::fflush(stdout);
+      std::fprintf(stderr,
+                   "created token '%s' with scopes %s in %s; it is shown only this once.\n"
+                   "Use it as: Authorization: Bearer <token>\n",
+                   name->c_str(), sensorhub::format_scopes(*set).c_str(), db.c_str());
+      return 0;
+    }
+    if (r.what == token_request::op::list) {
+      sensorhub::token_store store(db);
+      const auto all = store.list();
+      std::printf("%-24s %-18s %-34s %-34s %s\n", "NAME", "SCOPES", "CREATED", "LAST USED",
+                  "STATUS");
+      for (const auto& t : all) {
+        const std::string status =
+            t.revoked_at ? "revoked " + sensorhub::format_time(*t.revoked_at) : "active";
+        std::printf("%-24s %-18s %-34s %-34s %s\n", t.name.c_str(),
+                    sensorhub::format_scopes(t.scopes).c_str(),
+                    sensorhub::format_time(t.created_at).c_str(),
+                    time_or(t.last_used, "never").c_str(), status.c_str());
+      }
+      return 0;
+    }
+    if (r.what == token_request::op::revoke) {
+      const std::vector<std::string> positional{r.name};
+      sensorhub::token_store store(db);
+      if (!store.revoke(positional[0])) {
+        std::fprintf(stderr, "sensorhubd token: no active token named '%s' in %s\n",
+                     positional[0].c_str(), db.c_str());
+        return 1;
+      }
+      std::fprintf(stderr,
+                   "revoked token '%s'; a running daemon closes its WebSockets within a "
+                   "second\n",
+                   positional[0].c_str());
+      return 0;
+    }
+  } catch (const sensorhub::error& e) {
+    std::fprintf(stderr, "sensorhubd token: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sensorhubd token: %s\n", e.what());
+    return 1;
+  }
+  return usage_error("unknown subcommand");
+}
+
+}  // namespace sensorhubd
