@@ -38,12 +38,6 @@ WebSockets are closed with 1008 within a second. See docs/security.md.
 
 The first line on stdout is "listening on http://HOST:PORT"; logs go to stderr.)";
 
-const char* const token_footer = R"(
-create prints the new token once on stdout (keep it: only its hash is stored).
-Scopes: read (GET routes, /api/v1/ws/secure), write (POST, PUT, PATCH, DELETE on
-entities), admin (/api/v1/ws/test-event, token management). --db defaults to
-sensorhub.db, the daemon's default.)";
-
 // Flags of the daemon as given (an option's count() tells whether it was).
 struct daemon_flags {
   std::string config_file;
@@ -98,7 +92,7 @@ void add_daemon_flags(CLI::App& app, daemon_flags& f) {
 void add_token_commands(CLI::App& token, token_flags& f, token_request::op& what) {
   // A missing or unknown subcommand is reported after the parse, by name.
   token.require_subcommand(0, 1);
-  token.footer(token_footer);
+  token.footer(token_help_footer());
   auto add_db = [&f](CLI::App* sub) {
     sub->add_option("--db", f.db, "SQLite database file (default sensorhub.db)")
         ->envname(db_env)

@@ -13,6 +13,13 @@ namespace sensorhubd {
 
 namespace {
 
+const char* const token_usage =
+    "\n"
+    "create prints the new token once on stdout (keep it: only its hash is stored).\n"
+    "Scopes: read (GET routes, /api/v1/ws/secure), write (POST, PUT, PATCH, DELETE on\n"
+    "entities), admin (/api/v1/ws/test-event, token management). --db defaults to\n"
+    "sensorhub.db, the daemon's default.";
+
 int usage_error(const std::string& why) {
   std::fprintf(stderr, "sensorhubd token: %s\nRun with --help for more information.\n",
                why.c_str());
@@ -24,6 +31,8 @@ std::string time_or(const std::optional<sensorhub::timestamp>& t, const char* no
 }
 
 }  // namespace
+
+const char* token_help_footer() noexcept { return token_usage; }
 
 int run_token_command(const token_request& r) {
   const std::string& db = r.db;

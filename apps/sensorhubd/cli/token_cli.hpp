@@ -14,6 +14,9 @@ struct token_request {
   std::string scopes;  // create: "read,write,admin"
 };
 
+// The text under `sensorhubd token --help`: what create prints, the scopes.
+const char* token_help_footer() noexcept;
+
 // Runs it on the database file directly, also while a daemon runs on it (the
 // daemon picks changes up within its token poll interval). Returns the exit
 // code: 0 done, 1 failure (e.g. unknown name), 2 bad usage (bad scopes).
