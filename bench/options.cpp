@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,11 +37,24 @@ const CLI::Validator non_negative(
     },
     "NUMBER>=0");
 
+// A plain decimal integer >= 0. CLI11 converts with base 0 ("010" would be
+// 8) and wraps "-1" into a huge size_t; leading zeros are dropped here.
+const CLI::Validator decimal_count(
+    [](std::string& v) -> std::string {
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+        return "needs a non-negative integer, got '" + v + "'";
+      v.erase(0, std::min(v.find_first_not_of('0'), v.size() - 1));
+      return {};
+    },
+    "N");
+
 // An integer >= 1.
 const CLI::Validator at_least_one(
     [](std::string& v) -> std::string {
-      if (v.empty() || v.front() == '-' || v.find_first_not_of('0') == std::string::npos)
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos ||
+          v.find_first_not_of('0') == std::string::npos)
         return "must be at least 1, got '" + v + "'";
+      v.erase(0, v.find_first_not_of('0'));
       return {};
     },
     "N>=1");
@@ -56,34 +70,38 @@ void add_flags(CLI::App& app, bench_options& o) {
   app.add_option("--daemon-log", o.daemon_log, "daemon output (default: DB.log)");
   app.add_option("--daemon-arg", o.daemon_args, "extra daemon argument (repeatable)")
       ->allow_extra_args(false);
-  app.add_option("--subscribers", o.subscribers, "WebSocket subscribers (1)")->check(non_negative);
-  app.add_option("--writers", o.writers, "concurrent writers (4)")->check(at_least_one);
-  app.add_option("--writes", o.writes, "writes in total (2000)")->check(non_negative);
+  app.add_option("--subscribers", o.subscribers, "WebSocket subscribers (1)")
+      ->transform(decimal_count);
+  app.add_option("--writers", o.writers, "concurrent writers (4)")->transform(at_least_one);
+  app.add_option("--writes", o.writes, "writes in total (2000)")->transform(decimal_count);
   app.add_option("--write-rate", o.write_rate,
                  "fanout: writes/s in total, open loop (0: each writer sends its next write "
                  "when the previous one was answered)")
       ->check(non_negative);
   app.add_option("--mode", o.mode, "create: POST /test-sensors/, update: PUT /test-sensors/{id}")
       ->check(CLI::IsMember({"create", "update"}));
-  app.add_option("--threads", o.threads, "subscriber io threads (1)")->check(CLI::Range(1u, 8u));
+  app.add_option("--threads", o.threads, "subscriber io threads (1)")
+      ->transform(decimal_count)
+      ->check(CLI::Range(1u, 8u));
   app.add_option("--connect-batch", o.connect_batch, "subscribers opened per batch (100)")
-      ->check(at_least_one);
+      ->transform(at_least_one);
   app.add_option("--connect-timeout", o.connect_timeout_s,
                  "seconds for a batch of subscribers to be established (60)")
       ->check(non_negative);
   app.add_option("--timeout", o.timeout_s,
                  "seconds to wait for outstanding events after the last write (60)")
       ->check(non_negative);
-  app.add_option("--events", o.events, "resume: events to preload (100000)")->check(non_negative);
+  app.add_option("--events", o.events, "resume: events to preload (100000)")
+      ->transform(decimal_count);
   app.add_option("--batch-size", o.batch_size, "resume: readings per POST /lecturas/batch (10000)")
-      ->check(at_least_one);
+      ->transform(at_least_one);
   app.add_flag("--reconnect", o.reconnect,
                "resume: when dropped (e.g. 1008 slow consumer), reconnect with since=<last seq "
                "received> and go on; counts reconnects");
   app.add_option("--consume-delay-us", o.consume_delay_us,
                  "resume: the subscriber sleeps U microseconds per event, to act as a client "
                  "that reads slower than the local bench")
-      ->check(non_negative);
+      ->transform(decimal_count);
   app.add_option("--rate", o.rate, "broadcast-baseline: events per second (default 500)")
       ->check(non_negative);
   app.add_option("--token", o.token, "bearer token for writes (not needed with --no-auth)");

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -64,9 +65,23 @@ CLI::Validator non_empty() {
       "NONEMPTY");
 }
 
+// A plain decimal integer. CLI11 converts with base 0 ("010" would be 8,
+// "0x10" 16); leading zeros are dropped so that "08000" stays 8000.
+CLI::Validator decimal() {
+  return CLI::Validator(
+      [](std::string& v) {
+        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+          return std::string("must be a decimal integer, got '") + v + "'";
+        v.erase(0, std::min(v.find_first_not_of('0'), v.size() - 1));
+        return std::string();
+      },
+      "");
+}
+
 void add_daemon_flags(CLI::App& app, daemon_flags& f) {
   app.add_option("--host", f.host, "address to listen on (default 127.0.0.1)")->check(non_empty());
   app.add_option("--port", f.port, "port (default 8000; 0 picks a free one)")
+      ->transform(decimal())
       ->check(CLI::Range(0u, 65535u));
   app.add_option("--db", f.db, "SQLite database file (default sensorhub.db)")
       ->envname(db_env)
@@ -84,6 +99,7 @@ void add_daemon_flags(CLI::App& app, daemon_flags& f) {
   app.add_option("--log-level", f.log_level, "debug|info|warn|error (default info)")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   app.add_option("--workers", f.workers, "worker threads for SQLite (default 2)")
+      ->transform(decimal())
       ->check(CLI::Range(1u, 64u));
   app.add_option("--synchronous", f.synchronous, "SQLite durability: normal (default) or full")
       ->check(CLI::IsMember({"normal", "full"}));

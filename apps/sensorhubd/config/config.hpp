@@ -60,8 +60,8 @@ struct daemon_config {
 // Applies a JSON config file (keys: host, port, db, test_endpoints, no_auth,
 // no_public_ws, allowed_origins, log_level, workers, limits{...}, storage{...});
 // // and /* */ comments and trailing commas are allowed; unknown keys, wrong
-// types and out-of-range values are errors. Returns "" on success, else
-// "PATH: reason" (cfg may then be partly applied).
+// types and out-of-range values are errors. Returns "" on success, else the
+// reason, naming the file (cfg may then be partly applied).
 std::string load_config_file(const std::string& path, daemon_config& cfg);
 
 // debug, info, warn or error.

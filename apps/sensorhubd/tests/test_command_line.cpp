@@ -101,7 +101,13 @@ TEST_CASE("ranges and choices are checked") {
   check_usage_error(parse({"--port"}), "--port");
   check_usage_error(parse({"--bogus-flag"}), "--bogus-flag");
   check_usage_error(parse({"stray"}), "stray");
+  check_usage_error(parse({"--port", "0x10"}), "--port");
+  check_usage_error(parse({"--port", " 80"}), "--port");
   CHECK(parse({"--port", "65535"}).config.port == 65535);
+  CHECK(parse({"--port", "08000"}).config.port == 8000);  // decimal, not octal
+  CHECK(parse({"--port", "00"}).config.port == 0);
+  CHECK(parse({"--port", "010"}).config.port == 10);
+  CHECK(parse({"--workers", "08"}).config.workers == 8);
   CHECK(parse({"--workers", "64"}).config.workers == 64);
 }
 
