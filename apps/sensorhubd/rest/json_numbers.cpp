@@ -49,9 +49,13 @@ bool finite_json_number(std::string_view text) noexcept {
   return r.ec == std::errc() && r.ptr == last && std::isfinite(d);
 }
 
-std::string replace_huge_numbers(std::string_view text, std::vector<std::size_t>& ends) {
-  ends.clear();
+std::string swap_numbers(std::string_view text, std::vector<number_swap>& swaps) {
+  swaps.clear();
   std::string out(text);
+  auto number_char = [&out](std::size_t k) {
+    const char c = out[k];
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+  };
   std::size_t i = 0;
   while (i < out.size()) {
     const char c = out[i];
@@ -62,15 +66,13 @@ std::string replace_huge_numbers(std::string_view text, std::vector<std::size_t>
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       const std::size_t n = number_length(out, i);
       if (n == 0) {
-        ++i;
+        while (i < out.size() && number_char(i)) ++i;  // not one token: leave it whole
         continue;
       }
-      if (!finite_json_number(std::string_view(out).substr(i, n))) {
-        ends.push_back(i + 1);
-        out[i] = '0';
-        std::fill(out.begin() + static_cast<std::ptrdiff_t>(i + 1),
-                  out.begin() + static_cast<std::ptrdiff_t>(i + n), ' ');
-      }
+      swaps.push_back({i + 1, out.substr(i, n)});
+      out[i] = '0';
+      std::fill(out.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                out.begin() + static_cast<std::ptrdiff_t>(i + n), ' ');
       i += n;
     } else {
       ++i;

@@ -51,8 +51,8 @@ enum class kind { string, object, array, other };
 // the parse: a malformed document is a 400 even when a field is also wrong.
 class request_reader {
  public:
-  request_reader(const input_stream& is, const std::vector<std::size_t>& huge_number_ends)
-      : is_(is), huge_(huge_number_ends) {}
+  request_reader(const input_stream& is, const std::vector<number_swap>& swaps)
+      : is_(is), swaps_(swaps) {}
 
   bool Null() { return value(kind::other, "null"); }
   bool Bool(bool b) { return value(kind::other, b ? "true" : "false"); }
@@ -63,9 +63,11 @@ class request_reader {
   bool Uint64(std::uint64_t) { return false; }
   bool Double(double) { return false; }
   bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
-    const std::string_view text(s, n);
-    const bool huge = std::binary_search(huge_.begin(), huge_.end(), is_.Tell());
-    if (in_data_ && (huge || !finite_json_number(text))) data_finite_ = false;
+    std::string_view text(s, n);
+    if (next_swap_ < swaps_.size() && swaps_[next_swap_].end == is_.Tell()) {
+      text = swaps_[next_swap_++].original;
+    }
+    if (in_data_ && !finite_json_number(text)) data_finite_ = false;
     return value(kind::other, text);
   }
   bool String(const char* s, rapidjson::SizeType n, bool) {
@@ -189,7 +191,8 @@ class request_reader {
   }
 
   const input_stream& is_;
-  const std::vector<std::size_t>& huge_;
+  const std::vector<number_swap>& swaps_;
+  std::size_t next_swap_ = 0;
   std::vector<kind> stack_;
   std::vector<std::set<std::string>> keys_;
   std::size_t count_ = 0;
@@ -222,13 +225,13 @@ test_event_request parse_test_event_request(std::string_view body) {
   // raw NUL byte, so reject it up front instead of ignoring what follows.
   if (std::memchr(body.data(), '\0', body.size()) != nullptr)
     throw sensorhub::error(errc::invalid_json, "NUL byte in JSON text");
-  std::vector<std::size_t> huge;
+  std::vector<number_swap> swaps;
   std::string swapped;
   for (int attempt = 0;; ++attempt) {
     const std::string_view input = attempt == 0 ? body : std::string_view(swapped);
     rapidjson::MemoryStream ms(input.data(), input.size());
     input_stream is(ms);
-    request_reader reader(is, huge);
+    request_reader reader(is, swaps);
     rapidjson::Reader parser;
     constexpr unsigned flags = rapidjson::kParseIterativeFlag |
                                rapidjson::kParseValidateEncodingFlag |
@@ -241,7 +244,7 @@ test_event_request parse_test_event_request(std::string_view body) {
       return r;
     }
     if (ok.Code() == rapidjson::kParseErrorNumberTooBig && attempt == 0) {
-      swapped = replace_huge_numbers(body, huge);
+      swapped = swap_numbers(body, swaps);
       continue;
     }
     if (reader.overflow()) {
