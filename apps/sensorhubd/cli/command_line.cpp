@@ -170,6 +170,33 @@ command_line stop(int code, std::string text) {
   return out;
 }
 
+// After a parse that reached `token`: the request, its help, or what is
+// wrong (no subcommand, an unknown one, extra arguments).
+command_line token_command(const CLI::App& token, const token_flags& tf, token_request::op op) {
+  if (token.got_subcommand("help")) {
+    return stop(0, token.get_formatter()->make_help(&token, "sensorhubd token",
+                                                    CLI::AppFormatMode::Normal));
+  }
+  const auto rest = token.remaining();
+  std::string why;
+  if (token.get_subcommands().empty()) {
+    why = rest.empty() ? std::string("missing subcommand (create, list, revoke)")
+                       : "unknown subcommand '" + rest.front() + "'";
+  } else if (!rest.empty()) {
+    why = "unexpected argument '" + rest.front() + "'";
+  }
+  if (!why.empty()) {
+    return stop(2, "sensorhubd token: " + why + "\nRun with --help for more information.\n");
+  }
+  command_line out;
+  out.what = command_line::action::token;
+  out.token.what = op;
+  out.token.db = tf.db;
+  out.token.name = tf.name;
+  out.token.scopes = tf.scopes;
+  return out;
+}
+
 }  // namespace
 
 command_line parse_command_line(int argc, const char* const* argv) {
@@ -200,32 +227,8 @@ command_line parse_command_line(int argc, const char* const* argv) {
     return stop(2, who + ": " + e.what() + "\nRun with --help for more information.\n");
   }
 
+  if (token->parsed()) return token_command(*token, tf, op);
   command_line out;
-  if (token->got_subcommand("help")) {
-    return stop(0, token->get_formatter()->make_help(token, "sensorhubd token",
-                                                     CLI::AppFormatMode::Normal));
-  }
-  if (token->parsed()) {
-    const auto rest = token->remaining();
-    std::string why;
-    if (token->get_subcommands().empty()) {
-      why = rest.empty() ? std::string("missing subcommand (create, list, revoke)")
-                         : "unknown subcommand '" + rest.front() + "'";
-    } else if (!rest.empty()) {
-      why = "unexpected argument '" + rest.front() + "'";
-    }
-    if (!why.empty()) {
-      return stop(2, "sensorhubd token: " + why + "\nRun with --help for more information.\n");
-    }
-  }
-  if (token->parsed()) {
-    out.what = command_line::action::token;
-    out.token.what = op;
-    out.token.db = tf.db;
-    out.token.name = tf.name;
-    out.token.scopes = tf.scopes;
-    return out;
-  }
   const std::string err = build_config(app, flags, out.config);
   if (!err.empty())
     return stop(2, "sensorhubd: " + err + "\nRun with --help for more information.\n");
