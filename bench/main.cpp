@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   try {
     const bench::bench_options options = bench::parse_options(argc, argv);
     if (options.help) {
-      std::fputs(bench::usage_text(), stdout);
+      std::fputs(bench::usage_text().c_str(), stdout);
       return 0;
     }
     raise_fd_limit();
@@ -45,10 +45,10 @@ int main(int argc, char** argv) {
       return bench::run_healthz_baseline(options);
     }
     std::fprintf(stderr, "unknown scenario '%s'\n%s", options.scenario.c_str(),
-                 bench::usage_text());
+                 bench::usage_text().c_str());
     return 2;
   } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "sensorhub_bench: %s\n\n%s", e.what(), bench::usage_text());
+    std::fprintf(stderr, "sensorhub_bench: %s\nRun with --help for more information.\n", e.what());
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sensorhub_bench: %s\n", e.what());

@@ -1,40 +1,18 @@
 #include "options.hpp"
 
-#include <charconv>
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace bench {
 
 namespace {
 
-std::size_t to_size(const std::string& flag, const std::string& value) {
-  std::size_t out = 0;
-  const char* last = value.data() + value.size();
-  const auto [ptr, ec] = std::from_chars(value.data(), last, out);
-  if (ec != std::errc() || ptr != last) {
-    throw std::invalid_argument(flag + " needs a non-negative integer, got '" + value + "'");
-  }
-  return out;
-}
-
-double to_double(const std::string& flag, const std::string& value) {
-  std::size_t used = 0;
-  double out = 0;
-  try {
-    out = std::stod(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != value.size() || !(out >= 0)) {
-    throw std::invalid_argument(flag + " needs a non-negative number, got '" + value + "'");
-  }
-  return out;
-}
-
-}  // namespace
-
-const char* usage_text() {
-  return R"(sensorhub_bench --scenario NAME [target] [options]
+const char* const description =
+    R"(sensorhub_bench: load generator for sensorhubd (docs/performance.md).
 
 Scenarios:
   fanout              N WebSocket subscribers on channel=sensors, C writers do K writes;
@@ -45,120 +23,136 @@ Scenarios:
                       websocketpp server inside this process (no HTTP, no SQLite)
   healthz-baseline    C clients do K GET /healthz on fresh connections (HTTP floor)
 
-Target (one of):
-  --url http://HOST:PORT     a running sensorhubd (started with --test-endpoints)
-  --daemon PATH              start PATH --host 127.0.0.1 --port 0 --test-endpoints --no-auth
-    --db PATH                database for the started daemon (default: fresh temp file)
-    --daemon-log PATH        daemon output (default: DB.log)
-    --daemon-arg ARG         extra daemon argument (repeatable)
+Target (one of): --url http://HOST:PORT (a running sensorhubd started with
+--test-endpoints) or --daemon PATH (started as PATH --host 127.0.0.1 --port 0
+--test-endpoints --no-auth).)";
 
-Options:
-  --subscribers N   (1)        --writers C (4)         --writes K (2000)
-  --write-rate R    (0) fanout: writes/s in total, open loop (0: each writer sends its
-                    next write when the previous one was answered)
-  --mode create|update (create: POST /test-sensors/, update: PUT /test-sensors/{id})
-  --threads T       (1)  subscriber io threads
-  --connect-batch B (100) subscribers opened per batch
-  --connect-timeout S (60) seconds for a batch of subscribers to be established
-  --timeout S       (60) seconds to wait for outstanding events after the last write
-  --events M        (100000) resume: events to preload
-  --batch-size B    (10000) resume: readings per POST /lecturas/batch
-  --reconnect       resume: when dropped (e.g. 1008 slow consumer), reconnect with
-                    since=<last seq received> and go on; counts reconnects
-  --consume-delay-us U  resume: the subscriber sleeps U microseconds per event, to
-                    act as a client that reads slower than the local bench
-  --rate R          broadcast-baseline: events per second (default 500)
-  --token T         bearer token for writes (not needed with --no-auth)
-  --check           fanout/resume: exit 3 unless every expected event arrived exactly
-                    once and in order, with no write error, disconnect or daemon crash
-Output: one JSON object on stdout.
-)";
+const char* const footer = "Output: one JSON object on stdout.";
+
+// A number >= 0 (CLI11 itself would wrap "-1" into a huge size_t).
+const CLI::Validator non_negative(
+    [](std::string& v) -> std::string {
+      if (!v.empty() && v.front() == '-') return "must not be negative, got '" + v + "'";
+      return {};
+    },
+    "NUMBER>=0");
+
+// A plain decimal integer >= 0. CLI11 converts with base 0 ("010" would be
+// 8) and wraps "-1" into a huge size_t; leading zeros are dropped here.
+const CLI::Validator decimal_count(
+    [](std::string& v) -> std::string {
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+        return "needs a non-negative integer, got '" + v + "'";
+      v.erase(0, std::min(v.find_first_not_of('0'), v.size() - 1));
+      return {};
+    },
+    "N");
+
+// An integer >= 1.
+const CLI::Validator at_least_one(
+    [](std::string& v) -> std::string {
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos ||
+          v.find_first_not_of('0') == std::string::npos)
+        return "must be at least 1, got '" + v + "'";
+      v.erase(0, v.find_first_not_of('0'));
+      return {};
+    },
+    "N>=1");
+
+// Declares every flag on `app`, bound to `o`.
+void add_flags(CLI::App& app, bench_options& o) {
+  app.add_option("--scenario", o.scenario,
+                 "fanout | resume | broadcast-baseline | healthz-baseline")
+      ->check(CLI::IsMember({"fanout", "resume", "broadcast-baseline", "healthz-baseline"}));
+  app.add_option("--url", o.url, "a running sensorhubd: http://HOST:PORT");
+  app.add_option("--daemon", o.daemon_path, "start this sensorhubd");
+  app.add_option("--db", o.db_path, "database for the started daemon (default: fresh temp file)");
+  app.add_option("--daemon-log", o.daemon_log, "daemon output (default: DB.log)");
+  app.add_option("--daemon-arg", o.daemon_args, "extra daemon argument (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--subscribers", o.subscribers, "WebSocket subscribers (1)")
+      ->transform(decimal_count);
+  app.add_option("--writers", o.writers, "concurrent writers (4)")->transform(at_least_one);
+  app.add_option("--writes", o.writes, "writes in total (2000)")->transform(decimal_count);
+  app.add_option("--write-rate", o.write_rate,
+                 "fanout: writes/s in total, open loop (0: each writer sends its next write "
+                 "when the previous one was answered)")
+      ->check(non_negative);
+  app.add_option("--mode", o.mode, "create: POST /test-sensors/, update: PUT /test-sensors/{id}")
+      ->check(CLI::IsMember({"create", "update"}));
+  app.add_option("--threads", o.threads, "subscriber io threads (1)")
+      ->transform(decimal_count)
+      ->check(CLI::Range(1u, 8u));
+  app.add_option("--connect-batch", o.connect_batch, "subscribers opened per batch (100)")
+      ->transform(at_least_one);
+  app.add_option("--connect-timeout", o.connect_timeout_s,
+                 "seconds for a batch of subscribers to be established (60)")
+      ->check(non_negative);
+  app.add_option("--timeout", o.timeout_s,
+                 "seconds to wait for outstanding events after the last write (60)")
+      ->check(non_negative);
+  app.add_option("--events", o.events, "resume: events to preload (100000)")
+      ->transform(decimal_count);
+  app.add_option("--batch-size", o.batch_size, "resume: readings per POST /lecturas/batch (10000)")
+      ->transform(at_least_one);
+  app.add_flag("--reconnect", o.reconnect,
+               "resume: when dropped (e.g. 1008 slow consumer), reconnect with since=<last seq "
+               "received> and go on; counts reconnects");
+  app.add_option("--consume-delay-us", o.consume_delay_us,
+                 "resume: the subscriber sleeps U microseconds per event, to act as a client "
+                 "that reads slower than the local bench")
+      ->transform(decimal_count);
+  app.add_option("--rate", o.rate, "broadcast-baseline: events per second (default 500)")
+      ->check(non_negative);
+  app.add_option("--token", o.token, "bearer token for writes (not needed with --no-auth)");
+  app.add_flag("--check", o.check,
+               "fanout/resume: exit 3 unless every expected event arrived exactly once and in "
+               "order, with no write error, disconnect or daemon crash");
+}
+
+void make_app(CLI::App& app, bench_options& o) {
+  app.description(description);
+  app.footer(footer);
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  add_flags(app, o);
+  // --daemon-arg collects every value it is given.
+  app.get_option("--daemon-arg")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+}  // namespace
+
+std::string usage_text() {
+  bench_options o;
+  CLI::App app("", "sensorhub_bench");
+  make_app(app, o);
+  return app.help();
 }
 
 bench_options parse_options(int argc, char** argv) {
-  bench_options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      o.help = true;
-      continue;
-    }
-    if (flag == "--check") {
-      o.check = true;
-      continue;
-    }
-    if (flag == "--reconnect") {
-      o.reconnect = true;
-      continue;
-    }
-    if (i + 1 >= argc) {
-      throw std::invalid_argument("missing value for " + flag);
-    }
-    const std::string value = argv[++i];
-    if (flag == "--scenario") {
-      o.scenario = value;
-    } else if (flag == "--url") {
-      o.url = value;
-    } else if (flag == "--daemon") {
-      o.daemon_path = value;
-    } else if (flag == "--db") {
-      o.db_path = value;
-    } else if (flag == "--daemon-log") {
-      o.daemon_log = value;
-    } else if (flag == "--daemon-arg") {
-      o.daemon_args.push_back(value);
-    } else if (flag == "--token") {
-      o.token = value;
-    } else if (flag == "--subscribers") {
-      o.subscribers = to_size(flag, value);
-    } else if (flag == "--writers") {
-      o.writers = to_size(flag, value);
-    } else if (flag == "--writes") {
-      o.writes = to_size(flag, value);
-    } else if (flag == "--mode") {
-      o.mode = value;
-    } else if (flag == "--threads") {
-      o.threads = static_cast<unsigned>(to_size(flag, value));
-    } else if (flag == "--connect-batch") {
-      o.connect_batch = to_size(flag, value);
-    } else if (flag == "--connect-timeout") {
-      o.connect_timeout_s = to_double(flag, value);
-    } else if (flag == "--timeout") {
-      o.timeout_s = to_double(flag, value);
-    } else if (flag == "--events") {
-      o.events = to_size(flag, value);
-    } else if (flag == "--batch-size") {
-      o.batch_size = to_size(flag, value);
-    } else if (flag == "--rate") {
-      o.rate = to_double(flag, value);
-    } else if (flag == "--consume-delay-us") {
-      o.consume_delay_us = to_size(flag, value);
-    } else if (flag == "--write-rate") {
-      o.write_rate = to_double(flag, value);
-    } else {
-      throw std::invalid_argument("unknown flag " + flag);
+  // "--daemon-arg --flag" passes "--flag" on verbatim: join each such pair
+  // so that CLI11 does not take the value for one of our own flags.
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= 1; --i) args.emplace_back(argv[i]);  // CLI11 wants them reversed
+  for (std::size_t i = args.size(); i-- > 1;) {
+    if (args[i] == "--daemon-arg") {
+      args[i] += "=" + args[i - 1];
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i - 1));
     }
   }
-  if (o.help) {
+
+  bench_options o;
+  CLI::App app("", "sensorhub_bench");
+  make_app(app, o);
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    o.help = true;
     return o;
+  } catch (const CLI::ParseError& e) {
+    throw std::invalid_argument(e.what());
   }
   if (o.scenario.empty()) {
     throw std::invalid_argument("--scenario is required");
-  }
-  if (o.mode != "create" && o.mode != "update") {
-    throw std::invalid_argument("--mode must be create or update");
-  }
-  if (o.threads < 1 || o.threads > 8) {
-    throw std::invalid_argument("--threads must be 1..8");
-  }
-  if (o.writers < 1) {
-    throw std::invalid_argument("--writers must be at least 1");
-  }
-  if (o.connect_batch < 1) {
-    throw std::invalid_argument("--connect-batch must be at least 1");
-  }
-  if (o.batch_size < 1) {
-    throw std::invalid_argument("--batch-size must be at least 1");
   }
   const bool needs_target = o.scenario != "broadcast-baseline";
   if (needs_target && o.url.empty() == o.daemon_path.empty()) {

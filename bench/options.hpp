@@ -33,10 +33,12 @@ struct bench_options {
   bool help = false;
 };
 
-// Parses argv; throws std::invalid_argument with a message on a bad flag.
+// Parses argv with CLI11 (--flag VALUE or --flag=VALUE; ranges checked);
+// throws std::invalid_argument with a message on a bad flag. --help sets
+// help and returns at once.
 bench_options parse_options(int argc, char** argv);
 
-// The --help text.
-const char* usage_text();
+// The --help text (generated from the flags).
+std::string usage_text();
 
 }  // namespace bench

@@ -94,14 +94,6 @@ TEST_CASE("stats object and stats message") {
   CHECK(z["channels"]["general"]["connections"].GetUint64() == 0);
 }
 
-TEST_CASE("channel stats") {
-  const auto d = dom(encode_channel_stats(channel::readings, channel_stats{5, 6}));
-  CHECK(keys(d) == keylist{"channel", "connections", "messages_sent"});
-  CHECK(str(d["channel"]) == "readings");
-  CHECK(d["connections"].GetUint64() == 5);
-  CHECK(d["messages_sent"].GetUint64() == 6);
-}
-
 TEST_CASE("connection_established") {
   const auto d = dom(encode_connection_established("c-1\"x", {channel::sensors, channel::general},
                                                    "sensorhubd/0.1.0", t0()));
@@ -303,42 +295,6 @@ TEST_CASE("parse_client_message: well-formed but wrong is a validation error") {
   } catch (const validation_error& e) {
     CHECK(std::string(e.what()).find("unknown message type") != std::string::npos);
   }
-}
-
-// ---- test event request ----------------------------------------------------------
-
-TEST_CASE("parse_test_event_request") {
-  const auto r = parse_test_event_request(
-      R"({"channel":"sensors","message":"hola","data":{"a":[1,2.5,"x"],"b":{"c":null},"d":true}})");
-  CHECK(r.chan == channel::sensors);
-  CHECK(r.message == "hola");
-  CHECK(r.data_json == R"({"a":[1,2.5,"x"],"b":{"c":null},"d":true})");
-
-  const auto m = parse_test_event_request(R"({"channel":"general"})");
-  CHECK(m.chan == channel::general);
-  CHECK(m.message.empty());
-  CHECK(m.data_json == "{}");
-
-  CHECK(fields_of([] { parse_test_event_request("{}"); }) == field_errors{{"channel", "required"}});
-  CHECK(fields_of([] { parse_test_event_request("[]"); }) ==
-        field_errors{{"body", "must be a JSON object"}});
-  CHECK(fields_of([] {
-          parse_test_event_request(R"({"channel":"x","message":1,"data":[],"extra":true})");
-        }) == field_errors{{"channel", "must be one of sensors, readings, general"},
-                           {"message", "must be a string"},
-                           {"data", "must be an object"},
-                           {"extra", "unknown field"}});
-  CHECK(fields_of([] {
-          parse_test_event_request(R"({"channel":"general","data":{"x":[1e999]}})");
-        }) == field_errors{{"data", "number out of range"}});
-  CHECK(code_of([] { parse_test_event_request(R"({"channel":"general","data":{"x":NaN}})"); }) ==
-        errc::invalid_json);
-  CHECK(code_of([] {
-          parse_test_event_request(R"({"channel":"general","data":{"x":1,"x":2}})");
-        }) == errc::invalid_json);
-  // Escapes are re-serialized safely.
-  const auto e = parse_test_event_request(R"({"channel":"general","data":{"q\"k":"\u0001\n"}})");
-  CHECK(e.data_json == R"({"q\"k":"\u0001\n"})");
 }
 
 // ---- query strings -----------------------------------------------------------------

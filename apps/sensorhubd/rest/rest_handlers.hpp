@@ -3,10 +3,10 @@
 #include <functional>
 #include <string>
 
-#include "config.hpp"
-#include "http_util.hpp"
-#include "metrics.hpp"
-#include "router.hpp"
+#include "config/config.hpp"
+#include "http/http_util.hpp"
+#include "obs/metrics.hpp"
+#include "http/router.hpp"
 #include "sensorhub/hub.hpp"
 
 namespace sensorhubd {

@@ -5,7 +5,7 @@
 
 #include <utility>
 
-#include "rest_handlers.hpp"
+#include "rest/rest_handlers.hpp"
 #include "sensorhub/auth/sqlite_token_store.hpp"
 
 namespace sensorhubd {

@@ -14,9 +14,9 @@
 #include <thread>
 #include <vector>
 
-#include "config.hpp"
-#include "http_util.hpp"
-#include "router.hpp"
+#include "config/config.hpp"
+#include "http/http_util.hpp"
+#include "http/router.hpp"
 #include "sensorhub/auth/token_store.hpp"
 #include "sensorhub/transports/rate_limiter.hpp"
 

@@ -2,7 +2,7 @@
 #include <chrono>
 #include <utility>
 
-#include "rest_handlers.hpp"
+#include "rest/rest_handlers.hpp"
 #include "sensorhub/codec.hpp"
 
 namespace sensorhubd {

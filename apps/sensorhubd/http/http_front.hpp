@@ -3,10 +3,10 @@
 #include <atomic>
 #include <cstddef>
 
-#include "auth.hpp"
-#include "http_util.hpp"
-#include "metrics.hpp"
-#include "router.hpp"
+#include "auth/auth.hpp"
+#include "http/http_util.hpp"
+#include "obs/metrics.hpp"
+#include "http/router.hpp"
 
 namespace sensorhubd {
 

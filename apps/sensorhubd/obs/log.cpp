@@ -1,4 +1,4 @@
-#include "log.hpp"
+#include "obs/log.hpp"
 
 #include <atomic>
 #include <cstdio>
@@ -62,19 +62,7 @@ void append_value(std::string& out, std::string_view v) {
 
 }  // namespace
 
-const char* log_level_name(log_level level) {
-  switch (level) {
-    case log_level::debug:
-      return "debug";
-    case log_level::info:
-      return "info";
-    case log_level::warn:
-      return "warn";
-    case log_level::error:
-      return "error";
-  }
-  return "info";
-}
+const char* log_level_name(log_level level) { return sensorhub::to_string(level); }
 
 void set_min_log_level(log_level level) { min_level.store(static_cast<int>(level)); }
 

@@ -1,7 +1,9 @@
 // Stats, test events, event history, health, metrics and the dashboard.
 #include <utility>
 
-#include "rest_handlers.hpp"
+#include "rest/channel_stats_body.hpp"
+#include "rest/rest_handlers.hpp"
+#include "rest/test_event_request.hpp"
 #include "sensorhub/protocol.hpp"
 
 namespace sensorhubd {
@@ -30,13 +32,13 @@ void add_ws_routes(router& r, app& a) {
            }
            run_blocking(*ap, std::move(respond), [ap, c] {
              const auto s = ap->hub.stats();
-             return json_response(200, sensorhub::encode_channel_stats(*c, s.of(*c)));
+             return json_response(200, encode_channel_stats(*c, s.of(*c)));
            });
          }});
   r.add({"POST", "/api/v1/ws/test-event",
          [ap](const http_request& req, const path_params&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap, body = req.body] {
-             const auto t = sensorhub::parse_test_event_request(body);
+             const auto t = parse_test_event_request(body);
              const auto n = ap->hub.publish_test_event(t.chan, t.message, t.data_json);
              return json_response(200, "{\"delivered_to\":" + std::to_string(n) + "}");
            });

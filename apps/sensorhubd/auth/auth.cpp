@@ -1,8 +1,8 @@
-#include "auth.hpp"
+#include "auth/auth.hpp"
 
 #include <algorithm>
 
-#include "log.hpp"
+#include "obs/log.hpp"
 #include "sensorhub/auth/sqlite_token_store.hpp"
 #include "sensorhub/protocol.hpp"
 

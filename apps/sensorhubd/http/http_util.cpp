@@ -1,4 +1,4 @@
-#include "http_util.hpp"
+#include "http/http_util.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -5,9 +5,11 @@
 #include <string_view>
 #include <utility>
 
+#include "sensorhub/logger.hpp"
+
 namespace sensorhubd {
 
-enum class log_level { debug, info, warn, error };
+using log_level = sensorhub::log_level;  // the project's one scale
 
 // Structured log lines on stderr (stdout carries only the "listening on"
 // line):  ts=2025-07-20T05:34:11.378577+00:00 level=info msg="..." key=value

@@ -57,22 +57,14 @@ struct daemon_config {
   auth_settings auth;
 };
 
-struct parsed_args {
-  daemon_config config;
-  bool help = false;
-  std::string error;  // non-empty: bad command line or config file
-};
-
-// Reads the flags; --config FILE is applied first and flags given on the
-// command line override it. Never throws.
-parsed_args parse_args(int argc, const char* const* argv);
-
 // Applies a JSON config file (keys: host, port, db, test_endpoints, no_auth,
 // no_public_ws, allowed_origins, log_level, workers, limits{...}, storage{...});
-// unknown keys and wrong types are errors.
-// Returns "" on success, else the reason.
+// // and /* */ comments and trailing commas are allowed; unknown keys, wrong
+// types and out-of-range values are errors. Returns "" on success, else the
+// reason, naming the file (cfg may then be partly applied).
 std::string load_config_file(const std::string& path, daemon_config& cfg);
 
-std::string usage();
+// debug, info, warn or error.
+bool valid_log_level(const std::string& level);
 
 }  // namespace sensorhubd

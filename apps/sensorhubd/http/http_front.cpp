@@ -1,4 +1,4 @@
-#include "http_front.hpp"
+#include "http/http_front.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "log.hpp"
+#include "obs/log.hpp"
 
 namespace sensorhubd {
 

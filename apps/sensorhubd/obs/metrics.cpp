@@ -1,4 +1,4 @@
-#include "metrics.hpp"
+#include "obs/metrics.hpp"
 
 #include <cstdio>
 

@@ -1,0 +1,207 @@
+#include "server/daemon.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "auth/auth.hpp"
+#include "config/config.hpp"
+#include "http/http_front.hpp"
+#include "obs/log.hpp"
+#include "http/router.hpp"
+#include "obs/metrics.hpp"
+#include "rest/rest_handlers.hpp"
+#include "sensorhub/hub.hpp"
+#include "sensorhub/transports/websocket.hpp"
+#include "sensorhub/version.hpp"
+
+namespace sensorhubd {
+
+namespace {
+
+constexpr int shutdown_deadline_s = 10;
+
+log_level parse_level(const std::string& l) {
+  if (l == "debug") return log_level::debug;
+  if (l == "warn") return log_level::warn;
+  if (l == "error") return log_level::error;
+  return log_level::info;
+}
+
+// Many WebSocket subscribers need many descriptors: use the hard limit.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+std::string url_host(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+sensorhub::websocket_options transport_options(const daemon_config& cfg, http_front& front,
+                                               security& guard) {
+  sensorhub::websocket_options o;
+  o.host = cfg.host;
+  o.port = cfg.port;
+  o.max_message_size = cfg.limits.max_message_bytes;
+  o.max_http_body_size = std::max(cfg.limits.max_body_bytes, cfg.limits.max_batch_body_bytes);
+  o.max_connections = cfg.limits.max_connections;
+  o.backlog_limit = cfg.limits.backlog_bytes;
+  o.ping_interval = cfg.limits.ping_interval;
+  o.pong_timeout = cfg.limits.pong_timeout;
+  o.max_connections_per_address = cfg.limits.max_connections_per_address;
+  if (!cfg.no_auth) {
+    o.message_rate = {cfg.limits.message_rate_per_s, cfg.limits.message_burst};
+    o.shared_message_rate = {cfg.limits.shared_message_rate_per_s, cfg.limits.shared_message_burst};
+  } else {
+    o.message_rate = {};  // --no-auth: no rate limits
+    o.shared_message_rate = {};
+  }
+  o.message_flood_warnings = cfg.limits.message_flood_warnings;
+  o.handshake_check = [&guard](const sensorhub::http_request& req, std::string_view path,
+                               std::string& principal) {
+    return guard.check_ws(req, path, principal);
+  };
+  o.http_handler = [&front](const sensorhub::http_request& req, sensorhub::http_responder respond) {
+    front.handle(req, std::move(respond));
+  };
+  o.logger = [](log_level level, std::string_view msg) {
+    log(level, msg, {{"component", "websocket"}});
+  };
+  return o;
+}
+
+std::atomic<bool> shutdown_done{false};
+
+// After the first signal: a second one, or a shutdown that overruns its
+// deadline, ends the process at once.
+void start_watchdog(sigset_t signals) {
+  std::thread([signals] {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(shutdown_deadline_s);
+    for (;;) {
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) break;
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      timespec wait{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+      siginfo_t info{};
+      if (sigtimedwait(&signals, &info, &wait) > 0) {
+        if (shutdown_done.load()) return;
+        log(log_level::warn, "second signal: exiting without finishing the shutdown");
+        _exit(130);
+      }
+      // EINTR (e.g. a debugger or sanitizer stopping threads) or EAGAIN: re-check the clock.
+    }
+    if (shutdown_done.load()) return;
+    log(log_level::error, "shutdown overran its deadline: exiting");
+    _exit(1);
+  }).detach();
+}
+
+int run(const daemon_config& cfg, sigset_t signals) {
+  if (cfg.no_auth) {
+    log(log_level::warn,
+        "AUTHENTICATION IS OFF (--no-auth): every client may read and write, no token is "
+        "checked and no rate limit applies; use this for local development only");
+  } else {
+    log(log_level::info, "authentication on: tokens required per SPEC section 7",
+        {{"public_ws", cfg.auth.no_public_ws ? "token required" : "open"},
+         {"test_endpoints", cfg.test_endpoints ? "open (--test-endpoints)" : "off"},
+         {"origin_allow_list", cfg.auth.allowed_origins.empty() ? "off" : "on"}});
+  }
+
+  sensorhub::hub_options ho;
+  ho.storage.path = cfg.db;
+  ho.workers = cfg.workers;
+  ho.storage.synchronous =
+      cfg.storage.synchronous_full ? sensorhub::sync_mode::full : sensorhub::sync_mode::normal;
+  ho.retention.max_events = cfg.storage.retention_events;
+  ho.retention.max_age = cfg.storage.retention_age;
+  ho.prune_interval = cfg.storage.prune_interval;
+  ho.logger = [](log_level level, std::string_view msg) {
+    log(level, msg, {{"component", "core"}});
+  };
+  sensorhub::hub hub(ho);
+
+  metrics counters;
+  router routes;
+  app a{hub, counters, cfg};
+  add_entity_routes(routes, a);
+  add_system_routes(routes, a);
+  add_token_routes(routes, a);
+  security guard(cfg);  // opens the tokens table (sensorhub::auth creates it if needed)
+  http_front front(routes, counters, guard, cfg.limits.max_body_bytes);
+
+  auto ws = std::make_shared<sensorhub::websocket_transport>(transport_options(cfg, front, guard));
+  hub.add_transport(ws);
+  hub.start();  // binds; throws when the port is taken
+  std::weak_ptr<sensorhub::websocket_transport> weak_ws = ws;
+  guard.start([weak_ws](const std::string& principal) {
+    if (auto t = weak_ws.lock()) t->close_principal(principal, 1008, "token revoked");
+  });
+
+  std::printf("listening on http://%s:%u\n", url_host(cfg.host).c_str(),
+              static_cast<unsigned>(ws->port()));
+  std::fflush(stdout);
+  const std::string port = std::to_string(ws->port());
+  log(log_level::info, "sensorhubd started",
+      {{"version", SENSORHUB_VERSION},
+       {"host", cfg.host},
+       {"port", port},
+       {"db", cfg.db},
+       {"test_endpoints", cfg.test_endpoints ? "true" : "false"}});
+
+  int sig = 0;
+  while (sigwait(&signals, &sig) != 0) {
+  }
+  log(log_level::info, "shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  start_watchdog(signals);
+
+  front.begin_shutdown();  // new requests: 503
+  ws->stop_accepting();
+  hub.stop();  // server_stopping, WebSockets closed with 1001, workers drained
+  guard.stop();
+  log(log_level::info, "sensorhubd stopped");
+  return 0;
+}
+
+}  // namespace
+
+int serve(const daemon_config& cfg) {
+  set_min_log_level(parse_level(cfg.log_level));
+  raise_fd_limit();
+
+  // SIGINT/SIGTERM are blocked in every thread and taken by sigwait in run().
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    const int rc = run(cfg, signals);
+    shutdown_done.store(true);  // from here on only exit handlers (and LSan) run
+    return rc;
+  } catch (const std::exception& e) {
+    log(log_level::error, "sensorhubd failed", {{"error", e.what()}});
+    return 1;
+  }
+}
+
+}  // namespace sensorhubd
