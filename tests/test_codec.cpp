@@ -566,6 +566,11 @@ TEST_CASE("numbers out of range are validation errors on their field") {
   CHECK(code_of([] { parse_reading_patch(R"({"valor":1e999,})"); }) == errc::invalid_json);
   CHECK(code_of([] { parse_reading_patch(R"({"valor":1e999 2})"); }) == errc::invalid_json);
   CHECK(code_of([] { parse_reading_patch(R"({"valor":1e9999e})"); }) == errc::invalid_json);
+  // Two numbers glued together are not one number: no part of the run is
+  // taken for a value ("1e991e9" once parsed as 1e0 carrying the text "991e9").
+  CHECK(code_of([] { parse_reading_patch(R"({"valor":1e991e9})"); }) == errc::invalid_json);
+  CHECK(code_of([] { detail::parse_json(R"([1e991e9])"); }) == errc::invalid_json);
+  CHECK(code_of([] { detail::parse_json(R"([1e999,2.5.5])"); }) == errc::invalid_json);
   // A number of 10,000 digits is still just out of range, not a crash.
   const std::string huge = "{\"valor\":1" + std::string(10000, '0') + "}";
   CHECK(fields_of([&] { parse_reading_patch(huge); }) == field_errors{{"valor", "out of range"}});

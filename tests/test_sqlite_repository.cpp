@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "sensorhub/codec.hpp"
@@ -422,6 +423,19 @@ TEST_CASE("write returns the appended events in seq order and hands them to the 
   repo.set_commit_hook([](const std::vector<event>&) { throw std::runtime_error("hook"); });
   CHECK_NOTHROW(add_sensor(repo, "x"));
   CHECK(repo.last_seq() == 4);
+}
+
+TEST_CASE("a commit hook that throws is reported through the logger, the commit stands") {
+  std::vector<std::pair<log_level, std::string>> lines;
+  sqlite_options o = memory_options();
+  o.log = [&lines](log_level l, std::string_view m) { lines.emplace_back(l, std::string(m)); };
+  sqlite_repository repo(o);
+  repo.set_commit_hook([](const std::vector<event>&) { throw std::runtime_error("boom"); });
+  CHECK_NOTHROW(add_sensor(repo, "x"));
+  CHECK(repo.last_seq() == 1);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].first == log_level::error);
+  CHECK(lines[0].second.find("boom") != std::string::npos);
 }
 
 TEST_CASE("events() filters by channel and reconstructs every filter key") {

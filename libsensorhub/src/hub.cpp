@@ -28,7 +28,9 @@ std::string server_data_json(const std::string& server) {
 
 std::shared_ptr<repository> open_repository(const hub_options& o) {
   if (o.repo) return o.repo;
-  return std::make_shared<sqlite_repository>(o.storage);
+  sqlite_options storage = o.storage;
+  storage.log = o.logger;
+  return std::make_shared<sqlite_repository>(storage);
 }
 
 std::shared_ptr<event_bus> open_bus(const hub_options& o) {

@@ -187,7 +187,7 @@ TEST_CASE("every route x {no token, bad token, wrong scope, right scope}") {
   CHECK(healthy(d));
 }
 
-TEST_CASE("--test-endpoints: test routes need no token; real writes still do") {
+TEST_CASE("--test-endpoints: test routes need no token, real writes still do") {
   daemon_process d({"--test-endpoints"});
   const auto created = call(d, "POST", "/api/v1/test-sensors/", R"({"tipo":"t","modelo":"m"})");
   REQUIRE(created.status == 201);
@@ -449,7 +449,7 @@ TEST_CASE("REST write flood: 429 with Retry-After, others unaffected, recovery a
   CHECK(healthy(d));
 }
 
-TEST_CASE("WebSocket message flood: rate_limited errors, then 1008; others unaffected") {
+TEST_CASE("WebSocket message flood: rate_limited errors, then 1008, others unaffected") {
   temp_config cfg(
       R"({"limits":{"message_rate_per_s":1,"message_burst":2,"message_flood_warnings":3}})");
   daemon_process d({"--config", cfg.path()});

@@ -227,7 +227,23 @@ command_line parse_command_line(int argc, const char* const* argv) {
     return stop(2, who + ": " + e.what() + "\nRun with --help for more information.\n");
   }
 
-  if (token->parsed()) return token_command(*token, tf, op);
+  if (token->parsed()) {
+    // `sensorhubd --db F token list` means that file; any other daemon flag
+    // before `token` has no meaning there and is refused, not ignored.
+    for (const CLI::Option* o : app.get_options()) {
+      if (o->count() == 0 || o->get_name() == "--db" || o->get_name() == "--help") continue;
+      return stop(2, "sensorhubd token: " + o->get_name() +
+                         " applies to the daemon, not to `token`\n"
+                         "Run with --help for more information.\n");
+    }
+    const auto subs = token->get_subcommands();
+    if (app.get_option("--db")->count() > 0 && !subs.empty() &&
+        subs.front()->get_option_no_throw("--db") != nullptr &&
+        subs.front()->get_option("--db")->count() == 0) {
+      tf.db = flags.db;
+    }
+    return token_command(*token, tf, op);
+  }
   command_line out;
   const std::string err = build_config(app, flags, out.config);
   if (!err.empty())

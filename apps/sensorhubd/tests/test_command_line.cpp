@@ -215,6 +215,14 @@ TEST_CASE("token subcommands") {
     CHECK(contains(cl.output, "create"));
     CHECK(contains(cl.output, "revoke"));
   }
+  // --db before `token` names the file unless the subcommand names one; other
+  // daemon flags there are refused rather than silently ignored.
+  CHECK(parse({"--db", "a.db", "token", "list"}).token.db == "a.db");
+  CHECK(parse({"--db=a.db", "token", "revoke", "gw"}).token.db == "a.db");
+  CHECK(parse({"--db", "a.db", "token", "list", "--db", "b.db"}).token.db == "b.db");
+  check_usage_error(parse({"--port", "9000", "token", "list"}), "--port");
+  check_usage_error(parse({"--no-auth", "token", "list"}), "--no-auth");
+
   const auto create_help = parse({"token", "create", "--help"});
   CHECK(create_help.exit_code == 0);
   CHECK(contains(create_help.output, "--scopes"));

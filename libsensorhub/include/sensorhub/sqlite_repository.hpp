@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "sensorhub/logger.hpp"
 #include "sensorhub/repository.hpp"
 
 namespace sensorhub {
@@ -15,6 +16,9 @@ struct sqlite_options {
   std::chrono::milliseconds busy_timeout{5000};
   sync_mode synchronous = sync_mode::normal;
   int read_connections = 4;  // pooled readers (ignored for ":memory:")
+  // Where a failure that cannot reach a caller goes (a commit hook that
+  // threw: the commit stands). A hub passes its own hub_options::logger.
+  log_sink log = stderr_log_sink();
 };
 
 // The SQLite repository: WAL, one writer connection, IMMEDIATE transactions,

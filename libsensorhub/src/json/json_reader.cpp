@@ -15,6 +15,7 @@
 #endif
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -199,7 +200,13 @@ std::string swap_numbers(std::string_view text, std::vector<number_swap>& swaps)
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       const std::size_t n = number_length(out, i);
       if (n == 0) {
-        ++i;
+        // Not one number ("1e991e9"): skip the whole run untouched, so no
+        // part of it is swapped and the parser still rejects it.
+        while (i < out.size() &&
+               (std::isdigit(static_cast<unsigned char>(out[i])) || out[i] == '.' ||
+                out[i] == '-' || out[i] == '+' || out[i] == 'e' || out[i] == 'E')) {
+          ++i;
+        }
         continue;
       }
       swaps.push_back({i + 1, out.substr(i, n)});

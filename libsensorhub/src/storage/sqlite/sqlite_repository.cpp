@@ -254,7 +254,9 @@ struct sqlite_repository::impl {
     if (!events.empty() && commit_hook) {
       try {
         commit_hook(events);
-      } catch (...) {  // NOLINT(bugprone-empty-catch): the commit stands; the hook owns its errors
+      } catch (...) {  // the commit stands; the hook should own its errors
+        log_to(options.log, log_level::error,
+               describe("commit hook failed after a commit", std::current_exception()));
       }
     }
     return events;

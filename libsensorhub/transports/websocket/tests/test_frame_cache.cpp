@@ -32,7 +32,7 @@ text make_text(const char* s) { return std::make_shared<const std::string>(s); }
 
 }  // namespace
 
-TEST_CASE("frame_cache: one text is framed once; equal texts at other addresses are not shared") {
+TEST_CASE("frame_cache: one text is framed once, equal texts at other addresses are not shared") {
   frame_cache<frame> cache;
   counting_framer f;
   const text a = make_text("{\"seq\":1}");

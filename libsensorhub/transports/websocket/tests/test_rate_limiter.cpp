@@ -54,7 +54,7 @@ TEST_CASE("rate_limiter: keys are independent") {
   CHECK(rl.acquire("a", t0 + 1s) == clk::duration::zero());
 }
 
-TEST_CASE("rate_limiter: key count is bounded; idle buckets go first") {
+TEST_CASE("rate_limiter: key count is bounded, idle buckets go first") {
   rate_limiter rl({1.0, 1.0}, 3);
   const auto t0 = clk::time_point{} + 50s;
   CHECK(rl.acquire("busy", t0) == clk::duration::zero());  // now empty
