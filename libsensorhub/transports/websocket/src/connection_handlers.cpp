@@ -4,7 +4,7 @@
 #include <exception>
 #include <utility>
 
-#include "http_adapter.hpp"
+#include "http/http_adapter.hpp"
 #include "listener.hpp"
 #include "sensorhub/error.hpp"
 #include "sensorhub/protocol.hpp"

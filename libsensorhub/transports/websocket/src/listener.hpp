@@ -13,11 +13,11 @@
 #include <thread>
 #include <unordered_map>
 
-#include "admission.hpp"
-#include "flood_policy.hpp"
-#include "frame_cache.hpp"
+#include "policy/admission.hpp"
+#include "policy/flood_policy.hpp"
+#include "policy/frame_cache.hpp"
 #include "net_log.hpp"
-#include "ping_sweeper.hpp"
+#include "policy/ping_sweeper.hpp"
 #include "sensorhub/transports/websocket.hpp"
 #include "wspp.hpp"
 

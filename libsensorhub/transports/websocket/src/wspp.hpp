@@ -19,9 +19,9 @@
 #include <websocketpp/processors/hybi13.hpp>
 #include <websocketpp/server.hpp>
 
-#include "flood_policy.hpp"
-#include "http_policy.hpp"
-#include "ping_sweeper.hpp"
+#include "policy/flood_policy.hpp"
+#include "http/http_policy.hpp"
+#include "policy/ping_sweeper.hpp"
 #include "sensorhub/session.hpp"
 
 namespace sensorhub::ws_detail {

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "admission.hpp"
+#include "policy/admission.hpp"
 
 using namespace sensorhub;
 using ws_detail::admission;

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string>
 
-#include "flood_policy.hpp"
+#include "policy/flood_policy.hpp"
 
 using namespace sensorhub;
 using namespace std::chrono_literals;

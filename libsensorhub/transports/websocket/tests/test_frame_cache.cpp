@@ -8,8 +8,8 @@
 #include <ostream>
 #include <string>
 
-#include "frame_cache.hpp"
-#include "ping_sweeper.hpp"
+#include "policy/frame_cache.hpp"
+#include "policy/ping_sweeper.hpp"
 
 using namespace sensorhub::ws_detail;
 using namespace std::chrono_literals;

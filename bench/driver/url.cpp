@@ -1,4 +1,4 @@
-#include "url.hpp"
+#include "driver/url.hpp"
 
 #include <charconv>
 

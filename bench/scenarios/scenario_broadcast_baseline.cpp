@@ -3,10 +3,10 @@
 #include <memory>
 #include <thread>
 
-#include "broadcast_server.hpp"
-#include "clock.hpp"
-#include "fanout_common.hpp"
-#include "scenarios.hpp"
+#include "scenarios/broadcast_server.hpp"
+#include "driver/clock.hpp"
+#include "scenarios/fanout_common.hpp"
+#include "scenarios/scenarios.hpp"
 
 namespace bench {
 

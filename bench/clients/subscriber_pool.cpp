@@ -1,4 +1,4 @@
-#include "subscriber_pool.hpp"
+#include "clients/subscriber_pool.hpp"
 
 #include <condition_variable>
 #include <mutex>
@@ -9,7 +9,7 @@
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_no_tls_client.hpp>
 
-#include "clock.hpp"
+#include "driver/clock.hpp"
 
 namespace bench {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "ws_message.hpp"
+#include "clients/ws_message.hpp"
 
 namespace bench {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "options.hpp"
+#include "driver/options.hpp"
 
 namespace bench {
 

@@ -2,12 +2,12 @@
 #include <stdexcept>
 #include <thread>
 
-#include "clock.hpp"
-#include "fanout_common.hpp"
-#include "http_client.hpp"
-#include "request_driver.hpp"
-#include "scenarios.hpp"
-#include "target.hpp"
+#include "driver/clock.hpp"
+#include "scenarios/fanout_common.hpp"
+#include "clients/http_client.hpp"
+#include "clients/request_driver.hpp"
+#include "scenarios/scenarios.hpp"
+#include "driver/target.hpp"
 
 namespace bench {
 

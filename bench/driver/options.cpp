@@ -1,4 +1,4 @@
-#include "options.hpp"
+#include "driver/options.hpp"
 
 #include <CLI/CLI.hpp>
 

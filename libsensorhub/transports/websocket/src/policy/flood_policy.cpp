@@ -1,4 +1,4 @@
-#include "flood_policy.hpp"
+#include "policy/flood_policy.hpp"
 
 namespace sensorhub::ws_detail {
 

@@ -1,4 +1,4 @@
-#include "fanout_tracker.hpp"
+#include "scenarios/fanout_tracker.hpp"
 
 #include <algorithm>
 

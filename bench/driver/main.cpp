@@ -5,8 +5,8 @@
 
 #include <sys/resource.h>
 
-#include "options.hpp"
-#include "scenarios.hpp"
+#include "driver/options.hpp"
+#include "scenarios/scenarios.hpp"
 
 namespace {
 

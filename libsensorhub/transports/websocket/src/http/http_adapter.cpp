@@ -1,4 +1,4 @@
-#include "http_adapter.hpp"
+#include "http/http_adapter.hpp"
 
 #include <atomic>
 #include <exception>

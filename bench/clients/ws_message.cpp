@@ -1,4 +1,4 @@
-#include "ws_message.hpp"
+#include "clients/ws_message.hpp"
 
 #include <charconv>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "http_client.hpp"
+#include "clients/http_client.hpp"
 
 #include <array>
 #include <cctype>

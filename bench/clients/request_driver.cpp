@@ -1,4 +1,4 @@
-#include "request_driver.hpp"
+#include "clients/request_driver.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -7,8 +7,8 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "clock.hpp"
-#include "http_client.hpp"
+#include "driver/clock.hpp"
+#include "clients/http_client.hpp"
 
 namespace bench {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "ws_message.hpp"
+#include "clients/ws_message.hpp"
 
 namespace bench {
 

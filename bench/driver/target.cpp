@@ -1,4 +1,4 @@
-#include "target.hpp"
+#include "driver/target.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "http_client.hpp"
+#include "clients/http_client.hpp"
 
 namespace bench {
 

@@ -1,10 +1,10 @@
-#include "http_policy.hpp"
+#include "http/http_policy.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <utility>
 
-#include "admission.hpp"
+#include "policy/admission.hpp"
 
 namespace sensorhub::ws_detail {
 

@@ -1,12 +1,12 @@
 #include <cstdio>
 #include <thread>
 
-#include "clock.hpp"
-#include "http_client.hpp"
-#include "report.hpp"
-#include "request_driver.hpp"
-#include "scenarios.hpp"
-#include "target.hpp"
+#include "driver/clock.hpp"
+#include "clients/http_client.hpp"
+#include "driver/report.hpp"
+#include "clients/request_driver.hpp"
+#include "scenarios/scenarios.hpp"
+#include "driver/target.hpp"
 
 namespace bench {
 

@@ -1,4 +1,4 @@
-#include "broadcast_server.hpp"
+#include "scenarios/broadcast_server.hpp"
 
 #include <mutex>
 #include <thread>

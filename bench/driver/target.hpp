@@ -5,10 +5,10 @@
 
 #include <asio/ip/tcp.hpp>
 
-#include "options.hpp"
+#include "driver/options.hpp"
 #include "support/daemon_process.hpp"
-#include "report.hpp"
-#include "url.hpp"
+#include "driver/report.hpp"
+#include "driver/url.hpp"
 
 namespace bench {
 

@@ -1,4 +1,4 @@
-#include "report.hpp"
+#include "driver/report.hpp"
 
 #include <algorithm>
 #include <cmath>

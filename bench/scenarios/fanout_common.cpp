@@ -1,4 +1,4 @@
-#include "fanout_common.hpp"
+#include "scenarios/fanout_common.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -6,7 +6,7 @@
 #include <random>
 #include <thread>
 
-#include "clock.hpp"
+#include "driver/clock.hpp"
 
 namespace bench {
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "fanout_tracker.hpp"
-#include "report.hpp"
-#include "subscriber_pool.hpp"
+#include "scenarios/fanout_tracker.hpp"
+#include "driver/report.hpp"
+#include "clients/subscriber_pool.hpp"
 
 namespace bench {
 

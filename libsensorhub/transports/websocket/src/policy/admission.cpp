@@ -1,4 +1,4 @@
-#include "admission.hpp"
+#include "policy/admission.hpp"
 
 #include <algorithm>
 #include <exception>

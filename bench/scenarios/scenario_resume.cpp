@@ -7,12 +7,12 @@
 
 #include <rapidjson/document.h>
 
-#include "clock.hpp"
-#include "http_client.hpp"
-#include "report.hpp"
-#include "scenarios.hpp"
-#include "subscriber_pool.hpp"
-#include "target.hpp"
+#include "driver/clock.hpp"
+#include "clients/http_client.hpp"
+#include "driver/report.hpp"
+#include "scenarios/scenarios.hpp"
+#include "clients/subscriber_pool.hpp"
+#include "driver/target.hpp"
 
 namespace bench {
 
