@@ -62,7 +62,9 @@ int main(int argc, char** argv) {
   posix_spawn_file_actions_addclose(&fa, to_child[1]);
   posix_spawn_file_actions_addclose(&fa, from_child[0]);
   char* args[] = {argv[1], nullptr};
-  if (posix_spawn(&child, argv[1], &fa, nullptr, args, environ) != 0) return fail("spawn");
+  const int spawned = posix_spawn(&child, argv[1], &fa, nullptr, args, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (spawned != 0) return fail("spawn");
   ::close(to_child[0]);
   ::close(from_child[1]);
 
