@@ -40,7 +40,8 @@ std::string read_rate(const rapidjson::Value& v, const std::string& name, double
   return {};
 }
 
-std::string apply_limits(const rapidjson::Value& obj, daemon_limits& lim) {
+std::string apply_limits(const rapidjson::Value& obj, daemon_config& cfg) {
+  daemon_limits& lim = cfg.limits;
   if (!obj.IsObject()) return "limits: must be an object";
   constexpr std::uint64_t big = std::uint64_t{1} << 40;
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
@@ -98,7 +99,8 @@ std::string apply_limits(const rapidjson::Value& obj, daemon_limits& lim) {
   return {};
 }
 
-std::string apply_storage(const rapidjson::Value& obj, storage_settings& st) {
+std::string apply_storage(const rapidjson::Value& obj, daemon_config& cfg) {
+  storage_settings& st = cfg.storage;
   if (!obj.IsObject()) return "storage: must be an object";
   constexpr std::uint64_t ten_years_s = 10ull * 366 * 86400;
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
@@ -134,17 +136,120 @@ std::string apply_storage(const rapidjson::Value& obj, storage_settings& st) {
   return {};
 }
 
-}  // namespace
+// Reads a non-empty string member into out.
+std::string read_non_empty_string(const rapidjson::Value& v, const char* name, std::string& out) {
+  if (!v.IsString() || v.GetStringLength() == 0) {
+    return std::string(name) + ": must be a non-empty string";
+  }
+  out.assign(v.GetString(), v.GetStringLength());
+  return {};
+}
 
-std::string load_config_file(const std::string& path, daemon_config& cfg) {
+// Reads a true/false member into out.
+std::string read_bool(const rapidjson::Value& v, const std::string& name, bool& out) {
+  if (!v.IsBool()) return name + ": must be true or false";
+  out = v.GetBool();
+  return {};
+}
+
+std::string apply_allowed_origins(const rapidjson::Value& v, daemon_config& cfg) {
+  if (!v.IsArray()) {
+    return "allowed_origins: must be an array of strings such as \"https://example.com\"";
+  }
+  cfg.auth.allowed_origins.clear();
+  for (const auto& o : v.GetArray()) {
+    if (!o.IsString() || o.GetStringLength() == 0) {
+      return "allowed_origins: must be an array of non-empty strings";
+    }
+    cfg.auth.allowed_origins.emplace_back(o.GetString(), o.GetStringLength());
+  }
+  return {};
+}
+
+std::string apply_log_level(const rapidjson::Value& v, daemon_config& cfg) {
+  if (!v.IsString() || !valid_log_level(v.GetString())) {
+    return "log_level: must be debug, info, warn or error";
+  }
+  cfg.log_level = v.GetString();
+  return {};
+}
+
+std::string apply_host(const rapidjson::Value& v, daemon_config& cfg) {
+  return read_non_empty_string(v, "host", cfg.host);
+}
+
+std::string apply_port(const rapidjson::Value& v, daemon_config& cfg) {
+  std::uint64_t n = 0;
+  std::string err = read_uint(v, "port", 0, 65535, n);
+  if (err.empty()) cfg.port = static_cast<std::uint16_t>(n);
+  return err;
+}
+
+std::string apply_db(const rapidjson::Value& v, daemon_config& cfg) {
+  return read_non_empty_string(v, "db", cfg.db);
+}
+
+std::string apply_test_endpoints(const rapidjson::Value& v, daemon_config& cfg) {
+  return read_bool(v, "test_endpoints", cfg.test_endpoints);
+}
+
+std::string apply_no_auth(const rapidjson::Value& v, daemon_config& cfg) {
+  return read_bool(v, "no_auth", cfg.no_auth);
+}
+
+std::string apply_no_public_ws(const rapidjson::Value& v, daemon_config& cfg) {
+  return read_bool(v, "no_public_ws", cfg.auth.no_public_ws);
+}
+
+std::string apply_workers(const rapidjson::Value& v, daemon_config& cfg) {
+  std::uint64_t n = 0;
+  std::string err = read_uint(v, "workers", 1, 64, n);
+  if (err.empty()) cfg.workers = n;
+  return err;
+}
+
+// The top-level keys of the file and how each value is applied.
+struct top_level_key {
+  const char* name;
+  std::string (*apply)(const rapidjson::Value& v, daemon_config& cfg);
+};
+
+constexpr top_level_key top_level_keys[] = {
+    {"host", apply_host},
+    {"port", apply_port},
+    {"db", apply_db},
+    {"test_endpoints", apply_test_endpoints},
+    {"no_auth", apply_no_auth},
+    {"no_public_ws", apply_no_public_ws},
+    {"allowed_origins", apply_allowed_origins},
+    {"log_level", apply_log_level},
+    {"workers", apply_workers},
+    {"limits", apply_limits},
+    {"storage", apply_storage},
+};
+
+// Applies one top-level member; "" on success, else the reason.
+std::string apply_top_level(const std::string& key, const rapidjson::Value& v, daemon_config& cfg) {
+  for (const auto& k : top_level_keys) {
+    if (key == k.name) return k.apply(v, cfg);
+  }
+  return key + ": unknown setting";
+}
+
+// Reads the whole file into text; "" on success, else the reason.
+std::string read_config_text(const std::string& path, std::string& text) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return "cannot read config file " + path;
   std::ostringstream ss;
   ss << in.rdbuf();
-  const std::string text = ss.str();
+  text = ss.str();
   if (text.size() > max_config_bytes) return "config file too large: " + path;
+  return {};
+}
 
-  rapidjson::Document doc;
+// Parses text into doc; "" on success, else the reason naming the file.
+std::string parse_config_text(const std::string& path, const std::string& text,
+                              rapidjson::Document& doc) {
   // JSON, plus // and /* */ comments and trailing commas for hand-written files.
   constexpr unsigned flags = rapidjson::kParseIterativeFlag |
                              rapidjson::kParseValidateEncodingFlag | rapidjson::kParseCommentsFlag |
@@ -155,62 +260,21 @@ std::string load_config_file(const std::string& path, daemon_config& cfg) {
            rapidjson::GetParseError_En(doc.GetParseError());
   }
   if (!doc.IsObject()) return path + ": must hold a JSON object";
+  return {};
+}
+
+}  // namespace
+
+std::string load_config_file(const std::string& path, daemon_config& cfg) {
+  std::string text;
+  std::string err = read_config_text(path, text);
+  if (!err.empty()) return err;
+  rapidjson::Document doc;
+  err = parse_config_text(path, text, doc);
+  if (!err.empty()) return err;
   for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
     const std::string key(it->name.GetString(), it->name.GetStringLength());
-    const rapidjson::Value& v = it->value;
-    std::string err;
-    std::uint64_t n = 0;
-    if (key == "host") {
-      if (!v.IsString() || v.GetStringLength() == 0) {
-        err = "host: must be a non-empty string";
-      } else {
-        cfg.host.assign(v.GetString(), v.GetStringLength());
-      }
-    } else if (key == "port") {
-      if ((err = read_uint(v, "port", 0, 65535, n)).empty())
-        cfg.port = static_cast<std::uint16_t>(n);
-    } else if (key == "db") {
-      if (!v.IsString() || v.GetStringLength() == 0) {
-        err = "db: must be a non-empty string";
-      } else {
-        cfg.db.assign(v.GetString(), v.GetStringLength());
-      }
-    } else if (key == "test_endpoints" || key == "no_auth" || key == "no_public_ws") {
-      if (!v.IsBool()) {
-        err = key + ": must be true or false";
-      } else {
-        (key == "no_auth"        ? cfg.no_auth
-         : key == "no_public_ws" ? cfg.auth.no_public_ws
-                                 : cfg.test_endpoints) = v.GetBool();
-      }
-    } else if (key == "allowed_origins") {
-      if (!v.IsArray()) {
-        err = "allowed_origins: must be an array of strings such as \"https://example.com\"";
-      } else {
-        cfg.auth.allowed_origins.clear();
-        for (const auto& o : v.GetArray()) {
-          if (!o.IsString() || o.GetStringLength() == 0) {
-            err = "allowed_origins: must be an array of non-empty strings";
-            break;
-          }
-          cfg.auth.allowed_origins.emplace_back(o.GetString(), o.GetStringLength());
-        }
-      }
-    } else if (key == "log_level") {
-      if (!v.IsString() || !valid_log_level(v.GetString())) {
-        err = "log_level: must be debug, info, warn or error";
-      } else {
-        cfg.log_level = v.GetString();
-      }
-    } else if (key == "workers") {
-      if ((err = read_uint(v, "workers", 1, 64, n)).empty()) cfg.workers = n;
-    } else if (key == "limits") {
-      err = apply_limits(v, cfg.limits);
-    } else if (key == "storage") {
-      err = apply_storage(v, cfg.storage);
-    } else {
-      err = key + ": unknown setting";
-    }
+    err = apply_top_level(key, it->value, cfg);
     if (!err.empty()) return path + ": " + err;
   }
   return {};
