@@ -32,7 +32,8 @@ namespace {
 
 void add_sensor_routes(router& r, app& a, const std::string& base) {
   auto* ap = &a;
-  r.add({"GET", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+  r.add({"GET", base,
+         [ap](const http_request& req, const path_params&, const scope_t&, http_responder respond) {
            const auto q = parse_query(req);
            sensorhub::sensor_query sq;
            sq.tipo = single_param(q, "tipo");
@@ -42,7 +43,8 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
              return json_response(200, sensorhub::to_json(ap->hub.sensors().list(sq)));
            });
          }});
-  r.add({"POST", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+  r.add({"POST", base,
+         [ap](const http_request& req, const path_params&, const scope_t&, http_responder respond) {
            run_blocking(
                *ap, std::move(respond),
                [ap, body = req.body] {
@@ -52,7 +54,8 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
                true);
          }});
   const std::string one = base + "/{id}";
-  r.add({"GET", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+  r.add({"GET", one,
+         [ap](const http_request&, const path_params& p, const scope_t&, http_responder respond) {
            const auto id = path_id(p.at(0));
            run_blocking(*ap, std::move(respond), [ap, id] {
              const auto s = ap->hub.sensors().get(id);
@@ -61,19 +64,22 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
            });
          }});
   for (const char* method : {"PUT", "PATCH"}) {
-    r.add(
-        {method, one, [ap](const http_request& req, const path_params& p, http_responder respond) {
-           const auto id = path_id(p.at(0));
-           run_blocking(
-               *ap, std::move(respond),
-               [ap, id, body = req.body] {
-                 const auto patch = sensorhub::parse_sensor_patch(body);
-                 return json_response(200, sensorhub::to_json(ap->hub.sensors().update(id, patch)));
-               },
-               true);
-         }});
+    r.add({method, one,
+           [ap](const http_request& req, const path_params& p, const scope_t&,
+                http_responder respond) {
+             const auto id = path_id(p.at(0));
+             run_blocking(
+                 *ap, std::move(respond),
+                 [ap, id, body = req.body] {
+                   const auto patch = sensorhub::parse_sensor_patch(body);
+                   return json_response(200,
+                                        sensorhub::to_json(ap->hub.sensors().update(id, patch)));
+                 },
+                 true);
+           }});
   }
-  r.add({"DELETE", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+  r.add({"DELETE", one,
+         [ap](const http_request&, const path_params& p, const scope_t&, http_responder respond) {
            const auto id = path_id(p.at(0));
            run_blocking(
                *ap, std::move(respond),
@@ -86,29 +92,31 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
                },
                true);
          }});
-  r.add({"GET", one + "/lecturas",
-         [ap](const http_request& req, const path_params& p, http_responder respond) {
-           const auto id = path_id(p.at(0));
-           const auto q = parse_query(req);
-           sensorhub::reading_query lq;
-           lq.sensor_id = id;
-           lq.since = time_param(q, "since");
-           lq.until = time_param(q, "until");
-           lq.limit = limit_param(q);
-           lq.offset = offset_param(q);
-           run_blocking(*ap, std::move(respond), [ap, lq] {
-             if (!ap->hub.sensors().get(*lq.sensor_id)) {
-               return error_response(errc::not_found, "sensor not found");
-             }
-             return json_response(200, sensorhub::to_json(ap->hub.readings().list(lq)));
-           });
-         }});
+  r.add(
+      {"GET", one + "/lecturas",
+       [ap](const http_request& req, const path_params& p, const scope_t&, http_responder respond) {
+         const auto id = path_id(p.at(0));
+         const auto q = parse_query(req);
+         sensorhub::reading_query lq;
+         lq.sensor_id = id;
+         lq.since = time_param(q, "since");
+         lq.until = time_param(q, "until");
+         lq.limit = limit_param(q);
+         lq.offset = offset_param(q);
+         run_blocking(*ap, std::move(respond), [ap, lq] {
+           if (!ap->hub.sensors().get(*lq.sensor_id)) {
+             return error_response(errc::not_found, "sensor not found");
+           }
+           return json_response(200, sensorhub::to_json(ap->hub.readings().list(lq)));
+         });
+       }});
 }
 
 void add_reading_routes(router& r, app& a) {
   auto* ap = &a;
   const std::string base = "/api/v1/lecturas";
-  r.add({"GET", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+  r.add({"GET", base,
+         [ap](const http_request& req, const path_params&, const scope_t&, http_responder respond) {
            const auto q = parse_query(req);
            sensorhub::reading_query lq;
            lq.sensor_id = id_param(q, "sensor_id");
@@ -120,7 +128,8 @@ void add_reading_routes(router& r, app& a) {
              return json_response(200, sensorhub::to_json(ap->hub.readings().list(lq)));
            });
          }});
-  r.add({"POST", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+  r.add({"POST", base,
+         [ap](const http_request& req, const path_params&, const scope_t&, http_responder respond) {
            run_blocking(
                *ap, std::move(respond),
                [ap, body = req.body] {
@@ -129,21 +138,22 @@ void add_reading_routes(router& r, app& a) {
                },
                true);
          }});
-  route batch{"POST", base + "/batch",
-              [ap](const http_request& req, const path_params&, http_responder respond) {
-                run_blocking(
-                    *ap, std::move(respond),
-                    [ap, body = req.body] {
-                      const auto items = sensorhub::parse_reading_batch(body);
-                      return json_response(
-                          201, sensorhub::to_json(ap->hub.readings().create_batch(items)));
-                    },
-                    true);
-              }};
+  route batch{
+      "POST", base + "/batch",
+      [ap](const http_request& req, const path_params&, const scope_t&, http_responder respond) {
+        run_blocking(
+            *ap, std::move(respond),
+            [ap, body = req.body] {
+              const auto items = sensorhub::parse_reading_batch(body);
+              return json_response(201, sensorhub::to_json(ap->hub.readings().create_batch(items)));
+            },
+            true);
+      }};
   batch.max_body = a.config.limits.max_batch_body_bytes;
   r.add(std::move(batch));
   const std::string one = base + "/{id}";
-  r.add({"GET", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+  r.add({"GET", one,
+         [ap](const http_request&, const path_params& p, const scope_t&, http_responder respond) {
            const auto id = path_id(p.at(0));
            run_blocking(*ap, std::move(respond), [ap, id] {
              const auto l = ap->hub.readings().get(id);
@@ -152,20 +162,22 @@ void add_reading_routes(router& r, app& a) {
            });
          }});
   for (const char* method : {"PUT", "PATCH"}) {
-    r.add(
-        {method, one, [ap](const http_request& req, const path_params& p, http_responder respond) {
-           const auto id = path_id(p.at(0));
-           run_blocking(
-               *ap, std::move(respond),
-               [ap, id, body = req.body] {
-                 const auto patch = sensorhub::parse_reading_patch(body);
-                 return json_response(200,
-                                      sensorhub::to_json(ap->hub.readings().update(id, patch)));
-               },
-               true);
-         }});
+    r.add({method, one,
+           [ap](const http_request& req, const path_params& p, const scope_t&,
+                http_responder respond) {
+             const auto id = path_id(p.at(0));
+             run_blocking(
+                 *ap, std::move(respond),
+                 [ap, id, body = req.body] {
+                   const auto patch = sensorhub::parse_reading_patch(body);
+                   return json_response(200,
+                                        sensorhub::to_json(ap->hub.readings().update(id, patch)));
+                 },
+                 true);
+           }});
   }
-  r.add({"DELETE", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+  r.add({"DELETE", one,
+         [ap](const http_request&, const path_params& p, const scope_t&, http_responder respond) {
            const auto id = path_id(p.at(0));
            run_blocking(
                *ap, std::move(respond),
