@@ -56,7 +56,8 @@ void add_ws_routes(router& r, app& a) {
 void add_event_routes(router& r, app& a) {
   auto* ap = &a;
   r.add({"GET", "/api/v1/events",
-         [ap](const http_request& req, const path_params&, const scope_t&, http_responder respond) {
+         [ap](const http_request& req, const path_params&, const scope_t& scope,
+              http_responder respond) {
            const auto q = parse_query(req);
            sensorhub::event_query eq;
            if (const auto since = single_param(q, "since")) {
@@ -76,10 +77,11 @@ void add_event_routes(router& r, app& a) {
            }
            eq.limit = limit_param(q);
            if (eq.limit > max_event_page) eq.limit = max_event_page;
-           run_blocking(*ap, std::move(respond), [ap, eq] {
+           run_blocking(*ap, std::move(respond), [ap, eq, scope] {
              std::string body = "[";
              bool first = true;
-             for (const auto& e : ap->hub.repo().events(eq)) {
+             // The core's scoped history: what a live subscriber of this scope saw.
+             for (const auto& e : ap->hub.events(eq, scope)) {
                if (!e.json) continue;
                if (!first) body.push_back(',');
                body += *e.json;
