@@ -212,7 +212,7 @@ TEST_CASE("a release 0.1 file keeps its tokens and works with both the core and 
 
   raw_db raw(path);
   CHECK(auth_version(raw) == sqlite_token_store::schema_version());
-  CHECK(raw.scalar("PRAGMA user_version") == 3);
+  CHECK(raw.scalar("PRAGMA user_version") == sqlite_repository::schema_version());
   CHECK(raw.scalar("SELECT COUNT(*) FROM tokens") == 3);
   sqlite_repository repo(repo_options(path));
   CHECK(repo.find_sensor(3).has_value());
