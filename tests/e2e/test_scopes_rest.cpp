@@ -5,7 +5,9 @@
 // are the missing-sensor 422; lists and /events are filtered; an unscoped
 // token sees everything.
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "scope_fixture.hpp"
 
@@ -14,6 +16,11 @@ using namespace sensorhub::e2e;
 namespace {
 
 constexpr std::int64_t missing_id = 999999;
+
+std::vector<std::int64_t> sorted(std::vector<std::int64_t> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
 
 std::string sensor_path(std::int64_t id) { return "/api/v1/sensores/" + std::to_string(id); }
 std::string reading_path(std::int64_t id) { return "/api/v1/lecturas/" + std::to_string(id); }
@@ -109,7 +116,7 @@ TEST_CASE("scoped token: lists are filtered, the unscoped token sees everything"
   }
   CHECK(ids_of(call(w.d, "GET", "/api/v1/lecturas/", w.green)) ==
         std::vector<std::int64_t>{w.in_reading});
-  CHECK(ids_of(call(w.d, "GET", "/api/v1/lecturas/", w.root)) ==
+  CHECK(sorted(ids_of(call(w.d, "GET", "/api/v1/lecturas/", w.root))) ==
         std::vector<std::int64_t>{w.in_reading, w.out_reading});
   const http_response filtered =
       call(w.d, "GET", "/api/v1/lecturas/?sensor_id=" + std::to_string(w.out_sensor), w.green);
@@ -150,24 +157,30 @@ TEST_CASE("scoped token: reading routes with out-of-scope ids are 404 or the mis
   const http_response move = call(w.d, "PATCH", reading_path(w.in_reading), w.green,
                                   "{\"sensor_id\":" + std::to_string(w.out_sensor) + "}");
   CHECK(error_mismatch(move, 422, "validation_failed", "sensor_id") == "");
-  CHECK(ids_of(call(w.d, "GET", "/api/v1/lecturas/", w.root)) ==
+  CHECK(sorted(ids_of(call(w.d, "GET", "/api/v1/lecturas/", w.root))) ==
         std::vector<std::int64_t>{w.in_reading, w.out_reading});  // nothing was written
 }
 
 TEST_CASE("scoped token: /events holds only its sensors' events; /ws/stats stays global") {
   scope_world w;
-  const json_doc mine = call(w.d, "GET", "/api/v1/events", w.green).json();
-  const json_doc all = call(w.d, "GET", "/api/v1/events", w.root).json();
-  REQUIRE(mine.root().is_array());
-  REQUIRE(all.root().is_array());
-  CHECK(mine.root().size() == 2);  // the in-scope sensor and its reading
-  CHECK(all.root().size() == 5);
-  for (std::size_t i = 0; i < mine.root().size(); ++i) {
-    const auto e = mine.at(i);
-    const auto sensor =
-        e["entity_type"].str() == "sensor" ? e["entity_id"].i64() : e["data"]["sensor_id"].i64();
-    CHECK(sensor == w.in_sensor);
-  }
+  // Entity events by sensor; system events (server_started) are everyone's.
+  auto entity_sensors = [&](const std::string& token) {
+    const json_doc j = call(w.d, "GET", "/api/v1/events", token).json();
+    REQUIRE(j.root().is_array());
+    std::vector<std::int64_t> out;
+    for (std::size_t i = 0; i < j.root().size(); ++i) {
+      const auto e = j.at(i);
+      if (e["type"].str() != "entity_event") continue;
+      const bool is_sensor = e["entity_type"].str() == "sensor";
+      out.push_back((is_sensor ? e["entity_id"] : e["data"]["sensor_id"]).i64().value_or(0));
+    }
+    return out;
+  };
+  // The in-scope sensor's creation and its reading's; the unscoped token: all five.
+  CHECK(entity_sensors(w.green) == std::vector<std::int64_t>{w.in_sensor, w.in_sensor});
+  CHECK(entity_sensors(w.root) == std::vector<std::int64_t>{w.in_sensor, w.out_sensor,
+                                                            w.null_sensor, w.in_sensor,
+                                                            w.out_sensor});
   const json_doc stats_mine = call(w.d, "GET", "/api/v1/ws/stats", w.green).json();
   const json_doc stats_root = call(w.d, "GET", "/api/v1/ws/stats", w.root).json();
   CHECK(stats_mine["last_seq"].i64() == stats_root["last_seq"].i64());

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sensorhub/auth/data_scope_pending.hpp"
+#include "sensorhub/data_scope.hpp"
 #include "sensorhub/transports/websocket.hpp"
 
 namespace sensorhubd {

@@ -33,7 +33,8 @@ namespace {
 void add_sensor_routes(router& r, app& a, const std::string& base) {
   auto* ap = &a;
   r.add({"GET", base,
-         [ap](const http_request& req, const path_params&, const scope_t& scope, http_responder respond) {
+         [ap](const http_request& req, const path_params&, const scope_t& scope,
+              http_responder respond) {
            const auto q = parse_query(req);
            sensorhub::sensor_query sq;
            sq.tipo = single_param(q, "tipo");
@@ -44,7 +45,8 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
            });
          }});
   r.add({"POST", base,
-         [ap](const http_request& req, const path_params&, const scope_t& scope, http_responder respond) {
+         [ap](const http_request& req, const path_params&, const scope_t& scope,
+              http_responder respond) {
            run_blocking(
                *ap, std::move(respond),
                [ap, body = req.body, scope] {
@@ -56,7 +58,8 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
          }});
   const std::string one = base + "/{id}";
   r.add({"GET", one,
-         [ap](const http_request&, const path_params& p, const scope_t& scope, http_responder respond) {
+         [ap](const http_request&, const path_params& p, const scope_t& scope,
+              http_responder respond) {
            const auto id = path_id(p.at(0));
            run_blocking(*ap, std::move(respond), [ap, id, scope] {
              const auto s = ap->hub.sensors().get(id, scope);
@@ -80,7 +83,8 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
            }});
   }
   r.add({"DELETE", one,
-         [ap](const http_request&, const path_params& p, const scope_t& scope, http_responder respond) {
+         [ap](const http_request&, const path_params& p, const scope_t& scope,
+              http_responder respond) {
            const auto id = path_id(p.at(0));
            run_blocking(
                *ap, std::move(respond),
@@ -93,31 +97,32 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
                },
                true);
          }});
-  r.add(
-      {"GET", one + "/lecturas",
-       [ap](const http_request& req, const path_params& p, const scope_t& scope, http_responder respond) {
-         const auto id = path_id(p.at(0));
-         const auto q = parse_query(req);
-         sensorhub::reading_query lq;
-         lq.sensor_id = id;
-         lq.since = time_param(q, "since");
-         lq.until = time_param(q, "until");
-         lq.limit = limit_param(q);
-         lq.offset = offset_param(q);
-         run_blocking(*ap, std::move(respond), [ap, lq, scope] {
-           if (!ap->hub.sensors().get(*lq.sensor_id, scope)) {
-             return error_response(errc::not_found, "sensor not found");
-           }
-           return json_response(200, sensorhub::to_json(ap->hub.readings().list(lq, scope)));
-         });
-       }});
+  r.add({"GET", one + "/lecturas",
+         [ap](const http_request& req, const path_params& p, const scope_t& scope,
+              http_responder respond) {
+           const auto id = path_id(p.at(0));
+           const auto q = parse_query(req);
+           sensorhub::reading_query lq;
+           lq.sensor_id = id;
+           lq.since = time_param(q, "since");
+           lq.until = time_param(q, "until");
+           lq.limit = limit_param(q);
+           lq.offset = offset_param(q);
+           run_blocking(*ap, std::move(respond), [ap, lq, scope] {
+             if (!ap->hub.sensors().get(*lq.sensor_id, scope)) {
+               return error_response(errc::not_found, "sensor not found");
+             }
+             return json_response(200, sensorhub::to_json(ap->hub.readings().list(lq, scope)));
+           });
+         }});
 }
 
 void add_reading_routes(router& r, app& a) {
   auto* ap = &a;
   const std::string base = "/api/v1/lecturas";
   r.add({"GET", base,
-         [ap](const http_request& req, const path_params&, const scope_t& scope, http_responder respond) {
+         [ap](const http_request& req, const path_params&, const scope_t& scope,
+              http_responder respond) {
            const auto q = parse_query(req);
            sensorhub::reading_query lq;
            lq.sensor_id = id_param(q, "sensor_id");
@@ -130,33 +135,35 @@ void add_reading_routes(router& r, app& a) {
            });
          }});
   r.add({"POST", base,
-         [ap](const http_request& req, const path_params&, const scope_t& scope, http_responder respond) {
+         [ap](const http_request& req, const path_params&, const scope_t& scope,
+              http_responder respond) {
            run_blocking(
                *ap, std::move(respond),
                [ap, body = req.body, scope] {
                  const auto patch = sensorhub::parse_reading_patch(body);
-                 return json_response(
-                     201, sensorhub::to_json(ap->hub.readings().create(patch, scope)));
+                 return json_response(201,
+                                      sensorhub::to_json(ap->hub.readings().create(patch, scope)));
                },
                true);
          }});
-  route batch{
-      "POST", base + "/batch",
-      [ap](const http_request& req, const path_params&, const scope_t& scope, http_responder respond) {
-        run_blocking(
-            *ap, std::move(respond),
-            [ap, body = req.body, scope] {
-              const auto items = sensorhub::parse_reading_batch(body);
-              return json_response(
-                  201, sensorhub::to_json(ap->hub.readings().create_batch(items, scope)));
-            },
-            true);
-      }};
+  route batch{"POST", base + "/batch",
+              [ap](const http_request& req, const path_params&, const scope_t& scope,
+                   http_responder respond) {
+                run_blocking(
+                    *ap, std::move(respond),
+                    [ap, body = req.body, scope] {
+                      const auto items = sensorhub::parse_reading_batch(body);
+                      return json_response(
+                          201, sensorhub::to_json(ap->hub.readings().create_batch(items, scope)));
+                    },
+                    true);
+              }};
   batch.max_body = a.config.limits.max_batch_body_bytes;
   r.add(std::move(batch));
   const std::string one = base + "/{id}";
   r.add({"GET", one,
-         [ap](const http_request&, const path_params& p, const scope_t& scope, http_responder respond) {
+         [ap](const http_request&, const path_params& p, const scope_t& scope,
+              http_responder respond) {
            const auto id = path_id(p.at(0));
            run_blocking(*ap, std::move(respond), [ap, id, scope] {
              const auto l = ap->hub.readings().get(id, scope);
@@ -180,7 +187,8 @@ void add_reading_routes(router& r, app& a) {
            }});
   }
   r.add({"DELETE", one,
-         [ap](const http_request&, const path_params& p, const scope_t& scope, http_responder respond) {
+         [ap](const http_request&, const path_params& p, const scope_t& scope,
+              http_responder respond) {
            const auto id = path_id(p.at(0));
            run_blocking(
                *ap, std::move(respond),

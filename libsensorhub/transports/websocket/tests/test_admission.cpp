@@ -91,7 +91,7 @@ TEST_CASE("admission: an upgrade is granted its session options and principal") 
     seen_paths.emplace_back(path);
     seen_channels = session.channels;
     principal = "sensor-writer";
-    session.filter.tipo = {"narrowed"};  // what a token's data scope does
+    session.scope.tipo = {"narrowed"};  // a token's data scope
     return std::nullopt;
   };
   const admission a(o);
@@ -103,7 +103,7 @@ TEST_CASE("admission: an upgrade is granted its session options and principal") 
   CHECK(v.grant.session.backlog_limit == 12345);
   CHECK(seen_paths == std::vector<std::string>{"/api/v1/ws/secure"});
   CHECK(seen_channels == std::vector<channel>{channel::readings});  // the hook sees the query
-  CHECK(v.grant.session.filter.tipo == std::vector<std::string>{"narrowed"});
+  CHECK(v.grant.session.scope.tipo == std::vector<std::string>{"narrowed"});
 }
 
 TEST_CASE("admission: upgrade refusals, in order") {

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <utility>
 
-#include "sensorhub/auth/data_scope_pending.hpp"
+#include "sensorhub/data_scope.hpp"
 #include "sensorhub/time.hpp"
 
 namespace sensorhub {

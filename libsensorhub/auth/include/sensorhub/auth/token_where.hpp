@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "sensorhub/auth/data_scope_pending.hpp"
+#include "sensorhub/data_scope.hpp"
 
 namespace sensorhub {
 
