@@ -120,8 +120,8 @@ TEST_CASE("filters and subscribe messages never widen the scope") {
 
 TEST_CASE("snapshots are scoped; an unscoped token's snapshot has everything") {
   scope_world w;
-  auto snapshot_ids = [&](const std::string& token) {
-    ws_client c = open_ws_as(w.d, "/api/v1/ws/secure?channel=sensors&snapshot=true", token);
+  auto snapshot_ids = [&](const std::string& token, const std::string& chan) {
+    ws_client c = open_ws_as(w.d, "/api/v1/ws/secure?channel=" + chan + "&snapshot=true", token);
     auto m = c.recv_json();
     REQUIRE(m.has_value());
     INFO(m->text());
@@ -131,9 +131,12 @@ TEST_CASE("snapshots are scoped; an unscoped token's snapshot has everything") {
     for (std::size_t i = 0; i < data.size(); ++i) ids.push_back(data.at(i)["id"].i64().value_or(0));
     return ids;
   };
-  CHECK(snapshot_ids(w.green) == std::vector<std::int64_t>{w.in_sensor});
-  CHECK(snapshot_ids(w.root) ==
+  CHECK(snapshot_ids(w.green, "sensors") == std::vector<std::int64_t>{w.in_sensor});
+  CHECK(snapshot_ids(w.root, "sensors") ==
         std::vector<std::int64_t>{w.in_sensor, w.out_sensor, w.null_sensor});
+  // Readings: each visible sensor's latest reading only.
+  CHECK(snapshot_ids(w.green, "readings") == std::vector<std::int64_t>{w.in_reading});
+  CHECK(snapshot_ids(w.root, "readings").size() == 2);
 }
 
 TEST_CASE("the public endpoint without a token is unscoped, as before") {
