@@ -339,7 +339,7 @@ event make_entity_event(std::uint64_t seq, timestamp at, const entity_change& ch
     e.entity_id = s->id;
     e.sensor_id = s->id;
     e.tipo = s->tipo;
-    e.ubicacion = s->ubicacion;
+    if (s->ubicacion) e.ubicacion = std::make_shared<const std::string>(*s->ubicacion);
   } else {
     const auto& l = std::get<reading>(change.data);
     e.chan = channel::readings;
@@ -347,7 +347,7 @@ event make_entity_event(std::uint64_t seq, timestamp at, const entity_change& ch
     e.entity_id = l.id;
     e.sensor_id = l.sensor_id;
     e.tipo = change.tipo;
-    e.ubicacion = change.ubicacion;
+    if (change.ubicacion) e.ubicacion = std::make_shared<const std::string>(*change.ubicacion);
   }
   e.json = std::make_shared<const std::string>(encode_entity_event(seq, at, change));
   if (change.before) detail::attach_scope_move(e, *change.before);
@@ -409,7 +409,9 @@ void attach_scope_move(event& e, const scope_keys& before) {
       e.type != event_type::updated) {
     return;
   }
-  if (before.tipo == e.tipo && before.ubicacion == e.ubicacion) return;
+  const bool same_ubicacion =
+      before.ubicacion ? e.ubicacion && *e.ubicacion == *before.ubicacion : !e.ubicacion;
+  if (before.tipo == e.tipo && same_ubicacion) return;
   auto m = std::make_shared<scope_move>();
   m->before = before;
   m->left = view_as(e, event_type::scope_left);
