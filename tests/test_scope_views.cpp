@@ -342,3 +342,60 @@ TEST_CASE("a custom bus without scope support gets the same views through the de
   REQUIRE(got.size() == 1);
   CHECK(field(got[0], "event_type") == "scope_left");
 }
+
+namespace {
+
+// Records the JSON object (by address) and type of every delivery.
+struct recorder final : subscriber {
+  std::vector<const std::string*> texts;
+  std::vector<event_type> types;
+  void on_event(const event& e) override {
+    texts.push_back(e.json.get());
+    types.push_back(e.type);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("fan-out: unscoped subscribers get the event itself, scoped ones a variant made once") {
+  sensor s;
+  s.id = 7;
+  s.tipo = "temperatura";
+  s.modelo = "M";
+  s.ubicacion = "roof";
+  entity_change change;
+  change.type = event_type::updated;
+  change.data = s;
+  change.tipo = s.tipo;
+  change.updated_fields = {"ubicacion"};
+  change.before = scope_keys{"temperatura", std::string("lab")};
+  const event e = make_entity_event(42, now(), change);
+  REQUIRE(e.moved.get() != nullptr);
+
+  local_event_bus bus(null_log_sink());
+  std::vector<std::shared_ptr<recorder>> plain, lab, roof;
+  std::vector<subscription> subs;
+  for (int i = 0; i < 2; ++i) {
+    plain.push_back(std::make_shared<recorder>());
+    subs.push_back(bus.subscribe(channel::sensors, plain.back()));
+    subs.push_back(bus.subscribe_scoped(channel::sensors, plain.back(), {}, data_scope{}));
+    lab.push_back(std::make_shared<recorder>());
+    subs.push_back(bus.subscribe_scoped(channel::sensors, lab.back(), {}, at({"lab"})));
+  }
+  roof.push_back(std::make_shared<recorder>());
+  subs.push_back(bus.subscribe_scoped(channel::sensors, roof.back(), {}, at({"roof"})));
+  auto cellar = std::make_shared<recorder>();
+  subs.push_back(bus.subscribe_scoped(channel::sensors, cellar, {}, at({"cellar"})));
+
+  CHECK(bus.publish(e) == 7);
+  for (const auto& r : plain) {
+    CHECK(r->texts == std::vector<const std::string*>{e.json.get(), e.json.get()});
+    CHECK(r->types == std::vector<event_type>{event_type::updated, event_type::updated});
+  }
+  for (const auto& r : lab) {
+    CHECK(r->texts == std::vector<const std::string*>{e.moved->left.json.get()});
+    CHECK(r->types == std::vector<event_type>{event_type::scope_left});
+  }
+  CHECK(roof[0]->texts == std::vector<const std::string*>{e.moved->entered.json.get()});
+  CHECK(cellar->texts.empty());
+}
