@@ -55,8 +55,10 @@ struct event {
   std::string tipo;            // the sensor's tipo (for readings: their sensor's)
   std::string name;            // system events: "server_started", ...
   std::shared_ptr<const std::string> json;
-  // Entity events: the sensor's ubicacion at commit (for readings: their sensor's).
-  std::optional<std::string> ubicacion;
+  // Entity events: the sensor's ubicacion at commit (for readings: their
+  // sensor's); null when it was null. Shared, so that copying an event per
+  // subscriber never allocates for it.
+  std::shared_ptr<const std::string> ubicacion;
   // Sensor `updated` events that changed tipo or ubicacion: the keys before
   // and the two prebuilt views (null for every other event, so copying an
   // event costs nothing more).

@@ -339,7 +339,7 @@ event make_entity_event(std::uint64_t seq, timestamp at, const entity_change& ch
     e.entity_id = s->id;
     e.sensor_id = s->id;
     e.tipo = s->tipo;
-    e.ubicacion = s->ubicacion;
+    if (s->ubicacion) e.ubicacion = std::make_shared<const std::string>(*s->ubicacion);
   } else {
     const auto& l = std::get<reading>(change.data);
     e.chan = channel::readings;
@@ -347,7 +347,7 @@ event make_entity_event(std::uint64_t seq, timestamp at, const entity_change& ch
     e.entity_id = l.id;
     e.sensor_id = l.sensor_id;
     e.tipo = change.tipo;
-    e.ubicacion = change.ubicacion;
+    if (change.ubicacion) e.ubicacion = std::make_shared<const std::string>(*change.ubicacion);
   }
   e.json = std::make_shared<const std::string>(encode_entity_event(seq, at, change));
   if (change.before) detail::attach_scope_move(e, *change.before);
@@ -376,48 +376,6 @@ event make_test_event(channel chan, std::string_view message, std::string_view d
       encode_test_event(channel_name(chan), message, data_json, at));
   return e;
 }
-
-namespace detail {
-
-namespace {
-
-// The wire text of a view: the top-level "event_type" (written before
-// "data", so the first occurrence; inside strings quotes are escaped)
-// renamed. Text that does not hold it is returned unchanged.
-std::string renamed_event_type(const std::string& json, event_type from, event_type to) {
-  const std::string key = std::string(",\"event_type\":\"") + event_type_name(from) + "\",";
-  std::string out = json;
-  const auto at = out.find(key);
-  if (at != std::string::npos) {
-    out.replace(at, key.size(), std::string(",\"event_type\":\"") + event_type_name(to) + "\",");
-  }
-  return out;
-}
-
-event view_as(const event& e, event_type t) {
-  event v = e;
-  v.type = t;
-  v.moved = nullptr;
-  if (e.json) v.json = std::make_shared<const std::string>(renamed_event_type(*e.json, e.type, t));
-  return v;
-}
-
-}  // namespace
-
-void attach_scope_move(event& e, const scope_keys& before) {
-  if (e.kind != event_kind::entity || e.entity != entity_kind::sensor ||
-      e.type != event_type::updated) {
-    return;
-  }
-  if (before.tipo == e.tipo && before.ubicacion == e.ubicacion) return;
-  auto m = std::make_shared<scope_move>();
-  m->before = before;
-  m->left = view_as(e, event_type::scope_left);
-  m->entered = view_as(e, event_type::scope_entered);
-  e.moved = std::move(m);
-}
-
-}  // namespace detail
 
 std::string quote_json(std::string_view text) {
   std::string out;

@@ -16,6 +16,7 @@
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
+#include "storage/sqlite/sqlite_lists.hpp"
 #include "storage/sqlite/sqlite_rows.hpp"
 #include "storage/sqlite/sqlite_schema.hpp"
 #include "storage/sqlite/sqlite_snapshot.hpp"
@@ -304,38 +305,8 @@ std::optional<sensor> sqlite_repository::find_sensor(std::int64_t id) {
 
 std::vector<sensor> sqlite_repository::list_sensors(const sensor_query& q,
                                                     const data_scope& scope) {
-  if (!scope.unrestricted()) {
-    return impl_->read([&](sqlite_connection& c) {
-      auto st = c.prepare(detail::sql_list_sensors_scoped);
-      if (q.tipo) {
-        st->bind(":tipo", *q.tipo);
-      } else {
-        st->bind(":tipo");
-      }
-      detail::bind_scope(*st, scope);
-      st->bind(":limit", detail::to_sql_count(q.limit));
-      st->bind(":offset", detail::to_sql_count(q.offset));
-      std::vector<sensor> out;
-      while (st->executeStep()) {
-        out.push_back(detail::read_sensor(*st));
-      }
-      return out;
-    });
-  }
-  return impl_->read([&](sqlite_connection& c) {
-    auto st = c.prepare(q.tipo ? detail::sql_list_sensors_tipo : detail::sql_list_sensors);
-    int i = 1;
-    if (q.tipo) {
-      st->bind(i++, *q.tipo);
-    }
-    st->bind(i++, detail::to_sql_count(q.limit));
-    st->bind(i++, detail::to_sql_count(q.offset));
-    std::vector<sensor> out;
-    while (st->executeStep()) {
-      out.push_back(detail::read_sensor(*st));
-    }
-    return out;
-  });
+  return impl_->read(
+      [&](sqlite_connection& c) { return detail::sqlite_list_sensors(c, q, scope); });
 }
 
 std::optional<reading> sqlite_repository::find_reading(std::int64_t id) {
@@ -344,46 +315,8 @@ std::optional<reading> sqlite_repository::find_reading(std::int64_t id) {
 
 std::vector<reading> sqlite_repository::list_readings(const reading_query& q,
                                                       const data_scope& scope) {
-  const auto since = q.since ? static_cast<std::int64_t>(to_micros(*q.since))
-                             : std::numeric_limits<std::int64_t>::min();
-  const auto until = q.until ? static_cast<std::int64_t>(to_micros(*q.until))
-                             : std::numeric_limits<std::int64_t>::max();
-  if (!scope.unrestricted()) {
-    return impl_->read([&](sqlite_connection& c) {
-      auto st = c.prepare(detail::sql_list_readings_scoped);
-      if (q.sensor_id) {
-        st->bind(":sensor", static_cast<std::int64_t>(*q.sensor_id));
-      } else {
-        st->bind(":sensor");
-      }
-      st->bind(":since", since);
-      st->bind(":until", until);
-      detail::bind_scope(*st, scope);
-      st->bind(":limit", detail::to_sql_count(q.limit));
-      st->bind(":offset", detail::to_sql_count(q.offset));
-      std::vector<reading> out;
-      while (st->executeStep()) {
-        out.push_back(detail::read_reading(*st));
-      }
-      return out;
-    });
-  }
-  return impl_->read([&](sqlite_connection& c) {
-    auto st = c.prepare(q.sensor_id ? detail::sql_list_readings_sensor : detail::sql_list_readings);
-    int i = 1;
-    if (q.sensor_id) {
-      st->bind(i++, static_cast<std::int64_t>(*q.sensor_id));
-    }
-    st->bind(i++, since);
-    st->bind(i++, until);
-    st->bind(i++, detail::to_sql_count(q.limit));
-    st->bind(i++, detail::to_sql_count(q.offset));
-    std::vector<reading> out;
-    while (st->executeStep()) {
-      out.push_back(detail::read_reading(*st));
-    }
-    return out;
-  });
+  return impl_->read(
+      [&](sqlite_connection& c) { return detail::sqlite_list_readings(c, q, scope); });
 }
 
 std::vector<event> sqlite_repository::events(const event_query& q) {

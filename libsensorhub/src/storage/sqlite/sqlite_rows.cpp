@@ -116,7 +116,7 @@ event read_event(const SQLite::Statement& st) {
   e.name = st.getColumn(8).getString();
   e.json = std::make_shared<const std::string>(st.getColumn(10).getString());
   if (e.kind == event_kind::entity) {
-    e.ubicacion = optional_text(st, 11);
+    if (auto u = optional_text(st, 11)) e.ubicacion = std::make_shared<const std::string>(*u);
     if (auto before_tipo = optional_text(st, 12)) {
       attach_scope_move(e, scope_keys{std::move(*before_tipo), optional_text(st, 13)});
     }
@@ -164,7 +164,11 @@ void bind_event(SQLite::Statement& st, const event& e, timestamp at) {
   st.bind(9, e.name);
   st.bind(10, micros(at));
   st.bind(11, e.json ? *e.json : std::string());
-  bind_optional_text(st, 12, e.ubicacion);
+  if (e.ubicacion) {
+    st.bind(12, *e.ubicacion);
+  } else {
+    st.bind(12);
+  }
   if (e.moved) {
     st.bind(13, e.moved->before.tipo);
     bind_optional_text(st, 14, e.moved->before.ubicacion);
