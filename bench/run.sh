@@ -9,7 +9,7 @@
 # (Release for meaningful figures). Environment overrides:
 #   SENSORHUBD, SENSORHUB_BENCH   binaries (default: found in BUILD_DIR)
 #   WRITERS (4)  THREADS (1)  TIMEOUT (60)  RESUME_EVENTS (100000)
-#   HEALTHZ_REQUESTS (4000)
+#   HEALTHZ_REQUESTS (4000)  SCOPED_SHARE (0.5: scoped subscribers in the scoped 1000 runs)
 #   per subscriber count N in 1, 100, 1000:
 #     WRITES_N        closed-loop writes (20000, 6000, 400)
 #     RATE_N          paced writes/s (200, 100, 10)
@@ -99,6 +99,14 @@ run healthz --scenario healthz-baseline --writers "$writers" --writes "${HEALTHZ
 suite 1 "${WRITES_1:-20000}" "${RATE_1:-200}" "${PACED_WRITES_1:-2000}"
 suite 100 "${WRITES_100:-6000}" "${RATE_100:-100}" "${PACED_WRITES_100:-1000}"
 suite 1000 "${WRITES_1000:-400}" "${RATE_1000:-10}" "${PACED_WRITES_1000:-100}"
+# The same 1000-subscriber fan-out with half of them on a scoped read token
+# (SPEC 7.1; every write is in its scope), to set beside the unscoped runs.
+run fanout-scoped --scenario fanout --subscribers 1000 --writers "$writers" \
+    --writes "${WRITES_1000:-400}" --threads "$threads" --timeout "$timeout" \
+    --scoped-share "${SCOPED_SHARE:-0.5}"
+run fanout-scoped --scenario fanout --subscribers 1000 --writers "$writers" \
+    --writes "${PACED_WRITES_1000:-100}" --write-rate "${RATE_1000:-10}" --threads "$threads" \
+    --timeout "$timeout" --scoped-share "${SCOPED_SHARE:-0.5}"
 # Strict: one connection must receive all M events.
 run resume --scenario resume --events "${RESUME_EVENTS:-100000}" --timeout "$timeout"
 # As a client following SPEC §3: reconnect with since=<last seq> when dropped.

@@ -461,12 +461,12 @@ class counting_repository final : public repository {
     inner_.set_commit_hook(std::move(hook));
   }
   std::optional<sensor> find_sensor(std::int64_t id) override { return inner_.find_sensor(id); }
-  std::vector<sensor> list_sensors(const sensor_query& q) override {
-    return inner_.list_sensors(q);
+  std::vector<sensor> list_sensors(const sensor_query& q, const data_scope& scope) override {
+    return inner_.list_sensors(q, scope);
   }
   std::optional<reading> find_reading(std::int64_t id) override { return inner_.find_reading(id); }
-  std::vector<reading> list_readings(const reading_query& q) override {
-    return inner_.list_readings(q);
+  std::vector<reading> list_readings(const reading_query& q, const data_scope& scope) override {
+    return inner_.list_readings(q, scope);
   }
   std::vector<event> events(const event_query& q) override {
     ++event_reads;
@@ -475,8 +475,8 @@ class counting_repository final : public repository {
   std::uint64_t last_seq() override { return inner_.last_seq(); }
   std::uint64_t oldest_seq() override { return inner_.oldest_seq(); }
   std::uint64_t prune_events(const retention_policy& p) override { return inner_.prune_events(p); }
-  state_snapshot snapshot(channel c, const event_filter& f) override {
-    return inner_.snapshot(c, f);
+  state_snapshot snapshot(channel c, const event_filter& f, const data_scope& scope) override {
+    return inner_.snapshot(c, f, scope);
   }
 
  private:

@@ -109,9 +109,17 @@ struct subscriber_pool::impl {
     cv.notify_all();
   }
 
+  // Subscriber i is scoped when the running count of scoped ones steps up at i.
+  const std::string& uri_of(std::size_t i) const {
+    const double share = config.scoped_share;
+    const auto before = static_cast<std::size_t>(static_cast<double>(i) * share);
+    const auto upto = static_cast<std::size_t>(static_cast<double>(i + 1) * share);
+    return upto > before ? config.scoped_uri : config.uri;
+  }
+
   void open_one(std::size_t i) {
     std::error_code ec;
-    ws_client::connection_ptr con = client.get_connection(config.uri, ec);
+    ws_client::connection_ptr con = client.get_connection(uri_of(i), ec);
     if (ec) {
       settle(i, sub_state::failed, "get_connection: " + ec.message());
       return;

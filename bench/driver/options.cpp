@@ -104,6 +104,11 @@ void add_flags(CLI::App& app, bench_options& o) {
       ->transform(decimal_count);
   app.add_option("--rate", o.rate, "broadcast-baseline: events per second (default 500)")
       ->check(non_negative);
+  app.add_option("--scoped-share", o.scoped_share,
+                 "fanout: this share of the subscribers (0..1) connect with a read token scoped "
+                 "with --where tipo=bench (SPEC 7.1), which every bench write matches; the daemon "
+                 "then runs with auth on (needs --daemon)")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--token", o.token, "bearer token for writes (not needed with --no-auth)");
   app.add_flag("--check", o.check,
                "fanout/resume: exit 3 unless every expected event arrived exactly once and in "

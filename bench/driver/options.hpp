@@ -29,6 +29,7 @@ struct bench_options {
   std::size_t consume_delay_us = 0;  // resume: sleep per received event (a slower client)
   bool reconnect = false;            // resume: reconnect with since=<last seq> when dropped
   double rate = 0.0;                 // broadcast-baseline: events/s (0 = 500)
+  double scoped_share = 0.0;         // fanout: share of subscribers on a scoped read token
   bool check = false;                // exit 3 unless the run was clean
   bool help = false;
 };

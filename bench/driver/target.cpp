@@ -23,6 +23,9 @@ bench_target::~bench_target() {
 bench_target open_target(const bench_options& options) {
   bench_target t;
   if (!options.url.empty()) {
+    if (options.scoped_share > 0) {
+      throw std::runtime_error("--scoped-share needs --daemon (the bench makes the scoped token)");
+    }
     const auto address = parse_http_url(options.url);
     if (!address) {
       throw std::runtime_error("--url must look like http://HOST:PORT");
@@ -55,7 +58,10 @@ bench_target open_target(const bench_options& options) {
       }
       args = {"--config", config};
     }
-    const std::vector<std::string> fixed = {"--host", "127.0.0.1", "--test-endpoints", "--no-auth"};
+    std::vector<std::string> fixed = {"--host", "127.0.0.1", "--test-endpoints", "--no-auth"};
+    // Scoped subscribers need tokens checked; the bench's writes go to the
+    // open /test-sensors/ routes and the config above lifts the rate limits.
+    if (options.scoped_share > 0) fixed.pop_back();
     args.insert(args.end(), fixed.begin(), fixed.end());
     args.insert(args.end(), options.daemon_args.begin(), options.daemon_args.end());
     // tests/support's launcher adds --port 0 --db DB; the daemon gets SIGTERM

@@ -70,6 +70,8 @@ void write_fanout_fields(json_writer& w, const fanout_run_info& info, fanout_tot
   w.String(info.scenario.c_str());
   w.Key("subscribers");
   w.Uint64(info.subscribers);
+  w.Key("scoped_subscribers");
+  w.Uint64(info.scoped_subscribers);
   w.Key("subscribers_established");
   w.Uint64(established);
   w.Key("threads");

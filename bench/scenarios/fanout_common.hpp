@@ -17,6 +17,7 @@ namespace bench {
 struct fanout_run_info {
   std::string scenario;
   std::size_t subscribers = 0;
+  std::size_t scoped_subscribers = 0;  // of them, on a scoped token (--scoped-share)
   unsigned threads = 1;
   std::size_t writers = 0;
   std::size_t writes = 0;

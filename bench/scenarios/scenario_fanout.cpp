@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 #include <thread>
@@ -45,6 +46,27 @@ std::vector<std::int64_t> create_update_targets(const bench_target& t, std::size
   return ids;
 }
 
+// A read token scoped to the bench's sensors (--where tipo=bench), made with
+// the daemon's CLI; returns once the running daemon accepts it.
+std::string make_scoped_token(const bench_target& t) {
+  const daemon_process& d = *t.daemon;
+  const auto r = d.token_command(
+      {"create", "--name", "bench-scoped", "--scopes", "read", "--where", "tipo=bench"});
+  std::string token = r.out;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  if (r.exit_code != 0 || token.empty()) {
+    throw std::runtime_error("creating the scoped token failed: " + r.all);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto res = d.http().request("GET", "/api/v1/ws/stats", std::nullopt,
+                                      {{"Authorization", "Bearer " + token}});
+    if (res.status == 200) return token;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("the daemon did not pick up the scoped token");
+}
+
 }  // namespace
 
 int run_fanout(const bench_options& o) {
@@ -73,6 +95,11 @@ int run_fanout(const bench_options& o) {
 
   pool_config pc;
   pc.uri = target.address.ws_uri("/api/v1/ws?channel=sensors");
+  if (o.scoped_share > 0) {
+    pc.scoped_uri =
+        target.address.ws_uri("/api/v1/ws?channel=sensors&token=" + make_scoped_token(target));
+    pc.scoped_share = o.scoped_share;
+  }
   pc.count = o.subscribers;
   pc.batch = o.connect_batch;
   pc.batch_timeout =
@@ -114,6 +141,8 @@ int run_fanout(const bench_options& o) {
 
   info.scenario = "fanout";
   info.subscribers = o.subscribers;
+  info.scoped_subscribers =
+      static_cast<std::size_t>(static_cast<double>(o.subscribers) * o.scoped_share);
   info.threads = o.threads;
   info.writers = o.writers;
   info.writes = o.writes;

@@ -212,6 +212,10 @@ void hub::stop() noexcept {
 
 std::uint64_t hub::prune() { return impl_->repo->prune_events(impl_->options.retention); }
 
+std::vector<event> hub::events(const event_query& q, const data_scope& scope) {
+  return read_events(*impl_->repo, q, scope).events;
+}
+
 void hub::run_blocking(std::function<void()> fn) { impl_->pool.run(std::move(fn)); }
 
 std::size_t hub::publish_test_event(channel c, std::string_view message,

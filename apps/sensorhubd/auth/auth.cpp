@@ -50,6 +50,17 @@ const char* scope_name(access a) {
   return a == access::read ? "read" : a == access::write ? "write" : "admin";
 }
 
+// A WebSocket's token: the Authorization header, else ?token=.
+std::optional<std::string> ws_token(const http_request& req) {
+  std::optional<std::string> token = bearer_token(req);
+  if (!token) {
+    const auto q = sensorhub::parse_query_string(req.query);  // validated by the transport
+    const auto it = q.find("token");
+    if (it != q.end()) token = it->second;
+  }
+  return token;
+}
+
 sensorhub::rate_limit write_limit(const daemon_config& cfg) {
   if (cfg.no_auth) return {};
   return {cfg.limits.write_rate_per_s, cfg.limits.write_burst};
@@ -164,7 +175,7 @@ std::optional<caller> security::verify(std::string_view token) {
     // Every stored hash is compared in full: the time taken does not depend
     // on which (if any) matched.
     for (const auto& t : tokens_) {
-      if (sensorhub::hashes_equal(t.hash, h) && !found) found = caller{t.name, t.scopes};
+      if (sensorhub::hashes_equal(t.hash, h) && !found) found = caller{t.name, t.scopes, t.where};
     }
   }
   if (found) {
@@ -174,7 +185,8 @@ std::optional<caller> security::verify(std::string_view token) {
   return found;
 }
 
-std::optional<http_response> security::check_http(const http_request& req, const route& r) {
+std::optional<http_response> security::check_http(const http_request& req, const route& r,
+                                                  sensorhub::data_scope& scope) {
   if (cfg_.no_auth) return std::nullopt;
   const access need = route_access(r, cfg_);
   std::optional<caller> who;
@@ -196,6 +208,7 @@ std::optional<http_response> security::check_http(const http_request& req, const
       return error_response(errc::forbidden,
                             std::string("this token lacks the '") + scope_name(need) + "' scope");
     }
+    scope = who->where;
   }
   if (r.method != "GET" && r.method != "HEAD") {
     auto wait = writes_by_address_.acquire(req.remote_address);
@@ -210,10 +223,17 @@ std::optional<http_response> security::check_http(const http_request& req, const
 }
 
 std::optional<http_response> security::check_ws(const http_request& req, std::string_view path,
-                                                std::string& principal) {
+                                                std::string& principal,
+                                                sensorhub::data_scope& scope) {
   if (cfg_.no_auth) return std::nullopt;
   const bool needs_token = path == secure_ws_path || cfg_.auth.no_public_ws;
-  if (!needs_token) return std::nullopt;
+  if (!needs_token) {
+    // The public endpoint: a read token brings its data scope (SPEC 7.1, 10).
+    const auto token = ws_token(req);
+    const auto who = token ? verify(*token) : std::nullopt;
+    if (who && (who->scopes & sensorhub::scope_read) != 0) scope = who->where;
+    return std::nullopt;
+  }
 
   const std::string& origin = req.header("origin");
   const auto& allowed = cfg_.auth.allowed_origins;
@@ -224,12 +244,7 @@ std::optional<http_response> security::check_ws(const http_request& req, std::st
     return error_response(errc::forbidden, "this Origin is not allowed");
   }
 
-  std::optional<std::string> token = bearer_token(req);
-  if (!token) {
-    const auto q = sensorhub::parse_query_string(req.query);  // validated by the transport
-    const auto it = q.find("token");
-    if (it != q.end()) token = it->second;
-  }
+  const std::optional<std::string> token = ws_token(req);
   if (!token) {
     return unauthorized("this endpoint needs a token: Authorization: Bearer <token> or ?token=",
                         !req.header("authorization").empty());
@@ -244,6 +259,7 @@ std::optional<http_response> security::check_ws(const http_request& req, std::st
     return error_response(errc::forbidden, "this token lacks the 'read' scope");
   }
   principal = principal_of(who->name);
+  scope = who->where;
   return std::nullopt;
 }
 

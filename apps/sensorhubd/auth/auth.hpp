@@ -34,6 +34,7 @@ access route_access(const route& r, const daemon_config& cfg);
 struct caller {
   std::string name;  // the token's name (safe to log; the token never is)
   sensorhub::scope_set scopes = 0;
+  sensorhub::data_scope where;  // SPEC 7.1: what this caller may see and touch
 };
 
 // The daemon's gatekeeper: bearer tokens (checked against an in-memory copy
@@ -57,14 +58,19 @@ class security {
   void start(std::function<void(const std::string& principal)> on_revoked);
   void stop() noexcept;
 
-  // nullopt: serve the request. Otherwise the refusal: 401 (with
-  // WWW-Authenticate: Bearer), 403, or 429 (with Retry-After).
-  std::optional<http_response> check_http(const http_request& req, const route& r);
+  // nullopt: serve the request, limited to `scope` (the token's data scope
+  // on routes that check a token; left unrestricted otherwise). Otherwise
+  // the refusal: 401 (with WWW-Authenticate: Bearer), 403, or 429 (with
+  // Retry-After).
+  std::optional<http_response> check_http(const http_request& req, const route& r,
+                                          sensorhub::data_scope& scope);
   // The WebSocket handshake: Origin allow-list and token on /ws/secure (and
   // /ws with --no-public-ws). Sets principal to "token:NAME" when a token
-  // was used.
+  // was required. `scope` becomes the token's data scope whenever a valid
+  // token with the read scope came (header or ?token=), also on the public
+  // endpoint, where any other token is ignored as before.
   std::optional<http_response> check_ws(const http_request& req, std::string_view path,
-                                        std::string& principal);
+                                        std::string& principal, sensorhub::data_scope& scope);
 
   // The token's owner, if the token is active (constant-time comparison
   // against every stored hash). Records the use for last_used.

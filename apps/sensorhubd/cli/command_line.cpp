@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "sensorhub/auth/token_where.hpp"
+#include "sensorhub/error.hpp"
 #include "sensorhub/version.hpp"
 
 namespace sensorhubd {
@@ -57,6 +59,7 @@ struct token_flags {
   std::string db = "sensorhub.db";
   std::string name;
   std::string scopes;
+  std::vector<std::string> where;  // create: KEY=V1,V2 clauses, in order
 };
 
 CLI::Validator non_empty() {
@@ -117,6 +120,11 @@ void add_token_commands(CLI::App& token, token_flags& f, token_request::op& what
   CLI::App* create = token.add_subcommand("create", "create a token; prints it once on stdout");
   create->add_option("--name", f.name, "the token's name")->required();
   create->add_option("--scopes", f.scopes, "comma-separated: read,write,admin")->required();
+  create
+      ->add_option("--where", f.where,
+                   "data scope KEY=V1,V2 (keys sensor_id, tipo, ubicacion; repeatable: keys AND, "
+                   "values OR)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   add_db(create);
   create->callback([&what] { what = token_request::op::create; });
 
@@ -185,10 +193,15 @@ command_line token_command(const CLI::App& token, const token_flags& tf, token_r
   } else if (!rest.empty()) {
     why = "unexpected argument '" + rest.front() + "'";
   }
+  command_line out;
+  try {
+    for (const auto& clause : tf.where) sensorhub::add_where_clause(out.token.where, clause);
+  } catch (const sensorhub::error& e) {
+    if (why.empty()) why = std::string("--where: ") + e.what();
+  }
   if (!why.empty()) {
     return stop(2, "sensorhubd token: " + why + "\nRun with --help for more information.\n");
   }
-  command_line out;
   out.what = command_line::action::token;
   out.token.what = op;
   out.token.db = tf.db;

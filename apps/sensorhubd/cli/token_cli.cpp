@@ -18,7 +18,10 @@ const char* const token_usage =
     "create prints the new token once on stdout (keep it: only its hash is stored).\n"
     "Scopes: read (GET routes, /api/v1/ws/secure), write (POST, PUT, PATCH, DELETE on\n"
     "entities), admin (/api/v1/ws/test-event, token management). --db defaults to\n"
-    "sensorhub.db, the daemon's default.";
+    "sensorhub.db, the daemon's default.\n"
+    "Data scopes (SPEC 7.1): --where KEY=V1,V2, repeatable, keys sensor_id, tipo,\n"
+    "ubicacion; keys AND, values OR. Everything the token does is limited to the sensors\n"
+    "that match and their readings, e.g. --where tipo=temperatura --where ubicacion=lab,roof";
 
 int usage_error(const std::string& why) {
   std::fprintf(stderr, "sensorhubd token: %s\nRun with --help for more information.\n",
@@ -43,27 +46,29 @@ int run_token_command(const token_request& r) {
       const auto set = sensorhub::parse_scopes(*scopes);
       if (!set) return usage_error("--scopes: a comma-separated list of read, write, admin");
       sensorhub::sqlite_token_store store(db);
-      const std::string token = store.create({*name, *set});
+      const std::string token = store.create({*name, *set, r.where});
       std::printf("%s\n", token.c_str());
       std::fflush(stdout);
       std::fprintf(stderr,
-                   "created token '%s' with scopes %s in %s; it is shown only this once.\n"
-                   "Use it as: Authorization: Bearer <token>\n",
-                   name->c_str(), sensorhub::format_scopes(*set).c_str(), db.c_str());
+                   "created token '%s' with scopes %s and data scope %s in %s; it is shown "
+                   "only this once.\nUse it as: Authorization: Bearer <token>\n",
+                   name->c_str(), sensorhub::format_scopes(*set).c_str(),
+                   sensorhub::format_where(r.where).c_str(), db.c_str());
       return 0;
     }
     if (r.what == token_request::op::list) {
       sensorhub::sqlite_token_store store(db);
       const auto all = store.list();
-      std::printf("%-24s %-18s %-34s %-34s %s\n", "NAME", "SCOPES", "CREATED", "LAST USED",
-                  "STATUS");
+      std::printf("%-24s %-18s %-34s %-34s %-32s %s\n", "NAME", "SCOPES", "CREATED", "LAST USED",
+                  "STATUS", "WHERE");
       for (const auto& t : all) {
         const std::string status =
             t.revoked_at ? "revoked " + sensorhub::format_time(*t.revoked_at) : "active";
-        std::printf("%-24s %-18s %-34s %-34s %s\n", t.name.c_str(),
+        std::printf("%-24s %-18s %-34s %-34s %-32s %s\n", t.name.c_str(),
                     sensorhub::format_scopes(t.scopes).c_str(),
                     sensorhub::format_time(t.created_at).c_str(),
-                    time_or(t.last_used, "never").c_str(), status.c_str());
+                    time_or(t.last_used, "never").c_str(), status.c_str(),
+                    sensorhub::format_where(t.where).c_str());
       }
       return 0;
     }

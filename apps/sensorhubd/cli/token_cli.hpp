@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "sensorhub/auth/token_where.hpp"
+
 namespace sensorhubd {
 
 // One `sensorhubd token create|list|revoke` invocation (SPEC §7), as parsed
@@ -10,8 +12,9 @@ struct token_request {
   enum class op { create, list, revoke };
   op what = op::list;
   std::string db = "sensorhub.db";
-  std::string name;    // create, revoke
-  std::string scopes;  // create: "read,write,admin"
+  std::string name;             // create, revoke
+  std::string scopes;           // create: "read,write,admin"
+  sensorhub::data_scope where;  // create: --where clauses (SPEC §7.1); default: all data
 };
 
 // The text under `sensorhubd token --help`: what create prints, the scopes.

@@ -58,7 +58,8 @@ void http_front::handle(const http_request& req, http_responder respond) {
     return;
   }
   const route& rt = *match.found;
-  if (auto refusal = guard_.check_http(req, rt)) {
+  scope_t scope;  // unrestricted unless the guard resolves a scoped token
+  if (auto refusal = guard_.check_http(req, rt, scope)) {
     counted(std::move(*refusal));
     return;
   }
@@ -81,7 +82,7 @@ void http_front::handle(const http_request& req, http_responder respond) {
     }
   }
   try {
-    rt.handler(req, match.params, counted);
+    rt.handler(req, match.params, scope, counted);
   } catch (...) {
     counted(error_from_exception(std::current_exception()));  // ignored if already answered
   }

@@ -6,14 +6,19 @@
 #include <string_view>
 #include <vector>
 
+#include "sensorhub/data_scope.hpp"
 #include "sensorhub/transports/websocket.hpp"
 
 namespace sensorhubd {
 
 // Captured {param} segments of a matched path, in order.
 using path_params = std::vector<std::string>;
+// The caller's data scope (SPEC 7.1) as the security guard resolved it from
+// the request's token: unrestricted for open routes, --no-auth and tokens
+// without `where`. Every handler gets it and hands it to the services.
+using scope_t = sensorhub::data_scope;
 using route_handler = std::function<void(const sensorhub::http_request&, const path_params&,
-                                         sensorhub::http_responder)>;
+                                         const scope_t&, sensorhub::http_responder)>;
 
 struct route {
   std::string method;

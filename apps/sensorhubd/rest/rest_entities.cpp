@@ -32,53 +32,64 @@ namespace {
 
 void add_sensor_routes(router& r, app& a, const std::string& base) {
   auto* ap = &a;
-  r.add({"GET", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+  r.add({"GET", base,
+         [ap](const http_request& req, const path_params&, const scope_t& scope,
+              http_responder respond) {
            const auto q = parse_query(req);
            sensorhub::sensor_query sq;
            sq.tipo = single_param(q, "tipo");
            sq.limit = limit_param(q);
            sq.offset = offset_param(q);
-           run_blocking(*ap, std::move(respond), [ap, sq] {
-             return json_response(200, sensorhub::to_json(ap->hub.sensors().list(sq)));
+           run_blocking(*ap, std::move(respond), [ap, sq, scope] {
+             return json_response(200, sensorhub::to_json(ap->hub.sensors().list(sq, scope)));
            });
          }});
-  r.add({"POST", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+  r.add({"POST", base,
+         [ap](const http_request& req, const path_params&, const scope_t& scope,
+              http_responder respond) {
            run_blocking(
                *ap, std::move(respond),
-               [ap, body = req.body] {
+               [ap, body = req.body, scope] {
                  const auto patch = sensorhub::parse_sensor_patch(body);
-                 return json_response(201, sensorhub::to_json(ap->hub.sensors().create(patch)));
+                 return json_response(201,
+                                      sensorhub::to_json(ap->hub.sensors().create(patch, scope)));
                },
                true);
          }});
   const std::string one = base + "/{id}";
-  r.add({"GET", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+  r.add({"GET", one,
+         [ap](const http_request&, const path_params& p, const scope_t& scope,
+              http_responder respond) {
            const auto id = path_id(p.at(0));
-           run_blocking(*ap, std::move(respond), [ap, id] {
-             const auto s = ap->hub.sensors().get(id);
+           run_blocking(*ap, std::move(respond), [ap, id, scope] {
+             const auto s = ap->hub.sensors().get(id, scope);
              if (!s) return error_response(errc::not_found, "sensor not found");
              return json_response(200, sensorhub::to_json(*s));
            });
          }});
   for (const char* method : {"PUT", "PATCH"}) {
-    r.add(
-        {method, one, [ap](const http_request& req, const path_params& p, http_responder respond) {
-           const auto id = path_id(p.at(0));
-           run_blocking(
-               *ap, std::move(respond),
-               [ap, id, body = req.body] {
-                 const auto patch = sensorhub::parse_sensor_patch(body);
-                 return json_response(200, sensorhub::to_json(ap->hub.sensors().update(id, patch)));
-               },
-               true);
-         }});
+    r.add({method, one,
+           [ap](const http_request& req, const path_params& p, const scope_t& scope,
+                http_responder respond) {
+             const auto id = path_id(p.at(0));
+             run_blocking(
+                 *ap, std::move(respond),
+                 [ap, id, body = req.body, scope] {
+                   const auto patch = sensorhub::parse_sensor_patch(body);
+                   return json_response(
+                       200, sensorhub::to_json(ap->hub.sensors().update(id, patch, scope)));
+                 },
+                 true);
+           }});
   }
-  r.add({"DELETE", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+  r.add({"DELETE", one,
+         [ap](const http_request&, const path_params& p, const scope_t& scope,
+              http_responder respond) {
            const auto id = path_id(p.at(0));
            run_blocking(
                *ap, std::move(respond),
-               [ap, id] {
-                 ap->hub.sensors().remove(id);
+               [ap, id, scope] {
+                 ap->hub.sensors().remove(id, scope);
                  http_response res;
                  res.status = 204;
                  res.content_type.clear();
@@ -87,7 +98,8 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
                true);
          }});
   r.add({"GET", one + "/lecturas",
-         [ap](const http_request& req, const path_params& p, http_responder respond) {
+         [ap](const http_request& req, const path_params& p, const scope_t& scope,
+              http_responder respond) {
            const auto id = path_id(p.at(0));
            const auto q = parse_query(req);
            sensorhub::reading_query lq;
@@ -96,11 +108,11 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
            lq.until = time_param(q, "until");
            lq.limit = limit_param(q);
            lq.offset = offset_param(q);
-           run_blocking(*ap, std::move(respond), [ap, lq] {
-             if (!ap->hub.sensors().get(*lq.sensor_id)) {
+           run_blocking(*ap, std::move(respond), [ap, lq, scope] {
+             if (!ap->hub.sensors().get(*lq.sensor_id, scope)) {
                return error_response(errc::not_found, "sensor not found");
              }
-             return json_response(200, sensorhub::to_json(ap->hub.readings().list(lq)));
+             return json_response(200, sensorhub::to_json(ap->hub.readings().list(lq, scope)));
            });
          }});
 }
@@ -108,7 +120,9 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
 void add_reading_routes(router& r, app& a) {
   auto* ap = &a;
   const std::string base = "/api/v1/lecturas";
-  r.add({"GET", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+  r.add({"GET", base,
+         [ap](const http_request& req, const path_params&, const scope_t& scope,
+              http_responder respond) {
            const auto q = parse_query(req);
            sensorhub::reading_query lq;
            lq.sensor_id = id_param(q, "sensor_id");
@@ -116,61 +130,70 @@ void add_reading_routes(router& r, app& a) {
            lq.until = time_param(q, "until");
            lq.limit = limit_param(q);
            lq.offset = offset_param(q);
-           run_blocking(*ap, std::move(respond), [ap, lq] {
-             return json_response(200, sensorhub::to_json(ap->hub.readings().list(lq)));
+           run_blocking(*ap, std::move(respond), [ap, lq, scope] {
+             return json_response(200, sensorhub::to_json(ap->hub.readings().list(lq, scope)));
            });
          }});
-  r.add({"POST", base, [ap](const http_request& req, const path_params&, http_responder respond) {
+  r.add({"POST", base,
+         [ap](const http_request& req, const path_params&, const scope_t& scope,
+              http_responder respond) {
            run_blocking(
                *ap, std::move(respond),
-               [ap, body = req.body] {
+               [ap, body = req.body, scope] {
                  const auto patch = sensorhub::parse_reading_patch(body);
-                 return json_response(201, sensorhub::to_json(ap->hub.readings().create(patch)));
+                 return json_response(201,
+                                      sensorhub::to_json(ap->hub.readings().create(patch, scope)));
                },
                true);
          }});
   route batch{"POST", base + "/batch",
-              [ap](const http_request& req, const path_params&, http_responder respond) {
+              [ap](const http_request& req, const path_params&, const scope_t& scope,
+                   http_responder respond) {
                 run_blocking(
                     *ap, std::move(respond),
-                    [ap, body = req.body] {
+                    [ap, body = req.body, scope] {
                       const auto items = sensorhub::parse_reading_batch(body);
                       return json_response(
-                          201, sensorhub::to_json(ap->hub.readings().create_batch(items)));
+                          201, sensorhub::to_json(ap->hub.readings().create_batch(items, scope)));
                     },
                     true);
               }};
   batch.max_body = a.config.limits.max_batch_body_bytes;
   r.add(std::move(batch));
   const std::string one = base + "/{id}";
-  r.add({"GET", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+  r.add({"GET", one,
+         [ap](const http_request&, const path_params& p, const scope_t& scope,
+              http_responder respond) {
            const auto id = path_id(p.at(0));
-           run_blocking(*ap, std::move(respond), [ap, id] {
-             const auto l = ap->hub.readings().get(id);
+           run_blocking(*ap, std::move(respond), [ap, id, scope] {
+             const auto l = ap->hub.readings().get(id, scope);
              if (!l) return error_response(errc::not_found, "lectura not found");
              return json_response(200, sensorhub::to_json(*l));
            });
          }});
   for (const char* method : {"PUT", "PATCH"}) {
-    r.add(
-        {method, one, [ap](const http_request& req, const path_params& p, http_responder respond) {
-           const auto id = path_id(p.at(0));
-           run_blocking(
-               *ap, std::move(respond),
-               [ap, id, body = req.body] {
-                 const auto patch = sensorhub::parse_reading_patch(body);
-                 return json_response(200,
-                                      sensorhub::to_json(ap->hub.readings().update(id, patch)));
-               },
-               true);
-         }});
+    r.add({method, one,
+           [ap](const http_request& req, const path_params& p, const scope_t& scope,
+                http_responder respond) {
+             const auto id = path_id(p.at(0));
+             run_blocking(
+                 *ap, std::move(respond),
+                 [ap, id, body = req.body, scope] {
+                   const auto patch = sensorhub::parse_reading_patch(body);
+                   return json_response(
+                       200, sensorhub::to_json(ap->hub.readings().update(id, patch, scope)));
+                 },
+                 true);
+           }});
   }
-  r.add({"DELETE", one, [ap](const http_request&, const path_params& p, http_responder respond) {
+  r.add({"DELETE", one,
+         [ap](const http_request&, const path_params& p, const scope_t& scope,
+              http_responder respond) {
            const auto id = path_id(p.at(0));
            run_blocking(
                *ap, std::move(respond),
-               [ap, id] {
-                 ap->hub.readings().remove(id);
+               [ap, id, scope] {
+                 ap->hub.readings().remove(id, scope);
                  http_response res;
                  res.status = 204;
                  res.content_type.clear();

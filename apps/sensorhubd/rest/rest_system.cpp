@@ -17,13 +17,13 @@ constexpr std::size_t max_event_page = 1000;
 void add_ws_routes(router& r, app& a) {
   auto* ap = &a;
   r.add({"GET", "/api/v1/ws/stats",
-         [ap](const http_request&, const path_params&, http_responder respond) {
+         [ap](const http_request&, const path_params&, const scope_t&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap] {
              return json_response(200, sensorhub::encode_stats_object(ap->hub.stats()));
            });
          }});
   r.add({"GET", "/api/v1/ws/stats/{channel}",
-         [ap](const http_request&, const path_params& p, http_responder respond) {
+         [ap](const http_request&, const path_params& p, const scope_t&, http_responder respond) {
            const auto c = sensorhub::parse_channel(p.at(0));
            if (!c) {
              respond(
@@ -36,7 +36,7 @@ void add_ws_routes(router& r, app& a) {
            });
          }});
   r.add({"POST", "/api/v1/ws/test-event",
-         [ap](const http_request& req, const path_params&, http_responder respond) {
+         [ap](const http_request& req, const path_params&, const scope_t&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap, body = req.body] {
              const auto t = parse_test_event_request(body);
              const auto n = ap->hub.publish_test_event(t.chan, t.message, t.data_json);
@@ -45,7 +45,8 @@ void add_ws_routes(router& r, app& a) {
          }});
   // A plain GET on a WebSocket endpoint (no Upgrade header).
   for (const char* path : {"/api/v1/ws", "/api/v1/ws/secure"}) {
-    r.add({"GET", path, [](const http_request&, const path_params&, http_responder respond) {
+    r.add({"GET", path,
+           [](const http_request&, const path_params&, const scope_t&, http_responder respond) {
              respond(error_response(errc::invalid_parameter,
                                     "this is a WebSocket endpoint: send an Upgrade request"));
            }});
@@ -55,7 +56,8 @@ void add_ws_routes(router& r, app& a) {
 void add_event_routes(router& r, app& a) {
   auto* ap = &a;
   r.add({"GET", "/api/v1/events",
-         [ap](const http_request& req, const path_params&, http_responder respond) {
+         [ap](const http_request& req, const path_params&, const scope_t& scope,
+              http_responder respond) {
            const auto q = parse_query(req);
            sensorhub::event_query eq;
            if (const auto since = single_param(q, "since")) {
@@ -75,10 +77,11 @@ void add_event_routes(router& r, app& a) {
            }
            eq.limit = limit_param(q);
            if (eq.limit > max_event_page) eq.limit = max_event_page;
-           run_blocking(*ap, std::move(respond), [ap, eq] {
+           run_blocking(*ap, std::move(respond), [ap, eq, scope] {
              std::string body = "[";
              bool first = true;
-             for (const auto& e : ap->hub.repo().events(eq)) {
+             // The core's scoped history: what a live subscriber of this scope saw.
+             for (const auto& e : ap->hub.events(eq, scope)) {
                if (!e.json) continue;
                if (!first) body.push_back(',');
                body += *e.json;
@@ -92,10 +95,12 @@ void add_event_routes(router& r, app& a) {
 
 void add_ops_routes(router& r, app& a) {
   auto* ap = &a;
-  r.add({"GET", "/healthz", [](const http_request&, const path_params&, http_responder respond) {
+  r.add({"GET", "/healthz",
+         [](const http_request&, const path_params&, const scope_t&, http_responder respond) {
            respond(json_response(200, "{\"status\":\"ok\"}"));
          }});
-  r.add({"GET", "/metrics", [ap](const http_request&, const path_params&, http_responder respond) {
+  r.add({"GET", "/metrics",
+         [ap](const http_request&, const path_params&, const scope_t&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap] {
              http_response res;
              res.status = 200;
@@ -104,7 +109,8 @@ void add_ops_routes(router& r, app& a) {
              return res;
            });
          }});
-  r.add({"GET", "/", [](const http_request&, const path_params&, http_responder respond) {
+  r.add({"GET", "/",
+         [](const http_request&, const path_params&, const scope_t&, http_responder respond) {
            http_response res;
            res.status = 200;
            res.content_type = "text/html; charset=utf-8";

@@ -7,6 +7,7 @@
 
 #include "rest/rest_handlers.hpp"
 #include "sensorhub/auth/sqlite_token_store.hpp"
+#include "sensorhub/auth/token_where.hpp"
 
 namespace sensorhubd {
 
@@ -43,10 +44,27 @@ void write_info(json_writer& w, const sensorhub::token_info& t) {
   write_time(w, t.last_used);
   w.Key("revoked_at");
   write_time(w, t.revoked_at);
+  w.Key("where");  // SPEC 7.1: {} when the token sees everything
+  const std::string where = sensorhub::where_to_json(t.where);
+  w.RawValue(where.data(), where.size(), rapidjson::kObjectType);
 }
 
-// {"name": "...", "scopes": ["read", ...]}; anything else is a 400/422.
-std::pair<std::string, sensorhub::scope_set> parse_create(const std::string& body) {
+// The "where" member: the data scope of SPEC 7.1, or a field error.
+void parse_where(const rapidjson::Value& v, sensorhub::data_scope& out,
+                 sensorhub::field_errors& fields) {
+  rapidjson::StringBuffer buf;
+  json_writer w(buf);
+  v.Accept(w);
+  try {
+    out = sensorhub::where_from_json(std::string_view(buf.GetString(), buf.GetSize()));
+  } catch (const sensorhub::error& e) {
+    fields["where"] = e.what();
+  }
+}
+
+// {"name": "...", "scopes": ["read", ...], "where": {...}}; anything else is
+// a 400/422.
+sensorhub::token_params parse_create(const std::string& body) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
                                                                                     body.size());
@@ -55,8 +73,9 @@ std::pair<std::string, sensorhub::scope_set> parse_create(const std::string& bod
     throw sensorhub::validation_error({{"body", "must be an object"}}, "validation failed");
   }
   sensorhub::field_errors fields;
-  std::string name;
-  sensorhub::scope_set scopes = 0;
+  sensorhub::token_params out;
+  std::string& name = out.name;
+  sensorhub::scope_set& scopes = out.scopes;
   bool has_scopes = false;
   for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
     const std::string key(it->name.GetString(), it->name.GetStringLength());
@@ -82,6 +101,8 @@ std::pair<std::string, sensorhub::scope_set> parse_create(const std::string& bod
         }
         scopes |= *one;
       }
+    } else if (key == "where") {
+      parse_where(v, out.where, fields);
     } else {
       fields[key] = "unknown field";
     }
@@ -89,7 +110,7 @@ std::pair<std::string, sensorhub::scope_set> parse_create(const std::string& bod
   if (doc.FindMember("name") == doc.MemberEnd()) fields["name"] = "required";
   if (!has_scopes) fields["scopes"] = "required";
   if (!fields.empty()) throw sensorhub::validation_error(std::move(fields), "validation failed");
-  return {name, scopes};
+  return out;
 }
 
 }  // namespace
@@ -97,7 +118,7 @@ std::pair<std::string, sensorhub::scope_set> parse_create(const std::string& bod
 void add_token_routes(router& r, app& a) {
   auto* ap = &a;
   r.add({"GET", "/api/v1/tokens",
-         [ap](const http_request&, const path_params&, http_responder respond) {
+         [ap](const http_request&, const path_params&, const scope_t&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap] {
              sensorhub::sqlite_token_store store(ap->config.db);
              rapidjson::StringBuffer buf;
@@ -113,13 +134,14 @@ void add_token_routes(router& r, app& a) {
            });
          }});
   r.add({"POST", "/api/v1/tokens",
-         [ap](const http_request& req, const path_params&, http_responder respond) {
+         [ap](const http_request& req, const path_params&, const scope_t&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap, body = req.body] {
-             const auto [name, scopes] = parse_create(body);
+             const auto params = parse_create(body);
+             const std::string& name = params.name;
              sensorhub::sqlite_token_store store(ap->config.db);
              std::string token;
              try {
-               token = store.create({name, scopes});
+               token = store.create(params);
              } catch (const sensorhub::error& e) {
                if (e.code() != errc::invalid_parameter) throw;
                throw sensorhub::validation_error({{"name", e.what()}}, "validation failed");
@@ -139,7 +161,7 @@ void add_token_routes(router& r, app& a) {
            });
          }});
   r.add({"DELETE", "/api/v1/tokens/{name}",
-         [ap](const http_request&, const path_params& p, http_responder respond) {
+         [ap](const http_request&, const path_params& p, const scope_t&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap, name = p.at(0)] {
              sensorhub::sqlite_token_store store(ap->config.db);
              if (!store.revoke(name)) {

@@ -74,8 +74,9 @@ sensorhub::websocket_options transport_options(const daemon_config& cfg, http_fr
   }
   o.message_flood_warnings = cfg.limits.message_flood_warnings;
   o.handshake_check = [&guard](const sensorhub::http_request& req, std::string_view path,
-                               std::string& principal) {
-    return guard.check_ws(req, path, principal);
+                               std::string& principal, sensorhub::session_options& session) {
+    // The token's data scope is ANDed into everything the session does.
+    return guard.check_ws(req, path, principal, session.scope);
   };
   o.http_handler = [&front](const sensorhub::http_request& req, sensorhub::http_responder respond) {
     front.handle(req, std::move(respond));

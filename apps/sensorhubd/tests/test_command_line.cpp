@@ -226,4 +226,33 @@ TEST_CASE("token subcommands") {
   const auto create_help = parse({"token", "create", "--help"});
   CHECK(create_help.exit_code == 0);
   CHECK(contains(create_help.output, "--scopes"));
+  CHECK(contains(create_help.output, "--where"));
+}
+
+TEST_CASE("token create --where: repeatable clauses make the data scope (SPEC 7.1)") {
+  const auto cl =
+      parse({"token", "create", "--name", "gh", "--scopes", "read", "--where", "tipo=temperatura",
+             "--where=ubicacion=lab,roof", "--where", "sensor_id=3,7"});
+  REQUIRE(cl.what == command_line::action::token);
+  CHECK(cl.token.where.tipo == std::vector<std::string>{"temperatura"});
+  CHECK(cl.token.where.ubicacion == std::vector<std::string>{"lab", "roof"});
+  CHECK(cl.token.where.sensor_id == std::vector<std::int64_t>{3, 7});
+
+  const auto plain = parse({"token", "create", "--name", "gh", "--scopes", "read"});
+  REQUIRE(plain.what == command_line::action::token);
+  CHECK(plain.token.where.unrestricted());
+
+  auto create_where = [](const std::string& clause) {
+    return parse({"token", "create", "--name", "gh", "--scopes", "read", "--where", clause});
+  };
+  check_usage_error(create_where("color=red"), "unknown key 'color'");
+  check_usage_error(create_where("tipo"), "KEY=V1,V2");
+  check_usage_error(create_where("tipo="), "empty value");
+  check_usage_error(create_where("sensor_id=x"), "positive integer");
+  check_usage_error(create_where("sensor_id=0"), "positive integer");
+  check_usage_error(parse({"token", "create", "--name", "gh", "--scopes", "read", "--where",
+                           "tipo=a", "--where", "tipo=b"}),
+                    "given twice");
+  check_usage_error(parse({"token", "create", "--name", "gh", "--scopes", "read", "--where"}),
+                    "--where");
 }

@@ -12,9 +12,9 @@ using namespace sensorhubd;
 namespace {
 
 route make(const std::string& method, const std::string& pattern) {
-  return route{
-      method, pattern,
-      [](const sensorhub::http_request&, const path_params&, sensorhub::http_responder) {}};
+  return route{method, pattern,
+               [](const sensorhub::http_request&, const path_params&, const scope_t&,
+                  sensorhub::http_responder) {}};
 }
 
 router sample() {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <mutex>
 
+#include "sensorhub/auth/token_where.hpp"
 #include "sensorhub/error.hpp"
 #include "token_schema.hpp"
 
@@ -19,6 +20,11 @@ int clamp_timeout(std::chrono::milliseconds ms) noexcept {
   if (ms.count() < 0) return 0;
   if (ms.count() > std::numeric_limits<int>::max()) return std::numeric_limits<int>::max();
   return static_cast<int>(ms.count());
+}
+
+// NULL (tokens from schema 1) and "{}" are unrestricted.
+data_scope scope_of(const SQLite::Column& c) {
+  return c.isNull() ? data_scope{} : where_from_json(c.getString());
 }
 
 std::optional<timestamp> opt_time(const SQLite::Column& c) {
@@ -79,12 +85,18 @@ std::string sqlite_token_store::create(const token_params& params) {
     }
     const std::string token = generate_token();
     const token_hash h = hash_token(token);
-    SQLite::Statement st(impl_->db,
-                         "INSERT INTO tokens(name, hash, scopes, created_at) VALUES (?, ?, ?, ?)");
+    SQLite::Statement st(
+        impl_->db,
+        "INSERT INTO tokens(name, hash, scopes, created_at, data_scope) VALUES (?, ?, ?, ?, ?)");
     st.bind(1, params.name);
     st.bind(2, h.data(), static_cast<int>(h.size()));
     st.bind(3, format_scopes(params.scopes));
     st.bind(4, static_cast<std::int64_t>(to_micros(now())));
+    if (params.where.unrestricted()) {
+      st.bind(5);
+    } else {
+      st.bind(5, where_to_json(params.where));
+    }
     st.exec();
     tx.commit();
     return token;
@@ -97,7 +109,8 @@ std::vector<token_info> sqlite_token_store::list() {
     std::vector<token_info> out;
     SQLite::Statement st(
         impl_->db,
-        "SELECT name, scopes, created_at, last_used, revoked_at FROM tokens ORDER BY name");
+        "SELECT name, scopes, created_at, last_used, revoked_at, data_scope FROM tokens "
+        "ORDER BY name");
     while (st.executeStep()) {
       token_info t;
       t.name = st.getColumn(0).getString();
@@ -105,6 +118,7 @@ std::vector<token_info> sqlite_token_store::list() {
       t.created_at = from_micros(st.getColumn(2).getInt64());
       t.last_used = opt_time(st.getColumn(3));
       t.revoked_at = opt_time(st.getColumn(4));
+      t.where = scope_of(st.getColumn(5));
       out.push_back(std::move(t));
     }
     return out;
@@ -126,8 +140,8 @@ std::vector<active_token> sqlite_token_store::active() {
   std::lock_guard<std::mutex> lk(impl_->m);
   return storage_call([&] {
     std::vector<active_token> out;
-    SQLite::Statement st(impl_->db,
-                         "SELECT name, scopes, hash FROM tokens WHERE revoked_at IS NULL");
+    SQLite::Statement st(
+        impl_->db, "SELECT name, scopes, hash, data_scope FROM tokens WHERE revoked_at IS NULL");
     while (st.executeStep()) {
       active_token t;
       t.name = st.getColumn(0).getString();
@@ -136,6 +150,11 @@ std::vector<active_token> sqlite_token_store::active() {
       if (h.getBytes() != static_cast<int>(t.hash.size())) continue;
       const auto* p = static_cast<const std::uint8_t*>(h.getBlob());
       std::copy(p, p + t.hash.size(), t.hash.begin());
+      try {
+        t.where = scope_of(st.getColumn(3));
+      } catch (const error&) {
+        continue;  // a scope this build cannot read: the token is unusable, never unscoped
+      }
       out.push_back(std::move(t));
     }
     return out;

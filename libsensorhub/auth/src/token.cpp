@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "sensorhub/auth/token_where.hpp"
 #include "sensorhub/error.hpp"
 #include "sha256.hpp"
 
@@ -120,6 +121,7 @@ void check_token_params(const token_params& params) {
   if ((params.scopes & all_scopes) == 0 || (params.scopes & ~all_scopes) != 0) {
     throw error(errc::invalid_parameter, "scopes: one or more of read, write, admin");
   }
+  check_where(params.where);
 }
 
 }  // namespace sensorhub

@@ -14,8 +14,7 @@ namespace {
 constexpr const char* component = "auth";
 
 // Migration N (1-based) takes the tokens schema from version N-1 to N.
-// Never edit a released migration: append a new one (a per-token data scope
-// is an ALTER TABLE tokens ADD COLUMN here).
+// Never edit a released migration: append a new one.
 constexpr const char* migrations[] = {
     // 1: API tokens (SPEC §7), stored as SHA-256 hashes only. Releases up to
     // 0.1 created this very table in the core's migration 3, without this
@@ -29,6 +28,12 @@ CREATE TABLE IF NOT EXISTS tokens (
   last_used INTEGER,
   revoked_at INTEGER
 );
+)sql",
+    // 2: per-token data scopes (SPEC §7.1): a JSON object
+    // {"sensor_id":[..],"tipo":[..],"ubicacion":[..]}; NULL (every token
+    // created before) means unrestricted.
+    R"sql(
+ALTER TABLE tokens ADD COLUMN data_scope TEXT;
 )sql",
 };
 

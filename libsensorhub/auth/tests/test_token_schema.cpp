@@ -212,7 +212,7 @@ TEST_CASE("a release 0.1 file keeps its tokens and works with both the core and 
 
   raw_db raw(path);
   CHECK(auth_version(raw) == sqlite_token_store::schema_version());
-  CHECK(raw.scalar("PRAGMA user_version") == 3);
+  CHECK(raw.scalar("PRAGMA user_version") == sqlite_repository::schema_version());
   CHECK(raw.scalar("SELECT COUNT(*) FROM tokens") == 3);
   sqlite_repository repo(repo_options(path));
   CHECK(repo.find_sensor(3).has_value());
@@ -261,4 +261,37 @@ TEST_CASE("stores opening one fresh file at the same time all migrate it safely"
   raw_db raw(path);
   CHECK(raw.scalar("SELECT COUNT(*) FROM tokens") == openers);
   CHECK(raw.scalar("SELECT COUNT(*) FROM schema_versions") == 1);
+}
+
+TEST_CASE("a schema-1 file (tokens without data scopes) migrates: its tokens stay unscoped") {
+  temp_dir dir;
+  const std::string path = dir.file("v1.db");
+  const token_hash old_hash = hash_token("shk_old");
+  {
+    raw_db raw(path);
+    raw.exec(
+        "CREATE TABLE tokens (name TEXT PRIMARY KEY, hash BLOB NOT NULL UNIQUE, scopes TEXT NOT "
+        "NULL, created_at INTEGER NOT NULL, last_used INTEGER, revoked_at INTEGER);"
+        "CREATE TABLE schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL);"
+        "INSERT INTO schema_versions VALUES ('auth', 1);");
+    const std::string hex = detail::to_hex(old_hash.data(), old_hash.size());
+    raw.exec("INSERT INTO tokens(name, hash, scopes, created_at) VALUES ('old', X'" + hex +
+             "', 'read', 1000)");
+  }
+  sqlite_token_store store(path);
+  const auto act = store.active();
+  REQUIRE(act.size() == 1);
+  CHECK(act[0].name == "old");
+  CHECK(hashes_equal(act[0].hash, old_hash));
+  CHECK(act[0].where.unrestricted());
+  token_params p{"team", scope_read, {}};
+  p.where.tipo = {"temperatura"};
+  store.create(p);
+  const auto all = store.list();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].where.unrestricted());
+  CHECK(all[1].where.tipo == std::vector<std::string>{"temperatura"});
+  raw_db raw(path);
+  CHECK(auth_version(raw) == 2);
+  CHECK(raw.scalar("SELECT COUNT(*) FROM tokens WHERE data_scope IS NULL") == 1);
 }

@@ -22,11 +22,24 @@ std::optional<channel> parse_channel(std::string_view name) noexcept;
 
 enum class event_kind { entity, system, test };
 enum class entity_kind { none, sensor, reading };
-enum class event_type { created, updated, deleted };
+// scope_left and scope_entered are never stored: they are how a sensor
+// update that moved the sensor out of / into a data scope looks to that
+// scope (data_scope.hpp). A filter on `deleted` matches scope_left, one on
+// `created` matches scope_entered.
+enum class event_type { created, updated, deleted, scope_left, scope_entered };
 
 const char* entity_kind_name(entity_kind k) noexcept;  // "sensor", "lectura"
-const char* event_type_name(event_type t) noexcept;    // "created", ...
+const char* event_type_name(event_type t) noexcept;    // "created", ..., "scope_left"
+// The types a client may name in a filter: created, updated, deleted.
 std::optional<event_type> parse_event_type(std::string_view name) noexcept;
+
+// What a data scope matches a sensor on besides its id.
+struct scope_keys {
+  std::string tipo;
+  std::optional<std::string> ubicacion;
+};
+
+struct scope_move;  // below
 
 // A published event: serialized to JSON exactly once, shared by every
 // subscriber and transport. The scalar fields are the keys filters match on;
@@ -42,6 +55,24 @@ struct event {
   std::string tipo;            // the sensor's tipo (for readings: their sensor's)
   std::string name;            // system events: "server_started", ...
   std::shared_ptr<const std::string> json;
+  // Entity events: the sensor's ubicacion at commit (for readings: their
+  // sensor's); null when it was null. Shared, so that copying an event per
+  // subscriber never allocates for it.
+  std::shared_ptr<const std::string> ubicacion;
+  // Sensor `updated` events that changed tipo or ubicacion: the keys before
+  // and the two prebuilt views (null for every other event, so copying an
+  // event costs nothing more).
+  std::shared_ptr<const scope_move> moved;
+};
+
+// A sensor update that changed its scope keys, built once when the event is
+// made (at commit, or when read back from the event log): the keys before
+// the change and the event as scopes it left / entered see it (same seq,
+// event_type scope_left / scope_entered, their own serialized JSON).
+struct scope_move {
+  scope_keys before;
+  event left;
+  event entered;
 };
 
 // What a write did to one entity; the repository turns it into an event
@@ -52,6 +83,8 @@ struct entity_change {
   std::vector<std::string> updated_fields;       // only for updated
   std::optional<std::int64_t> readings_deleted;  // sensor deleted: always set
   std::string tipo;                              // for readings: their sensor's tipo
+  std::optional<std::string> ubicacion;          // for readings: their sensor's ubicacion
+  std::optional<scope_keys> before;              // sensor updated: tipo/ubicacion before
 };
 
 // A system event on `general`: {"type":"system_event","event":name,...}.

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "sensorhub/data_scope.hpp"
 #include "sensorhub/event.hpp"
 #include "sensorhub/filter.hpp"
 #include "sensorhub/stats.hpp"
@@ -33,6 +34,18 @@ class event_bus {
 
   virtual subscription subscribe(channel c, std::shared_ptr<subscriber> s,
                                  event_filter filter = {}) = 0;
+
+  // A subscription as `scope` sees events (SPEC §7.1): each event passes
+  // through scoped_view (data_scope.hpp) first; invisible ones are skipped,
+  // the filter (also a later set_filter) applies to the view, and the
+  // subscriber receives the view (a moved sensor's scope_left /
+  // scope_entered). The scope stays for the subscription's life. An
+  // unrestricted scope is exactly subscribe(c, s, filter). This default
+  // wraps `s` in a forwarding subscriber (so stats count it separately);
+  // local_event_bus checks the scope in its fan-out instead, where an
+  // unscoped subscription pays nothing for it.
+  virtual subscription subscribe_scoped(channel c, std::shared_ptr<subscriber> s,
+                                        event_filter filter, data_scope scope);
 
   // Delivers each event, in order; returns how many deliveries were made.
   virtual std::size_t publish(const std::vector<event>& events) = 0;

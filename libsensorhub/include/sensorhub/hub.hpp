@@ -8,7 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "sensorhub/data_scope.hpp"
 #include "sensorhub/event_bus.hpp"
+#include "sensorhub/event_history.hpp"
 #include "sensorhub/logger.hpp"
 #include "sensorhub/reading_service.hpp"
 #include "sensorhub/repository.hpp"
@@ -84,6 +86,12 @@ class hub {
   // deleted (0 when neither max_events nor max_age is set). Throws
   // sensorhub::error(errc::storage) on a storage failure.
   std::uint64_t prune();
+
+  // The persisted event history as `scope` sees it (SPEC §5, §7.1): what
+  // GET /events serves. read_events (event_history.hpp) with the hub's
+  // repository: up to q.limit visible events with seq > q.since on
+  // q.channels, ascending, scope_left/scope_entered views included. Blocking.
+  std::vector<event> events(const event_query& q, const data_scope& scope = {});
 
   // Runs fn on the worker pool (SQLite work off network threads).
   void run_blocking(std::function<void()> fn);

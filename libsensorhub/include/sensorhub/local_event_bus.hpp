@@ -20,6 +20,8 @@ class local_event_bus final : public event_bus {
 
   subscription subscribe(channel c, std::shared_ptr<subscriber> s,
                          event_filter filter = {}) override;
+  subscription subscribe_scoped(channel c, std::shared_ptr<subscriber> s, event_filter filter,
+                                data_scope scope) override;
   using event_bus::publish;
   std::size_t publish(const std::vector<event>& events) override;
   void set_error_handler(error_handler handler) override;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "sensorhub/data_scope.hpp"
 #include "sensorhub/model.hpp"
 #include "sensorhub/repository.hpp"
 
@@ -11,17 +12,24 @@ namespace sensorhub {
 
 // Reading (lectura) CRUD with its events. Same promises as sensor_service;
 // a reading for a missing sensor is a validation_error on "sensor_id".
+//
+// Data scopes (SPEC §7.1; default: unrestricted): a reading is in scope iff
+// its sensor is in scope now. Out of scope, a reading does not exist for the
+// caller (get: nullopt, list: left out in SQL, update/remove: not_found); a
+// sensor_id naming a sensor outside the scope is the same validation_error
+// as a missing sensor ("sensor_id", "[i].sensor_id" in a batch), also when
+// an update would move a reading there.
 class reading_service {
  public:
   explicit reading_service(repository& repo) : repo_(repo) {}
 
-  reading create(const reading_patch& p);
+  reading create(const reading_patch& p, const data_scope& scope = {});
   // All-or-nothing in one transaction, one "created" event each, in order.
-  batch_result create_batch(const std::vector<reading_patch>& items);
-  std::optional<reading> get(std::int64_t id);
-  std::vector<reading> list(const reading_query& q);
-  reading update(std::int64_t id, const reading_patch& p);
-  void remove(std::int64_t id);
+  batch_result create_batch(const std::vector<reading_patch>& items, const data_scope& scope = {});
+  std::optional<reading> get(std::int64_t id, const data_scope& scope = {});
+  std::vector<reading> list(const reading_query& q, const data_scope& scope = {});
+  reading update(std::int64_t id, const reading_patch& p, const data_scope& scope = {});
+  void remove(std::int64_t id, const data_scope& scope = {});
 
  private:
   repository& repo_;

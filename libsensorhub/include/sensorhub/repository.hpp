@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sensorhub/data_scope.hpp"
 #include "sensorhub/event.hpp"
 #include "sensorhub/filter.hpp"
 #include "sensorhub/model.hpp"
@@ -76,9 +77,15 @@ class repository {
   virtual void set_commit_hook(std::function<void(const std::vector<event>&)> hook) = 0;
 
   virtual std::optional<sensor> find_sensor(std::int64_t id) = 0;
-  virtual std::vector<sensor> list_sensors(const sensor_query& q) = 0;
+  // Lists only what `scope` contains (readings: those of sensors it
+  // contains), filtered in the query: limit and offset apply afterwards.
+  virtual std::vector<sensor> list_sensors(const sensor_query& q, const data_scope& scope) = 0;
+  std::vector<sensor> list_sensors(const sensor_query& q) { return list_sensors(q, data_scope{}); }
   virtual std::optional<reading> find_reading(std::int64_t id) = 0;
-  virtual std::vector<reading> list_readings(const reading_query& q) = 0;
+  virtual std::vector<reading> list_readings(const reading_query& q, const data_scope& scope) = 0;
+  std::vector<reading> list_readings(const reading_query& q) {
+    return list_readings(q, data_scope{});
+  }
 
   // Stored events with seq > q.since on q.channels, ascending, at most q.limit.
   virtual std::vector<event> events(const event_query& q) = 0;
@@ -99,7 +106,9 @@ class repository {
   //   f.entity_id, ascending sensor id; sensors without one are left out;
   // - general: no state, "[]".
   // f.event_types and f.predicate apply to events only and are ignored here.
-  virtual state_snapshot snapshot(channel c, const event_filter& f) = 0;
+  // Only sensors `scope` contains now, and their readings, are included.
+  virtual state_snapshot snapshot(channel c, const event_filter& f, const data_scope& scope) = 0;
+  state_snapshot snapshot(channel c, const event_filter& f) { return snapshot(c, f, data_scope{}); }
 };
 
 }  // namespace sensorhub

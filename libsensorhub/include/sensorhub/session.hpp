@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sensorhub/connection.hpp"
+#include "sensorhub/data_scope.hpp"
 #include "sensorhub/filter.hpp"
 #include "sensorhub/subscribers/queued_subscriber.hpp"
 #include "sensorhub/subscription.hpp"
@@ -28,6 +29,12 @@ struct session_options {
   // carries everything the replay would have led up to.
   bool snapshot = false;
   std::size_t backlog_limit = 4u << 20;  // slow-consumer limit (bytes)
+  // The client's data scope (SPEC §7.1; default unrestricted), fixed for
+  // the session's life: ANDed into every subscription, including channels
+  // and filters a later client `subscribe` sets; snapshots and `since`
+  // replays are scoped too. Live, replayed and /events views are the same
+  // (scoped_view, data_scope.hpp).
+  data_scope scope;
 };
 
 struct client_message;  // sensorhub/protocol.hpp

@@ -39,16 +39,20 @@ class sqlite_repository final : public repository {
   std::vector<event> write(const std::function<void(write_tx&)>& work) override;
   void set_commit_hook(std::function<void(const std::vector<event>&)> hook) override;
 
+  using repository::list_readings;
+  using repository::list_sensors;
+  using repository::snapshot;
+
   std::optional<sensor> find_sensor(std::int64_t id) override;
-  std::vector<sensor> list_sensors(const sensor_query& q) override;
+  std::vector<sensor> list_sensors(const sensor_query& q, const data_scope& scope) override;
   std::optional<reading> find_reading(std::int64_t id) override;
-  std::vector<reading> list_readings(const reading_query& q) override;
+  std::vector<reading> list_readings(const reading_query& q, const data_scope& scope) override;
 
   std::vector<event> events(const event_query& q) override;
   std::uint64_t last_seq() override;
   std::uint64_t oldest_seq() override;
   std::uint64_t prune_events(const retention_policy& policy) override;
-  state_snapshot snapshot(channel c, const event_filter& f) override;
+  state_snapshot snapshot(channel c, const event_filter& f, const data_scope& scope) override;
 
  private:
   struct impl;

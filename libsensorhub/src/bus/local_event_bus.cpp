@@ -21,9 +21,12 @@ struct slot {
 
 // One element of the copy-on-write list: set_filter swaps in a new entry
 // for the same slot, so a publish reads each filter without any lock.
+// `scope` is null for an unscoped subscription (the fan-out then skips the
+// scope check entirely).
 struct entry {
   std::shared_ptr<slot> s;
   std::shared_ptr<const event_filter> filter;
+  std::shared_ptr<const data_scope> scope;
 };
 
 using entry_list = std::vector<entry>;
@@ -117,8 +120,13 @@ struct local_event_bus::impl {
         const slot& sl = *en.s;
         if (sl.chan != e.chan || !sl.active.load(std::memory_order_acquire)) continue;
         try {
-          if (!en.filter->matches(e)) continue;
-          sl.sub->on_event(e);
+          const event* v = &e;
+          if (en.scope) {  // the data scope check (data_scope.hpp), before the filter
+            v = scoped_view_ptr(e, *en.scope);
+            if (v == nullptr) continue;
+          }
+          if (!en.filter->matches(*v)) continue;
+          sl.sub->on_event(*v);
         } catch (...) {
           report(std::current_exception());
           continue;
@@ -177,7 +185,17 @@ subscription local_event_bus::subscribe(channel c, std::shared_ptr<subscriber> s
                                         event_filter filter) {
   if (!s) return subscription{};
   auto sl = std::make_shared<slot>(c, std::move(s));
-  impl_->add(entry{sl, std::make_shared<const event_filter>(std::move(filter))});
+  impl_->add(entry{sl, std::make_shared<const event_filter>(std::move(filter)), nullptr});
+  return subscription(std::make_unique<control>(impl_, sl));
+}
+
+subscription local_event_bus::subscribe_scoped(channel c, std::shared_ptr<subscriber> s,
+                                               event_filter filter, data_scope scope) {
+  if (scope.unrestricted()) return subscribe(c, std::move(s), std::move(filter));
+  if (!s) return subscription{};
+  auto sl = std::make_shared<slot>(c, std::move(s));
+  impl_->add(entry{sl, std::make_shared<const event_filter>(std::move(filter)),
+                   std::make_shared<const data_scope>(std::move(scope))});
   return subscription(std::make_unique<control>(impl_, sl));
 }
 

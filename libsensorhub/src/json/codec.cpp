@@ -3,6 +3,7 @@
 #include <memory>
 #include <utility>
 
+#include "json/event_views.hpp"
 #include "json/json_reader.hpp"
 #include "json/json_writer.hpp"
 #include "sensorhub/error.hpp"
@@ -202,6 +203,9 @@ const char* action_name(bool is_sensor, event_type t) {
       return is_sensor ? "update_sensor" : "update_lectura";
     case event_type::deleted:
       return is_sensor ? "delete_sensor" : "delete_lectura";
+    case event_type::scope_left:  // views of an update, never encoded from a change
+    case event_type::scope_entered:
+      return is_sensor ? "update_sensor" : "update_lectura";
   }
   return "";
 }
@@ -335,6 +339,7 @@ event make_entity_event(std::uint64_t seq, timestamp at, const entity_change& ch
     e.entity_id = s->id;
     e.sensor_id = s->id;
     e.tipo = s->tipo;
+    if (s->ubicacion) e.ubicacion = std::make_shared<const std::string>(*s->ubicacion);
   } else {
     const auto& l = std::get<reading>(change.data);
     e.chan = channel::readings;
@@ -342,8 +347,10 @@ event make_entity_event(std::uint64_t seq, timestamp at, const entity_change& ch
     e.entity_id = l.id;
     e.sensor_id = l.sensor_id;
     e.tipo = change.tipo;
+    if (change.ubicacion) e.ubicacion = std::make_shared<const std::string>(*change.ubicacion);
   }
   e.json = std::make_shared<const std::string>(encode_entity_event(seq, at, change));
+  if (change.before) detail::attach_scope_move(e, *change.before);
   return e;
 }
 

@@ -41,6 +41,10 @@ const char* event_type_name(event_type t) noexcept {
       return "updated";
     case event_type::deleted:
       return "deleted";
+    case event_type::scope_left:
+      return "scope_left";
+    case event_type::scope_entered:
+      return "scope_entered";
   }
   return "created";
 }

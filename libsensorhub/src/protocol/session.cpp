@@ -69,6 +69,7 @@ void session::start(const session_options& opts) {
     if (std::find(chans.begin(), chans.end(), c) == chans.end()) chans.push_back(c);
   }
   if (chans.empty()) chans.push_back(channel::general);
+  st_->scope = opts.scope;
 
   // Subscribe before anything else (and before reading history): every
   // event is then either in the history read or in the live queue, or both
@@ -106,7 +107,9 @@ void session::add_channel(channel c, const event_filter& f, std::optional<std::u
     }
   }
   if (!exists && ctx_.bus != nullptr) {
-    subscription sub = ctx_.bus->subscribe(c, shared_from_this(), f);
+    // The scope stays on the bus side for this subscription's life; a later
+    // set_filter changes only the filter, ANDed with it.
+    subscription sub = ctx_.bus->subscribe_scoped(c, shared_from_this(), f, st_->scope);
     std::unique_lock<std::mutex> lk(st_->m);
     if (st_->ph == session_phase::closed) {
       lk.unlock();

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "protocol/session_state.hpp"
+#include "sensorhub/event_history.hpp"
 #include "sensorhub/protocol.hpp"
 #include "sensorhub/repository.hpp"
 
@@ -124,13 +125,10 @@ bool session::replay_page(const std::shared_ptr<replay_cursor>& r, bool throttle
   q.since = r->cursor;
   q.channels = r->chans;
   q.limit = replay_page_size;
-  std::vector<event> page = ctx_.repo->events(q);
-  std::vector<event> out;
-  out.reserve(page.size());
-  for (auto& e : page) {
-    r->cursor = std::max(r->cursor, e.seq);
-    if (r->filter.matches(e)) out.push_back(std::move(e));
-  }
+  // The same history read as /events: scoped views, then the filter.
+  event_page page = read_events(*ctx_.repo, q, st_->scope, &r->filter);
+  r->cursor = std::max(r->cursor, page.cursor);
+  std::vector<event> out = std::move(page.events);
   if (!out.empty()) {
     if (throttle) {
       std::lock_guard<std::mutex> lk(st_->m);
@@ -150,7 +148,7 @@ bool session::replay_page(const std::shared_ptr<replay_cursor>& r, bool throttle
       if (open && self->backlog_bytes() > self->st_->backlog_limit) self->on_overflow();
     });
   }
-  return page.size() == replay_page_size;
+  return page.more;
 }
 
 void session::replay_finished(const replay_cursor& r) {
@@ -194,7 +192,7 @@ void session::snapshot_job(const std::vector<channel>& chans, const event_filter
   // watermark S drops the duplicates.
   for (channel c : chans) {
     if (repo == nullptr || !st_->open()) break;
-    const state_snapshot snap = repo->snapshot(c, f);
+    const state_snapshot snap = repo->snapshot(c, f, st_->scope);
     auto text = std::make_shared<const std::string>(encode_snapshot(snap.seq, c, snap.data_json));
     conn_->post([self = shared_from_this(), c, seq = snap.seq, text = std::move(text)] {
       {

@@ -38,6 +38,7 @@ struct session::state {
   }
 
   const std::size_t backlog_limit;
+  data_scope scope;  // set by start() before anything subscribes; constant afterwards
   std::mutex m;
   std::condition_variable cv;  // pages_in_flight fell, or closed
   session_phase ph = session_phase::greeting;

@@ -22,14 +22,27 @@ std::string missing_sensor_text(std::int64_t sensor_id) {
   return "sensor " + std::to_string(sensor_id) + " does not exist";
 }
 
-// The tipo of the reading's sensor, read in the transaction; a missing sensor
-// is a validation error on `field`.
-std::string sensor_tipo(write_tx& tx, std::int64_t sensor_id, const std::string& field) {
+// The reading's sensor, read in the transaction; a missing sensor, or one
+// outside the scope (which must not learn that it exists), is a validation
+// error on `field`.
+sensor owner_in_scope(write_tx& tx, std::int64_t sensor_id, const std::string& field,
+                      const data_scope& scope) {
   std::optional<sensor> s = tx.find_sensor(sensor_id);
-  if (!s) {
+  if (!s || !scope.contains(*s)) {
     throw validation_error(field_errors{{field, missing_sensor_text(sensor_id)}});
   }
-  return s->tipo;
+  return std::move(*s);
+}
+
+// The current reading `id` if its sensor is in scope; else not_found.
+reading reading_in_scope(write_tx& tx, std::int64_t id, const data_scope& scope) {
+  std::optional<reading> current = tx.find_reading(id);
+  if (!current) throw reading_not_found(id);
+  if (!scope.unrestricted()) {
+    const std::optional<sensor> owner = tx.find_sensor(current->sensor_id);
+    if (!owner || !scope.contains(*owner)) throw reading_not_found(id);
+  }
+  return std::move(*current);
 }
 
 // Exactly the same value: 0.0 and -0.0 differ (they differ on the wire too).
@@ -72,17 +85,22 @@ reading from_patch(const reading_patch& p, timestamp at) {
   return l;
 }
 
-entity_change change_of(event_type type, const reading& l, std::string tipo) {
+// `owner`: the reading's sensor (its scope keys go with the event), or
+// nullptr when it is gone.
+entity_change change_of(event_type type, const reading& l, const sensor* owner) {
   entity_change change;
   change.type = type;
   change.data = l;
-  change.tipo = std::move(tipo);
+  if (owner != nullptr) {
+    change.tipo = owner->tipo;
+    change.ubicacion = owner->ubicacion;
+  }
   return change;
 }
 
 }  // namespace
 
-reading reading_service::create(const reading_patch& p) {
+reading reading_service::create(const reading_patch& p, const data_scope& scope) {
   field_errors errors = validate_reading_create(p);
   if (!errors.empty()) {
     throw validation_error(std::move(errors));
@@ -91,14 +109,15 @@ reading reading_service::create(const reading_patch& p) {
 
   reading created;
   repo_.write([&](write_tx& tx) {
-    std::string tipo = sensor_tipo(tx, l.sensor_id, "sensor_id");
+    const sensor owner = owner_in_scope(tx, l.sensor_id, "sensor_id", scope);
     created = tx.insert_reading(l);
-    tx.append(change_of(event_type::created, created, std::move(tipo)));
+    tx.append(change_of(event_type::created, created, &owner));
   });
   return created;
 }
 
-batch_result reading_service::create_batch(const std::vector<reading_patch>& items) {
+batch_result reading_service::create_batch(const std::vector<reading_patch>& items,
+                                           const data_scope& scope) {
   if (items.empty() || items.size() > max_batch_items) {
     throw validation_error(
         field_errors{{"items", "must hold 1 to " + std::to_string(max_batch_items) + " readings"}});
@@ -122,16 +141,16 @@ batch_result reading_service::create_batch(const std::vector<reading_patch>& ite
 
   batch_result result;
   repo_.write([&](write_tx& tx) {
-    // Every distinct sensor is looked up once; all missing ones are reported.
-    std::map<std::int64_t, std::optional<std::string>> tipos;
+    // Every distinct sensor is looked up once; all missing ones (and those
+    // outside the scope, alike) are reported.
+    std::map<std::int64_t, std::optional<sensor>> owners;
     field_errors missing;
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      auto it = tipos.find(rows[i].sensor_id);
-      if (it == tipos.end()) {
+      auto it = owners.find(rows[i].sensor_id);
+      if (it == owners.end()) {
         std::optional<sensor> s = tx.find_sensor(rows[i].sensor_id);
-        it =
-            tipos.emplace(rows[i].sensor_id, s ? std::optional<std::string>(s->tipo) : std::nullopt)
-                .first;
+        if (s && !scope.contains(*s)) s.reset();
+        it = owners.emplace(rows[i].sensor_id, std::move(s)).first;
       }
       if (!it->second) {
         missing.emplace("[" + std::to_string(i) + "].sensor_id",
@@ -145,7 +164,7 @@ batch_result reading_service::create_batch(const std::vector<reading_patch>& ite
     result = batch_result{};
     for (const reading& row : rows) {
       const reading created = tx.insert_reading(row);
-      tx.append(change_of(event_type::created, created, *tipos[created.sensor_id]));
+      tx.append(change_of(event_type::created, created, &*owners[created.sensor_id]));
       if (result.created == 0) {
         result.first_id = created.id;
       }
@@ -156,15 +175,22 @@ batch_result reading_service::create_batch(const std::vector<reading_patch>& ite
   return result;
 }
 
-std::optional<reading> reading_service::get(std::int64_t id) { return repo_.find_reading(id); }
-
-std::vector<reading> reading_service::list(const reading_query& q) {
-  reading_query bounded = q;
-  bounded.limit = std::min(bounded.limit, max_list_limit);
-  return repo_.list_readings(bounded);
+std::optional<reading> reading_service::get(std::int64_t id, const data_scope& scope) {
+  std::optional<reading> l = repo_.find_reading(id);
+  if (l && !scope.unrestricted()) {
+    const std::optional<sensor> owner = repo_.find_sensor(l->sensor_id);
+    if (!owner || !scope.contains(*owner)) return std::nullopt;
+  }
+  return l;
 }
 
-reading reading_service::update(std::int64_t id, const reading_patch& p) {
+std::vector<reading> reading_service::list(const reading_query& q, const data_scope& scope) {
+  reading_query bounded = q;
+  bounded.limit = std::min(bounded.limit, max_list_limit);
+  return repo_.list_readings(bounded, scope);
+}
+
+reading reading_service::update(std::int64_t id, const reading_patch& p, const data_scope& scope) {
   field_errors errors = validate_reading_update(p);
   if (!errors.empty()) {
     throw validation_error(std::move(errors));
@@ -172,35 +198,28 @@ reading reading_service::update(std::int64_t id, const reading_patch& p) {
 
   reading result;
   repo_.write([&](write_tx& tx) {
-    std::optional<reading> current = tx.find_reading(id);
-    if (!current) {
-      throw reading_not_found(id);
-    }
-    result = *current;
+    result = reading_in_scope(tx, id, scope);
     std::vector<std::string> changed = apply(result, p);
     if (changed.empty()) {
       return;  // nothing really changed: no write, no event
     }
-    // Checks the new sensor when sensor_id changes; otherwise just its tipo.
-    std::string tipo = sensor_tipo(tx, result.sensor_id, "sensor_id");
+    // Checks the new sensor when sensor_id changes; otherwise just its keys.
+    const sensor owner = owner_in_scope(tx, result.sensor_id, "sensor_id", scope);
     result.updated_at = now();
     tx.update_reading(result);
-    entity_change change = change_of(event_type::updated, result, std::move(tipo));
+    entity_change change = change_of(event_type::updated, result, &owner);
     change.updated_fields = std::move(changed);
     tx.append(change);
   });
   return result;
 }
 
-void reading_service::remove(std::int64_t id) {
+void reading_service::remove(std::int64_t id, const data_scope& scope) {
   repo_.write([&](write_tx& tx) {
-    std::optional<reading> current = tx.find_reading(id);
-    if (!current) {
-      throw reading_not_found(id);
-    }
-    std::optional<sensor> owner = tx.find_sensor(current->sensor_id);
+    const reading current = reading_in_scope(tx, id, scope);
+    const std::optional<sensor> owner = tx.find_sensor(current.sensor_id);
     tx.delete_reading(id);
-    tx.append(change_of(event_type::deleted, *current, owner ? owner->tipo : std::string()));
+    tx.append(change_of(event_type::deleted, current, owner ? &*owner : nullptr));
   });
 }
 

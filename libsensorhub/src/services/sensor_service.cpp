@@ -16,6 +16,10 @@ error sensor_not_found(std::int64_t id) {
   return error(errc::not_found, "sensor " + std::to_string(id) + " not found");
 }
 
+error outside_scope(const char* what) {
+  return error(errc::forbidden, std::string(what) + " outside the token's data scope");
+}
+
 // Applies the patch to `s`; returns the names of the fields whose value
 // really changed, in the entity's field order.
 std::vector<std::string> apply(sensor& s, const sensor_patch& p) {
@@ -41,7 +45,7 @@ std::vector<std::string> apply(sensor& s, const sensor_patch& p) {
 
 }  // namespace
 
-sensor sensor_service::create(const sensor_patch& p) {
+sensor sensor_service::create(const sensor_patch& p, const data_scope& scope) {
   field_errors errors = validate_sensor_create(p);
   if (!errors.empty()) {
     throw validation_error(std::move(errors));
@@ -59,6 +63,8 @@ sensor sensor_service::create(const sensor_patch& p) {
   sensor created;
   repo_.write([&](write_tx& tx) {
     created = tx.insert_sensor(s);
+    // Checked once the id is assigned; throwing rolls the insert back.
+    if (!scope.contains(created)) throw outside_scope("creating a sensor");
     entity_change change;
     change.type = event_type::created;
     change.data = created;
@@ -68,15 +74,19 @@ sensor sensor_service::create(const sensor_patch& p) {
   return created;
 }
 
-std::optional<sensor> sensor_service::get(std::int64_t id) { return repo_.find_sensor(id); }
-
-std::vector<sensor> sensor_service::list(const sensor_query& q) {
-  sensor_query bounded = q;
-  bounded.limit = std::min(bounded.limit, max_list_limit);
-  return repo_.list_sensors(bounded);
+std::optional<sensor> sensor_service::get(std::int64_t id, const data_scope& scope) {
+  std::optional<sensor> s = repo_.find_sensor(id);
+  if (s && !scope.contains(*s)) return std::nullopt;
+  return s;
 }
 
-sensor sensor_service::update(std::int64_t id, const sensor_patch& p) {
+std::vector<sensor> sensor_service::list(const sensor_query& q, const data_scope& scope) {
+  sensor_query bounded = q;
+  bounded.limit = std::min(bounded.limit, max_list_limit);
+  return repo_.list_sensors(bounded, scope);
+}
+
+sensor sensor_service::update(std::int64_t id, const sensor_patch& p, const data_scope& scope) {
   field_errors errors = validate_sensor_update(p);
   if (!errors.empty()) {
     throw validation_error(std::move(errors));
@@ -85,7 +95,7 @@ sensor sensor_service::update(std::int64_t id, const sensor_patch& p) {
   sensor result;
   repo_.write([&](write_tx& tx) {
     std::optional<sensor> current = tx.find_sensor(id);
-    if (!current) {
+    if (!current || !scope.contains(*current)) {
       throw sensor_not_found(id);
     }
     result = *current;
@@ -93,6 +103,7 @@ sensor sensor_service::update(std::int64_t id, const sensor_patch& p) {
     if (changed.empty()) {
       return;  // nothing really changed: no write, no event
     }
+    if (!scope.contains(result)) throw outside_scope("moving the sensor");
     result.updated_at = now();
     tx.update_sensor(result);
     entity_change change;
@@ -100,16 +111,17 @@ sensor sensor_service::update(std::int64_t id, const sensor_patch& p) {
     change.data = result;
     change.updated_fields = std::move(changed);
     change.tipo = result.tipo;
+    change.before = scope_keys{current->tipo, current->ubicacion};
     tx.append(change);
   });
   return result;
 }
 
-std::int64_t sensor_service::remove(std::int64_t id) {
+std::int64_t sensor_service::remove(std::int64_t id, const data_scope& scope) {
   std::int64_t readings = 0;
   repo_.write([&](write_tx& tx) {
     std::optional<sensor> current = tx.find_sensor(id);
-    if (!current) {
+    if (!current || !scope.contains(*current)) {
       throw sensor_not_found(id);
     }
     readings = tx.delete_sensor(id);

@@ -16,6 +16,7 @@
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
+#include "storage/sqlite/sqlite_lists.hpp"
 #include "storage/sqlite/sqlite_rows.hpp"
 #include "storage/sqlite/sqlite_schema.hpp"
 #include "storage/sqlite/sqlite_snapshot.hpp"
@@ -304,46 +305,20 @@ std::optional<sensor> sqlite_repository::find_sensor(std::int64_t id) {
   return impl_->read([&](sqlite_connection& c) { return find_sensor_on(c, id); });
 }
 
-std::vector<sensor> sqlite_repository::list_sensors(const sensor_query& q) {
-  return impl_->read([&](sqlite_connection& c) {
-    auto st = c.prepare(q.tipo ? detail::sql_list_sensors_tipo : detail::sql_list_sensors);
-    int i = 1;
-    if (q.tipo) {
-      st->bind(i++, *q.tipo);
-    }
-    st->bind(i++, detail::to_sql_count(q.limit));
-    st->bind(i++, detail::to_sql_count(q.offset));
-    std::vector<sensor> out;
-    while (st->executeStep()) {
-      out.push_back(detail::read_sensor(*st));
-    }
-    return out;
-  });
+std::vector<sensor> sqlite_repository::list_sensors(const sensor_query& q,
+                                                    const data_scope& scope) {
+  return impl_->read(
+      [&](sqlite_connection& c) { return detail::sqlite_list_sensors(c, q, scope); });
 }
 
 std::optional<reading> sqlite_repository::find_reading(std::int64_t id) {
   return impl_->read([&](sqlite_connection& c) { return find_reading_on(c, id); });
 }
 
-std::vector<reading> sqlite_repository::list_readings(const reading_query& q) {
-  return impl_->read([&](sqlite_connection& c) {
-    auto st = c.prepare(q.sensor_id ? detail::sql_list_readings_sensor : detail::sql_list_readings);
-    int i = 1;
-    if (q.sensor_id) {
-      st->bind(i++, static_cast<std::int64_t>(*q.sensor_id));
-    }
-    st->bind(i++, q.since ? static_cast<std::int64_t>(to_micros(*q.since))
-                          : std::numeric_limits<std::int64_t>::min());
-    st->bind(i++, q.until ? static_cast<std::int64_t>(to_micros(*q.until))
-                          : std::numeric_limits<std::int64_t>::max());
-    st->bind(i++, detail::to_sql_count(q.limit));
-    st->bind(i++, detail::to_sql_count(q.offset));
-    std::vector<reading> out;
-    while (st->executeStep()) {
-      out.push_back(detail::read_reading(*st));
-    }
-    return out;
-  });
+std::vector<reading> sqlite_repository::list_readings(const reading_query& q,
+                                                      const data_scope& scope) {
+  return impl_->read(
+      [&](sqlite_connection& c) { return detail::sqlite_list_readings(c, q, scope); });
 }
 
 std::vector<event> sqlite_repository::events(const event_query& q) {
@@ -381,7 +356,8 @@ std::uint64_t sqlite_repository::oldest_seq() {
   return impl_->read([&](sqlite_connection& c) { return read_u64(c, detail::sql_min_seq); });
 }
 
-state_snapshot sqlite_repository::snapshot(channel c, const event_filter& f) {
+state_snapshot sqlite_repository::snapshot(channel c, const event_filter& f,
+                                           const data_scope& scope) {
   return impl_->read([&](sqlite_connection& conn) {
     // One read transaction: WAL gives it a fixed view, so the rows and the
     // seq read from the meta table describe the same commit. (The in-memory
@@ -390,7 +366,7 @@ state_snapshot sqlite_repository::snapshot(channel c, const event_filter& f) {
     state_snapshot out;
     out.seq =
         std::max(read_u64(conn, detail::sql_read_last_seq), read_u64(conn, detail::sql_max_seq));
-    out.data_json = detail::sqlite_read_state(conn, c, f);
+    out.data_json = detail::sqlite_read_state(conn, c, f, scope);
     tx.commit();
     return out;
   });

@@ -3,6 +3,10 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
+
+#include "json/event_views.hpp"
+#include "sensorhub/codec.hpp"
 
 namespace sensorhub::detail {
 
@@ -111,6 +115,12 @@ event read_event(const SQLite::Statement& st) {
   e.tipo = st.getColumn(7).getString();
   e.name = st.getColumn(8).getString();
   e.json = std::make_shared<const std::string>(st.getColumn(10).getString());
+  if (e.kind == event_kind::entity) {
+    if (auto u = optional_text(st, 11)) e.ubicacion = std::make_shared<const std::string>(*u);
+    if (auto before_tipo = optional_text(st, 12)) {
+      attach_scope_move(e, scope_keys{std::move(*before_tipo), optional_text(st, 13)});
+    }
+  }
   return e;
 }
 
@@ -154,6 +164,45 @@ void bind_event(SQLite::Statement& st, const event& e, timestamp at) {
   st.bind(9, e.name);
   st.bind(10, micros(at));
   st.bind(11, e.json ? *e.json : std::string());
+  if (e.ubicacion) {
+    st.bind(12, *e.ubicacion);
+  } else {
+    st.bind(12);
+  }
+  if (e.moved) {
+    st.bind(13, e.moved->before.tipo);
+    bind_optional_text(st, 14, e.moved->before.ubicacion);
+  } else {
+    st.bind(13);
+    st.bind(14);
+  }
+}
+
+namespace {
+
+template <typename T, typename Write>
+void bind_list(SQLite::Statement& st, const char* name, const std::vector<T>& list, Write write) {
+  if (list.empty()) {
+    st.bind(name);
+    return;
+  }
+  std::string json = "[";
+  for (const auto& v : list) {
+    if (json.size() > 1) json.push_back(',');
+    write(json, v);
+  }
+  json.push_back(']');
+  st.bind(name, json);
+}
+
+}  // namespace
+
+void bind_scope(SQLite::Statement& st, const data_scope& scope) {
+  bind_list(st, ":ids", scope.sensor_id,
+            [](std::string& out, std::int64_t id) { out += std::to_string(id); });
+  const auto text = [](std::string& out, const std::string& s) { out += quote_json(s); };
+  bind_list(st, ":tipos", scope.tipo, text);
+  bind_list(st, ":ubis", scope.ubicacion, text);
 }
 
 }  // namespace sensorhub::detail

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "sensorhub/data_scope.hpp"
 #include "sensorhub/event.hpp"
 #include "sensorhub/model.hpp"
 
@@ -53,6 +54,27 @@ inline constexpr const char sql_list_readings_sensor[] =
 inline constexpr const char sql_latest_reading[] =
     "SELECT id, sensor_id, valor, unidad, ts, created_at, updated_at FROM lecturas "
     "WHERE sensor_id = ? ORDER BY ts DESC, id DESC LIMIT 1";
+// --- scoped lists (data_scope.hpp): the scope's three lists are bound as JSON
+// arrays, NULL for an empty list (no restriction); a NULL ubicacion is in no
+// list. This is the SQL mirror of data_scope::contains, for paging in SQL.
+// Named bindings: :tipo (NULL: any), :ids, :tipos, :ubis, :limit, :offset.
+inline constexpr const char sql_list_sensors_scoped[] =
+    "SELECT id, tipo, modelo, ubicacion, activo, created_at, updated_at FROM sensors "
+    "WHERE (:tipo IS NULL OR tipo = :tipo) "
+    "AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids))) "
+    "AND (:tipos IS NULL OR tipo IN (SELECT value FROM json_each(:tipos))) "
+    "AND (:ubis IS NULL OR ubicacion IN (SELECT value FROM json_each(:ubis))) "
+    "ORDER BY id LIMIT :limit OFFSET :offset";
+// Named bindings: :sensor (NULL: any), :since, :until, :ids, :tipos, :ubis,
+// :limit, :offset.
+inline constexpr const char sql_list_readings_scoped[] =
+    "SELECT id, sensor_id, valor, unidad, ts, created_at, updated_at FROM lecturas "
+    "WHERE (:sensor IS NULL OR sensor_id = :sensor) AND ts >= :since AND ts < :until "
+    "AND sensor_id IN (SELECT id FROM sensors "
+    "WHERE (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids))) "
+    "AND (:tipos IS NULL OR tipo IN (SELECT value FROM json_each(:tipos))) "
+    "AND (:ubis IS NULL OR ubicacion IN (SELECT value FROM json_each(:ubis)))) "
+    "ORDER BY ts DESC, id DESC LIMIT :limit OFFSET :offset";
 inline constexpr const char sql_insert_reading[] =
     "INSERT INTO lecturas(sensor_id, valor, unidad, ts, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?)";
@@ -62,18 +84,24 @@ inline constexpr const char sql_update_reading[] =
 inline constexpr const char sql_delete_reading[] = "DELETE FROM lecturas WHERE id = ?";
 
 // --- events (columns: seq, channel, kind, entity_type, event_type, entity_id,
-//     sensor_id, tipo, name, created_at, json)
+//     sensor_id, tipo, name, created_at, json, ubicacion, before_tipo,
+//     before_ubicacion; the last three are the scope keys of migration 4:
+//     the sensor's ubicacion at commit, and for a sensor update that changed
+//     tipo or ubicacion the keys before it, NULL before_tipo otherwise)
 inline constexpr const char sql_insert_event[] =
     "INSERT INTO events(seq, channel, kind, entity_type, event_type, entity_id, sensor_id, tipo, "
-    "name, created_at, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "name, created_at, json, ubicacion, before_tipo, before_ubicacion) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 // Bindings: since, limit.
 inline constexpr const char sql_events_all[] =
     "SELECT seq, channel, kind, entity_type, event_type, entity_id, sensor_id, tipo, name, "
-    "created_at, json FROM events WHERE seq > ? ORDER BY seq LIMIT ?";
+    "created_at, json, ubicacion, before_tipo, before_ubicacion FROM events WHERE seq > ? "
+    "ORDER BY seq LIMIT ?";
 // Bindings: since, three channel names (repeat one to ask for fewer), limit.
 inline constexpr const char sql_events_channels[] =
     "SELECT seq, channel, kind, entity_type, event_type, entity_id, sensor_id, tipo, name, "
-    "created_at, json FROM events WHERE seq > ? AND channel IN (?, ?, ?) ORDER BY seq LIMIT ?";
+    "created_at, json, ubicacion, before_tipo, before_ubicacion FROM events WHERE seq > ? AND "
+    "channel IN (?, ?, ?) ORDER BY seq LIMIT ?";
 inline constexpr const char sql_read_last_seq[] = "SELECT value FROM meta WHERE key = 'last_seq'";
 inline constexpr const char sql_max_seq[] = "SELECT COALESCE(MAX(seq), 0) FROM events";
 inline constexpr const char sql_min_seq[] = "SELECT COALESCE(MIN(seq), 0) FROM events";
@@ -98,6 +126,9 @@ event read_event(const SQLite::Statement& st);
 int bind_sensor(SQLite::Statement& st, const sensor& s);
 int bind_reading(SQLite::Statement& st, const reading& l);
 void bind_event(SQLite::Statement& st, const event& e, timestamp at);
+
+// Binds :ids, :tipos and :ubis of the scoped statements above.
+void bind_scope(SQLite::Statement& st, const data_scope& scope);
 
 // size_t -> SQLite integer, saturating.
 std::int64_t to_sql_count(std::size_t n) noexcept;

@@ -66,6 +66,37 @@ CREATE INDEX sensors_tipo ON sensors(tipo, id);
     // files hold. The step stays so that user_version 3 still means "up to
     // date" for those files, and the core alone no longer creates `tokens`.
     "",
+    // 4: the scope keys of each event (data scopes, SPEC §7.1), so that
+    // replay and /events give a scoped reader the view it had live: the
+    // sensor's ubicacion at commit, and for a sensor update that changed tipo
+    // or ubicacion the keys before it. Older events are backfilled from the
+    // log itself (a sensor event's own data; for a reading, the latest
+    // earlier event of its sensor, else the sensor row as it is now; before
+    // keys from the sensor's previous event, none when that was pruned).
+    R"sql(
+ALTER TABLE events ADD COLUMN ubicacion TEXT;
+ALTER TABLE events ADD COLUMN before_tipo TEXT;
+ALTER TABLE events ADD COLUMN before_ubicacion TEXT;
+CREATE INDEX events_migration_4 ON events(entity_type, entity_id, seq);
+UPDATE events SET ubicacion = json_extract(json, '$.data.ubicacion')
+  WHERE kind = 'entity' AND entity_type = 'sensor' AND json_valid(json);
+UPDATE events SET ubicacion = CASE
+    WHEN EXISTS (SELECT 1 FROM events e2 WHERE e2.entity_type = 'sensor'
+                 AND e2.entity_id = events.sensor_id AND e2.seq < events.seq)
+    THEN (SELECT e2.ubicacion FROM events e2 WHERE e2.entity_type = 'sensor'
+          AND e2.entity_id = events.sensor_id AND e2.seq < events.seq
+          ORDER BY e2.seq DESC LIMIT 1)
+    ELSE (SELECT s.ubicacion FROM sensors s WHERE s.id = events.sensor_id) END
+  WHERE kind = 'entity' AND entity_type = 'lectura';
+UPDATE events SET (before_tipo, before_ubicacion) =
+    (SELECT e2.tipo, e2.ubicacion FROM events e2 WHERE e2.entity_type = 'sensor'
+     AND e2.entity_id = events.entity_id AND e2.seq < events.seq
+     ORDER BY e2.seq DESC LIMIT 1)
+  WHERE kind = 'entity' AND entity_type = 'sensor' AND event_type = 'updated';
+UPDATE events SET before_tipo = NULL, before_ubicacion = NULL
+  WHERE before_tipo IS NOT NULL AND before_tipo = tipo AND before_ubicacion IS ubicacion;
+DROP INDEX events_migration_4;
+)sql",
 };
 
 constexpr int latest = static_cast<int>(sizeof(migrations) / sizeof(migrations[0]));

@@ -37,7 +37,7 @@ std::optional<sensor> find_sensor(sqlite_connection& conn, std::int64_t id) {
 }
 
 // Sensors with an id in `ids` (nullopt: any id) and a tipo in `tipos` (empty:
-// any tipo), ascending id.
+// any tipo), ascending id; the overload below keeps those `scope` contains.
 std::vector<sensor> matching_sensors(sqlite_connection& conn,
                                      const std::optional<std::vector<std::int64_t>>& ids,
                                      const std::vector<std::string>& tipos) {
@@ -69,6 +69,27 @@ std::vector<sensor> matching_sensors(sqlite_connection& conn,
   return out;
 }
 
+std::vector<sensor> matching_sensors(sqlite_connection& conn,
+                                     const std::optional<std::vector<std::int64_t>>& ids,
+                                     const std::vector<std::string>& tipos,
+                                     const data_scope& scope) {
+  std::vector<sensor> out = matching_sensors(conn, ids, tipos);
+  if (!scope.unrestricted()) {
+    out.erase(
+        std::remove_if(out.begin(), out.end(), [&](const sensor& s) { return !scope.contains(s); }),
+        out.end());
+  }
+  return out;
+}
+
+// A reading's sensor matches the filter's tipo list and the scope.
+bool sensor_allowed(sqlite_connection& conn, std::int64_t sensor_id,
+                    const std::vector<std::string>& tipos, const data_scope& scope) {
+  if (tipos.empty() && scope.unrestricted()) return true;
+  const auto s = find_sensor(conn, sensor_id);
+  return s && tipo_allowed(tipos, s->tipo) && scope.contains(*s);
+}
+
 // The id set both lists allow: nullopt when neither restricts.
 std::optional<std::vector<std::int64_t>> allowed_ids(const std::vector<std::int64_t>& a,
                                                      const std::vector<std::int64_t>& b) {
@@ -92,14 +113,15 @@ bool newer(const reading& a, const reading& b) {
   return a.timestamp != b.timestamp ? a.timestamp > b.timestamp : a.id > b.id;
 }
 
-std::vector<reading> latest_readings(sqlite_connection& conn, const event_filter& f) {
+std::vector<reading> latest_readings(sqlite_connection& conn, const event_filter& f,
+                                     const data_scope& scope) {
   std::optional<std::vector<std::int64_t>> sensor_ids;
   if (!f.sensor_id.empty()) {
     sensor_ids = sorted_unique(f.sensor_id);
   }
   std::vector<reading> out;
   if (f.entity_id.empty()) {
-    for (const sensor& s : matching_sensors(conn, sensor_ids, f.tipo)) {
+    for (const sensor& s : matching_sensors(conn, sensor_ids, f.tipo, scope)) {
       auto st = conn.prepare(sql_latest_reading);
       st->bind(1, static_cast<std::int64_t>(s.id));
       if (st->executeStep()) {
@@ -120,12 +142,9 @@ std::vector<reading> latest_readings(sqlite_connection& conn, const event_filter
     reading l = read_reading(*st);
     auto known = sensor_matches.find(l.sensor_id);
     if (known == sensor_matches.end()) {
-      bool ok =
-          !sensor_ids || std::binary_search(sensor_ids->begin(), sensor_ids->end(), l.sensor_id);
-      if (ok && !f.tipo.empty()) {
-        const auto s = find_sensor(conn, l.sensor_id);
-        ok = s && tipo_allowed(f.tipo, s->tipo);
-      }
+      const bool ok = (!sensor_ids ||
+                       std::binary_search(sensor_ids->begin(), sensor_ids->end(), l.sensor_id)) &&
+                      sensor_allowed(conn, l.sensor_id, f.tipo, scope);
       known = sensor_matches.emplace(l.sensor_id, ok).first;
     }
     if (!known->second) {
@@ -145,12 +164,13 @@ std::vector<reading> latest_readings(sqlite_connection& conn, const event_filter
 
 }  // namespace
 
-std::string sqlite_read_state(sqlite_connection& conn, channel c, const event_filter& f) {
+std::string sqlite_read_state(sqlite_connection& conn, channel c, const event_filter& f,
+                              const data_scope& scope) {
   switch (c) {
     case channel::sensors:
-      return to_json(matching_sensors(conn, allowed_ids(f.entity_id, f.sensor_id), f.tipo));
+      return to_json(matching_sensors(conn, allowed_ids(f.entity_id, f.sensor_id), f.tipo, scope));
     case channel::readings:
-      return to_json(latest_readings(conn, f));
+      return to_json(latest_readings(conn, f, scope));
     case channel::general:
       break;
   }

@@ -85,10 +85,13 @@ TEST_CASE("admission: an upgrade is granted its session options and principal") 
   websocket_options o;
   o.backlog_limit = 12345;
   std::vector<std::string> seen_paths;
-  o.handshake_check = [&](const http_request&, std::string_view path,
-                          std::string& principal) -> std::optional<http_response> {
+  std::vector<channel> seen_channels;
+  o.handshake_check = [&](const http_request&, std::string_view path, std::string& principal,
+                          session_options& session) -> std::optional<http_response> {
     seen_paths.emplace_back(path);
+    seen_channels = session.channels;
     principal = "sensor-writer";
+    session.scope.tipo = {"narrowed"};  // a token's data scope
     return std::nullopt;
   };
   const admission a(o);
@@ -99,13 +102,15 @@ TEST_CASE("admission: an upgrade is granted its session options and principal") 
   CHECK(v.grant.session.since == std::optional<std::uint64_t>(4));
   CHECK(v.grant.session.backlog_limit == 12345);
   CHECK(seen_paths == std::vector<std::string>{"/api/v1/ws/secure"});
+  CHECK(seen_channels == std::vector<channel>{channel::readings});  // the hook sees the query
+  CHECK(v.grant.session.scope.tipo == std::vector<std::string>{"narrowed"});
 }
 
 TEST_CASE("admission: upgrade refusals, in order") {
   websocket_options o;
   int checks = 0;
-  o.handshake_check = [&](const http_request& req, std::string_view,
-                          std::string&) -> std::optional<http_response> {
+  o.handshake_check = [&](const http_request& req, std::string_view, std::string&,
+                          session_options&) -> std::optional<http_response> {
     ++checks;
     if (req.query.find("token=bad") != std::string::npos) {
       return error_response(errc::unauthorized, "bad token");
@@ -144,8 +149,8 @@ TEST_CASE("admission: a throwing handshake_check refuses with 500 and is logged"
   o.logger = [&](websocket_options::log_level l, std::string_view msg) {
     if (l == websocket_options::log_level::error) lines.emplace_back(msg);
   };
-  o.handshake_check = [](const http_request&, std::string_view,
-                         std::string&) -> std::optional<http_response> {
+  o.handshake_check = [](const http_request&, std::string_view, std::string&,
+                         session_options&) -> std::optional<http_response> {
     throw std::runtime_error("store is down");
   };
   const admission a(o);

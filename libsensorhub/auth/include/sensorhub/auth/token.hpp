@@ -5,7 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "sensorhub/data_scope.hpp"
 #include "sensorhub/time.hpp"
 
 namespace sensorhub {
@@ -33,18 +35,25 @@ token_hash hash_token(std::string_view token) noexcept;
 // Compares two hashes in constant time.
 bool hashes_equal(const token_hash& a, const token_hash& b) noexcept;
 
-// What token_store::create() is asked to store. Later fields (the per-token
-// data scope of SPEC §7.1, an expiry) are added here with defaults that keep
-// today's meaning, so callers that set only these fields stay correct.
+// What token_store::create() is asked to store. Later fields (an expiry) are
+// added here with defaults that keep today's meaning, so callers that set
+// only these fields stay correct.
 struct token_params {
+  token_params() = default;
+  // {name, scopes} keeps compiling (without missing-initializer warnings).
+  token_params(std::string n, scope_set s, data_scope w = {})
+      : name(std::move(n)), scopes(s), where(std::move(w)) {}
+
   std::string name;      // 1 to 64 characters of A-Z a-z 0-9 . _ -; unique for good
   scope_set scopes = 0;  // one or more of all_scopes
+  data_scope where;      // SPEC §7.1: the data the token may see; default: all of it
 };
 
 // A name a token may have: 1 to 64 characters of A-Z a-z 0-9 . _ -
 bool valid_token_name(std::string_view name) noexcept;
 // The checks every token_store applies before storing: throws
-// error(errc::invalid_parameter) for a bad name or an empty or unknown scope set.
+// error(errc::invalid_parameter) for a bad name, an empty or unknown scope set
+// or a malformed data scope (see check_where).
 void check_token_params(const token_params& params);
 
 // What `token list` shows: never the token or its hash. Fields may be added.
@@ -54,14 +63,16 @@ struct token_info {
   timestamp created_at{};
   std::optional<timestamp> last_used;
   std::optional<timestamp> revoked_at;
+  data_scope where;  // unrestricted for tokens created without one
 };
 
 // A token that may be used: what a verifier keeps in memory. Fields may be
-// added (a data scope travels with the token here).
+// added.
 struct active_token {
   std::string name;
   scope_set scopes = 0;
   token_hash hash{};
+  data_scope where;  // what everything done with this token is limited to
 };
 
 }  // namespace sensorhub

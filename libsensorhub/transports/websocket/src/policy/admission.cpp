@@ -69,7 +69,7 @@ upgrade_verdict admission::check_upgrade(const http_request& req) const {
     v.refusal = error_response(errc::invalid_parameter, e.what());
     return v;
   }
-  if ((v.refusal = run_handshake_check(req, *path_it, v.grant.principal))) return v;
+  if ((v.refusal = run_handshake_check(req, *path_it, v.grant.principal, q.session))) return v;
   q.session.backlog_limit = opts_.backlog_limit;
   v.grant.session = std::move(q.session);
   return v;
@@ -86,10 +86,11 @@ std::optional<http_response> admission::refuse_address(const std::string& addres
 
 std::optional<http_response> admission::run_handshake_check(const http_request& req,
                                                             std::string_view path,
-                                                            std::string& principal) const {
+                                                            std::string& principal,
+                                                            session_options& session) const {
   if (!opts_.handshake_check) return std::nullopt;
   try {
-    return opts_.handshake_check(req, path, principal);
+    return opts_.handshake_check(req, path, principal, session);
   } catch (const std::exception& e) {
     log_line(opts_, log_level::error, std::string("handshake check failed: ") + e.what());
     return error_response(errc::internal, "handshake check failed");

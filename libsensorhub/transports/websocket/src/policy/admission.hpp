@@ -60,7 +60,8 @@ class admission {
  private:
   std::optional<http_response> refuse_address(const std::string& address) const;
   std::optional<http_response> run_handshake_check(const http_request& req, std::string_view path,
-                                                   std::string& principal) const;
+                                                   std::string& principal,
+                                                   session_options& session) const;
 
   const websocket_options& opts_;
   std::unordered_map<std::string, std::size_t> per_address_;

@@ -15,6 +15,7 @@
 #include "sensorhub/transports/rate_limiter.hpp"
 #include "sensorhub/transports/http.hpp"
 #include "sensorhub/logger.hpp"
+#include "sensorhub/session.hpp"
 #include "sensorhub/transport.hpp"
 
 namespace sensorhub {
@@ -55,9 +56,11 @@ struct websocket_options {
   // Called for each WebSocket upgrade on one of ws_paths, after the query
   // was validated; return a response to refuse it (e.g. 401, 403). To tag
   // an accepted connection (e.g. with the name of the token it used) set
-  // `principal`; close_principal() closes connections by tag. Network thread.
+  // `principal`; close_principal() closes connections by tag. `session` is
+  // what the query asked for; the hook may narrow it (e.g. set the data
+  // scope of the token used). Network thread.
   std::function<std::optional<http_response>(const http_request&, std::string_view ws_path,
-                                             std::string& principal)>
+                                             std::string& principal, session_options& session)>
       handshake_check;
   // Log lines of the transport (never contain query strings). Any thread.
   // Unset: the hub's logger (transport_context::log).
