@@ -201,6 +201,24 @@ TEST_CASE("filters read scope_left as deleted and scope_entered as created, neve
   CHECK_FALSE(updated.matches(left));
   CHECK_FALSE(updated.matches(entered));
   CHECK(updated.matches(moved));
+  // scope_left is matched on the keys the reader knew the sensor by: a filter
+  // on the scope's own tipo still lets the departure through.
+  sensor_patch to_hum;
+  to_hum.tipo = "humedad";
+  f.sensors.update(s.id, to_hum);
+  const event& retyped = f.events.back();
+  const data_scope temps = tipo_scope("temperatura");
+  const event gone = *scoped_view(retyped, temps);
+  CHECK(gone.type == event_type::scope_left);
+  CHECK(testing::dom_object(*gone.json)["data"]["tipo"].GetString() == std::string("humedad"));
+  event_filter temp_filter;
+  temp_filter.tipo = {"temperatura"};
+  CHECK(temp_filter.matches(gone));
+  CHECK_FALSE(temp_filter.matches(retyped));  // unscoped readers: the filter as always
+  const event back = *scoped_view(retyped, tipo_scope("humedad"));
+  CHECK(back.type == event_type::scope_entered);
+  CHECK_FALSE(temp_filter.matches(back));
+
   // The names exist on the wire; a client filter still names only three.
   CHECK(std::string(event_type_name(event_type::scope_left)) == "scope_left");
   CHECK(std::string(event_type_name(event_type::scope_entered)) == "scope_entered");

@@ -68,7 +68,10 @@ struct event {
 // A sensor update that changed its scope keys, built once when the event is
 // made (at commit, or when read back from the event log): the keys before
 // the change and the event as scopes it left / entered see it (same seq,
-// event_type scope_left / scope_entered, their own serialized JSON).
+// event_type scope_left / scope_entered, their own serialized JSON whose
+// data is the entity after the change). `left` carries the keys before
+// (tipo, ubicacion), so a filter that admitted the sensor admits its
+// departure; `entered` carries the keys after.
 struct scope_move {
   scope_keys before;
   event left;

@@ -41,7 +41,12 @@ void attach_scope_move(event& e, const scope_keys& before) {
   if (before.tipo == e.tipo && same_ubicacion) return;
   auto m = std::make_shared<scope_move>();
   m->before = before;
+  // scope_left keeps the keys the reader knew the sensor by, so a filter
+  // that let the sensor through also lets its departure through.
   m->left = view_as(e, event_type::scope_left);
+  m->left.tipo = before.tipo;
+  m->left.ubicacion =
+      before.ubicacion ? std::make_shared<const std::string>(*before.ubicacion) : nullptr;
   m->entered = view_as(e, event_type::scope_entered);
   e.moved = std::move(m);
 }
