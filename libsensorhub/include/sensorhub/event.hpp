@@ -43,7 +43,8 @@ struct scope_move;  // below
 
 // A published event: serialized to JSON exactly once, shared by every
 // subscriber and transport. The scalar fields are the keys filters match on;
-// `json` is the exact wire text (SPEC §3). Cheap to copy (one shared_ptr).
+// `json` is the exact wire text (SPEC §3). Cheap to copy (shared pointers
+// and short strings; nothing is serialized again).
 struct event {
   std::uint64_t seq = 0;  // 0 only for test_event (never persisted)
   channel chan = channel::general;
