@@ -203,7 +203,7 @@ TEST_CASE("a sensor leaving and re-entering a scope: live, replay and history ag
   CHECK(field(roof_view[5], "event_type") == "deleted");
 }
 
-TEST_CASE("the scope is ANDed into later subscribes; filters never widen it") {
+TEST_CASE("the scope is ANDed into later subscribes, filters never widen it") {
   fixture f;
   const auto lab = f.add("temperatura", "lab").id;
   const auto roof = f.add("temperatura", "roof").id;

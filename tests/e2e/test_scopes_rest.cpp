@@ -161,7 +161,7 @@ TEST_CASE("scoped token: reading routes with out-of-scope ids are 404 or the mis
         std::vector<std::int64_t>{w.in_reading, w.out_reading});  // nothing was written
 }
 
-TEST_CASE("scoped token: /events holds only its sensors' events; /ws/stats stays global") {
+TEST_CASE("scoped token: /events holds only its sensors' events, /ws/stats stays global") {
   scope_world w;
   // Entity events by sensor; system events (server_started) are everyone's.
   auto entity_sensors = [&](const std::string& token) {

@@ -9,7 +9,7 @@
 
 using namespace sensorhub::e2e;
 
-TEST_CASE("CLI: --where is stored and shown by token list; a bad clause is exit 2") {
+TEST_CASE("CLI: --where is stored and shown by token list, a bad clause is exit 2") {
   daemon_process d(std::vector<std::string>{});
   const auto made = d.token_command({"create", "--name", "cold", "--scopes", "read", "--where",
                                      "ubicacion=coldstore,freezer", "--where", "sensor_id=3,7"});

@@ -118,7 +118,7 @@ TEST_CASE("filters and subscribe messages never widen the scope") {
   CHECK(next_event(c)["entity_id"].i64() == in2);
 }
 
-TEST_CASE("snapshots are scoped; an unscoped token's snapshot has everything") {
+TEST_CASE("snapshots are scoped, an unscoped token's snapshot has everything") {
   scope_world w;
   auto snapshot_ids = [&](const std::string& token, const std::string& chan) {
     ws_client c = open_ws_as(w.d, "/api/v1/ws/secure?channel=" + chan + "&snapshot=true", token);

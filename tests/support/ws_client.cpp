@@ -164,6 +164,12 @@ ws_handshake ws_client::connect(const std::string& host, std::uint16_t port,
 }
 
 void ws_client::send_frame(int opcode, std::string_view payload, bool fin, bool mask) {
+  sock_.send_all(encode_frame(opcode, payload, fin, mask));
+}
+
+void ws_client::send_raw(std::string_view bytes) { sock_.send_all(bytes); }
+
+std::string ws_client::encode_frame(int opcode, std::string_view payload, bool fin, bool mask) {
   std::string f;
   f += static_cast<char>((fin ? 0x80 : 0x00) | (opcode & 0x0F));
   const char mask_bit = static_cast<char>(mask ? 0x80 : 0x00);
@@ -188,7 +194,7 @@ void ws_client::send_frame(int opcode, std::string_view payload, bool fin, bool 
   } else {
     f.append(payload.data(), payload.size());
   }
-  sock_.send_all(f);
+  return f;
 }
 
 void ws_client::send_text(std::string_view text) { send_frame(op_text, text); }

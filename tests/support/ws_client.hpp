@@ -54,6 +54,10 @@ class ws_client {
   void send_close(int code = 1000, std::string_view reason = {});
   // Any frame, for protocol tests. mask=false sends an illegal unmasked frame.
   void send_frame(int opcode, std::string_view payload, bool fin = true, bool mask = true);
+  // The bytes of one client frame, to send several in one write (send_raw).
+  static std::string encode_frame(int opcode, std::string_view payload, bool fin = true,
+                                  bool mask = true);
+  void send_raw(std::string_view bytes);
 
   // Next data or close message; nullopt on timeout. After a close message the
   // client has answered it and further calls return nullopt.

@@ -47,7 +47,7 @@ http_request request(const std::string& method, const std::string& path,
 
 }  // namespace
 
-TEST_CASE("REST: a scoped token's routes run in its scope; others stay unrestricted") {
+TEST_CASE("REST: a scoped token's routes run in its scope, others stay unrestricted") {
   fixture f;
   security guard(f.cfg);
   const route list{"GET", "/api/v1/sensores", nullptr};
