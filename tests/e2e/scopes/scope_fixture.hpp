@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "e2e_test_util.hpp"
+#include "../e2e_test_util.hpp"
 
 namespace sensorhub::e2e {
 
