@@ -755,3 +755,30 @@ TEST_CASE("json_reader keeps member order and re-serializes") {
   detail::write_json(out, v);
   CHECK(out == R"({"b":1,"a":[true,false,null,"x\"y"],"c":{"d":-1.5e3}})");
 }
+
+TEST_CASE("parse_json_object: members in order, compact values, numbers as written") {
+  const auto m = parse_json_object(
+      R"({"s":"h\u00e9","n":1.50,"o":{"a":[1e999,0e999],"b":null},"t":true,"z":null})", 100);
+  REQUIRE(m.size() == 5);
+  CHECK(m[0].first == "s");
+  CHECK(m[0].second.type == json_field::kind::string);
+  CHECK(m[0].second.text == "h\xC3\xA9");
+  CHECK(m[1].second.type == json_field::kind::number);
+  CHECK(m[1].second.text == "1.50");
+  CHECK(m[1].second.finite);
+  CHECK(m[2].second.type == json_field::kind::object);
+  CHECK(m[2].second.text == R"({"a":[1e999,0e999],"b":null})");
+  CHECK_FALSE(m[2].second.finite);  // 1e999 inside; 0e999 alone is zero
+  CHECK(m[3].second.type == json_field::kind::boolean);
+  CHECK(m[3].second.text == "true");
+  CHECK(m[4].second.type == json_field::kind::null);
+
+  CHECK(fields_of([] { parse_json_object("[1]", 100); }) ==
+        field_errors{{"body", "must be a JSON object"}});
+  CHECK(fields_of([] { parse_json_object(R"({"a":[1,2,3]})", 3); }) ==
+        field_errors{{"body", "too many JSON values"}});
+  CHECK(code_of([] { parse_json_object(R"({"a":1,"a":2})", 100); }) == errc::invalid_json);
+  CHECK(code_of([] { parse_json_object(R"({"a":1e991e9})", 100); }) == errc::invalid_json);
+  CHECK(code_of([] { parse_json_object(std::string(100, '[') + std::string(100, ']'), 1000); }) ==
+        errc::invalid_json);
+}

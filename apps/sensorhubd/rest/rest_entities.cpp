@@ -30,6 +30,55 @@ void run_blocking(app& a, http_responder respond, std::function<http_response()>
 
 namespace {
 
+// GET, PUT, PATCH and DELETE on `one` ("/.../{id}") for one entity kind:
+// `service` picks the hub's service, `parse` reads a patch body.
+template <typename Service, typename Patch>
+void add_item_routes(router& r, app& a, const std::string& one,
+                     Service& (sensorhub::hub::*service)(), Patch (*parse)(std::string_view),
+                     const char* not_found) {
+  auto* ap = &a;
+  r.add({"GET", one,
+         [ap, service, not_found](const http_request&, const path_params& p, const scope_t& scope,
+                                  http_responder respond) {
+           const auto id = path_id(p.at(0));
+           run_blocking(*ap, std::move(respond), [ap, service, not_found, id, scope] {
+             const auto item = (ap->hub.*service)().get(id, scope);
+             if (!item) return error_response(errc::not_found, not_found);
+             return json_response(200, sensorhub::to_json(*item));
+           });
+         }});
+  for (const char* method : {"PUT", "PATCH"}) {
+    r.add({method, one,
+           [ap, service, parse](const http_request& req, const path_params& p, const scope_t& scope,
+                                http_responder respond) {
+             const auto id = path_id(p.at(0));
+             run_blocking(
+                 *ap, std::move(respond),
+                 [ap, service, parse, id, body = req.body, scope] {
+                   const auto patch = parse(body);
+                   return json_response(
+                       200, sensorhub::to_json((ap->hub.*service)().update(id, patch, scope)));
+                 },
+                 true);
+           }});
+  }
+  r.add({"DELETE", one,
+         [ap, service](const http_request&, const path_params& p, const scope_t& scope,
+                       http_responder respond) {
+           const auto id = path_id(p.at(0));
+           run_blocking(
+               *ap, std::move(respond),
+               [ap, service, id, scope] {
+                 (ap->hub.*service)().remove(id, scope);
+                 http_response res;
+                 res.status = 204;
+                 res.content_type.clear();
+                 return res;
+               },
+               true);
+         }});
+}
+
 void add_sensor_routes(router& r, app& a, const std::string& base) {
   auto* ap = &a;
   r.add({"GET", base,
@@ -57,46 +106,8 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
                true);
          }});
   const std::string one = base + "/{id}";
-  r.add({"GET", one,
-         [ap](const http_request&, const path_params& p, const scope_t& scope,
-              http_responder respond) {
-           const auto id = path_id(p.at(0));
-           run_blocking(*ap, std::move(respond), [ap, id, scope] {
-             const auto s = ap->hub.sensors().get(id, scope);
-             if (!s) return error_response(errc::not_found, "sensor not found");
-             return json_response(200, sensorhub::to_json(*s));
-           });
-         }});
-  for (const char* method : {"PUT", "PATCH"}) {
-    r.add({method, one,
-           [ap](const http_request& req, const path_params& p, const scope_t& scope,
-                http_responder respond) {
-             const auto id = path_id(p.at(0));
-             run_blocking(
-                 *ap, std::move(respond),
-                 [ap, id, body = req.body, scope] {
-                   const auto patch = sensorhub::parse_sensor_patch(body);
-                   return json_response(
-                       200, sensorhub::to_json(ap->hub.sensors().update(id, patch, scope)));
-                 },
-                 true);
-           }});
-  }
-  r.add({"DELETE", one,
-         [ap](const http_request&, const path_params& p, const scope_t& scope,
-              http_responder respond) {
-           const auto id = path_id(p.at(0));
-           run_blocking(
-               *ap, std::move(respond),
-               [ap, id, scope] {
-                 ap->hub.sensors().remove(id, scope);
-                 http_response res;
-                 res.status = 204;
-                 res.content_type.clear();
-                 return res;
-               },
-               true);
-         }});
+  add_item_routes(r, a, one, &sensorhub::hub::sensors, &sensorhub::parse_sensor_patch,
+                  "sensor not found");
   r.add({"GET", one + "/lecturas",
          [ap](const http_request& req, const path_params& p, const scope_t& scope,
               http_responder respond) {
@@ -160,47 +171,8 @@ void add_reading_routes(router& r, app& a) {
               }};
   batch.max_body = a.config.limits.max_batch_body_bytes;
   r.add(std::move(batch));
-  const std::string one = base + "/{id}";
-  r.add({"GET", one,
-         [ap](const http_request&, const path_params& p, const scope_t& scope,
-              http_responder respond) {
-           const auto id = path_id(p.at(0));
-           run_blocking(*ap, std::move(respond), [ap, id, scope] {
-             const auto l = ap->hub.readings().get(id, scope);
-             if (!l) return error_response(errc::not_found, "lectura not found");
-             return json_response(200, sensorhub::to_json(*l));
-           });
-         }});
-  for (const char* method : {"PUT", "PATCH"}) {
-    r.add({method, one,
-           [ap](const http_request& req, const path_params& p, const scope_t& scope,
-                http_responder respond) {
-             const auto id = path_id(p.at(0));
-             run_blocking(
-                 *ap, std::move(respond),
-                 [ap, id, body = req.body, scope] {
-                   const auto patch = sensorhub::parse_reading_patch(body);
-                   return json_response(
-                       200, sensorhub::to_json(ap->hub.readings().update(id, patch, scope)));
-                 },
-                 true);
-           }});
-  }
-  r.add({"DELETE", one,
-         [ap](const http_request&, const path_params& p, const scope_t& scope,
-              http_responder respond) {
-           const auto id = path_id(p.at(0));
-           run_blocking(
-               *ap, std::move(respond),
-               [ap, id, scope] {
-                 ap->hub.readings().remove(id, scope);
-                 http_response res;
-                 res.status = 204;
-                 res.content_type.clear();
-                 return res;
-               },
-               true);
-         }});
+  add_item_routes(r, a, base + "/{id}", &sensorhub::hub::readings, &sensorhub::parse_reading_patch,
+                  "lectura not found");
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "rest/channel_stats_body.hpp"
-#include "rest/json_numbers.hpp"
 #include "rest/test_event_request.hpp"
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
@@ -132,25 +131,6 @@ TEST_CASE("hostile test-event bodies") {
   many += "0]}}";
   CHECK(fields_of([&] { parse_test_event_request(many); }) ==
         field_errors{{"body", "too many JSON values"}});
-}
-
-TEST_CASE("swap_numbers") {
-  std::vector<number_swap> swaps;
-  const std::string out = swap_numbers(R"({"a":1e999,"b":"2e999","c":[3,-1e400]})", swaps);
-  CHECK(out == R"({"a":0    ,"b":"2e999","c":[0,0     ]})");
-  REQUIRE(swaps.size() == 3);
-  CHECK(swaps[0].end == 6);
-  CHECK(swaps[0].original == "1e999");
-  CHECK(swaps[1].end == 29);
-  CHECK(swaps[1].original == "3");
-  CHECK(swaps[2].end == 31);
-  CHECK(swaps[2].original == "-1e400");
-  // A run that is not one number token stays as it is (and fails to parse).
-  CHECK(swap_numbers("[1e991e9,01,-]", swaps) == "[1e991e9,01,-]");
-  CHECK(swaps.empty());
-  CHECK(finite_json_number("1.5e3"));
-  CHECK(finite_json_number("0e999"));
-  CHECK_FALSE(finite_json_number("1e999"));
 }
 
 TEST_CASE("numbers RapidJSON cannot hold are judged like the codec does") {

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sensorhub/event.hpp"
@@ -50,5 +51,23 @@ event make_test_event(channel chan, std::string_view message, std::string_view d
 
 // Writes `text` as a JSON string literal (quotes and escapes included).
 std::string quote_json(std::string_view text);
+
+// One member value of an untrusted JSON object (parse_json_object).
+struct json_field {
+  enum class kind { null, boolean, number, string, array, object };
+  kind type = kind::null;
+  std::string text;    // a string: its decoded text; otherwise compact JSON, numbers as written
+  bool finite = true;  // every number in the value is a finite double (1e999 is not)
+};
+
+// The reader behind every body the core parses, for other JSON bodies (the
+// daemon's test-event request, an embedder's own): `text` must be one JSON
+// object, read with the rules above (iterative, json_max_depth, UTF-8,
+// no NaN, no duplicate keys) and at most `max_values` values in all. Returns
+// the members in document order. Throws error(errc::invalid_json) for
+// malformed text; validation_error on "body" for another JSON type or too
+// many values.
+std::vector<std::pair<std::string, json_field>> parse_json_object(std::string_view text,
+                                                                  std::size_t max_values);
 
 }  // namespace sensorhub
