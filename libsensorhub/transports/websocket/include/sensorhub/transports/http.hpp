@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,15 +13,21 @@
 namespace sensorhub {
 
 // One plain HTTP request received by an HTTP front (the WebSocket
-// transport's, or yours). The body is complete: requests with a chunked
-// body are never handed to a handler.
+// transport's, or yours). Handed to a handler with its body complete (a
+// chunked body arrives decoded); a head check sees it with an empty body.
 struct http_request {
-  std::string method;                          // "GET", "POST", ...
+  std::string method;                          // "GET", "POST", ... ("GET" for HEAD, see head)
   std::string path;                            // raw request path, no query
   std::string query;                           // raw query string, no '?'
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   std::string remote_address;  // peer IP address
+  bool head = false;           // a HEAD request: answer as for GET, the body is not sent
+  int version_minor = 1;       // HTTP/1.<minor>
+  // Whatever the front's head check attached to this request (e.g. the
+  // route and caller it resolved before the body was read); handed back
+  // unchanged with the complete request. Null when none.
+  std::shared_ptr<void> context;
 
   // The header's value, or "" when absent (name in lower case).
   const std::string& header(const std::string& lower_name) const;

@@ -46,12 +46,31 @@ struct websocket_options {
   std::size_t backlog_limit = 4u << 20;               // per WebSocket: slow consumer -> 1008
   std::chrono::milliseconds ping_interval{30000};     // ping a connection idle this long
   std::chrono::milliseconds pong_timeout{10000};      // no pong by then -> close
-  std::chrono::milliseconds handshake_timeout{5000};  // to read a full request
+  std::chrono::milliseconds handshake_timeout{5000};  // to read a full request head
+  // A keep-alive HTTP connection with no request in progress is closed
+  // after this long.
+  std::chrono::milliseconds idle_timeout{60000};
+  std::size_t max_header_bytes = 16u << 10;  // request line + headers; larger -> 431
+  // Network threads; connections are spread over them. 0: one per core.
+  std::size_t network_threads = 0;
   std::chrono::milliseconds stop_grace{3000};         // stop(): wait for closes and responses
 
+  // Decides on a plain HTTP request's head, before any byte of its body is
+  // read (SPEC §9): `head.body` is empty. Return a response to answer now
+  // (e.g. 401, 404, 411, 413, 415): the body is never read, and when one
+  // was announced the connection closes after the answer. Otherwise the
+  // transport answers `Expect: 100-continue`, reads the body (decoding a
+  // chunked one) up to `max_body` bytes (preset to max_http_body_size;
+  // more -> 413) and calls http_handler with the complete request. It may
+  // set head.context for the handler. Network thread; must not block.
+  // Unset: every request is read up to max_http_body_size.
+  std::function<std::optional<http_response>(http_request& head, std::size_t& max_body)>
+      http_head_check;
   // Plain HTTP requests (any path that is not a WebSocket upgrade). Runs on
-  // the network thread: answer quickly or hand the work (and the responder)
-  // to another thread. Unset: every request gets 404.
+  // a network thread: answer quickly or hand the work (and the responder)
+  // to another thread. Responses go out in request order on keep-alive
+  // connections; a HEAD request (head.head) is answered without its body.
+  // Unset: every request gets 404.
   std::function<void(const http_request&, http_responder)> http_handler;
   // Called for each WebSocket upgrade on one of ws_paths, after the query
   // was validated; return a response to refuse it (e.g. 401, 403). To tag
@@ -67,20 +86,24 @@ struct websocket_options {
   log_sink logger;
 };
 
-// The WebSocket transport and HTTP front of sensorhubd on one port
-// (websocketpp on standalone Asio, one network thread it owns).
+// The WebSocket transport and HTTP/1.1 front of sensorhubd on one port:
+// its own Asio connections on `network_threads` threads (keep-alive,
+// pipelining, chunked bodies, 100-continue, HEAD; SPEC §9), speaking
+// WebSocket after an upgrade through websocketpp's hybi13 protocol code.
 //
 // Each WebSocket connection is a sensorhub::session (SPEC §3): query
 // parameters `channel`, `since`, `snapshot`, `token` and the filters of
 // SPEC §6; a bad one refuses the handshake with 400 and a JSON error body.
-// Events are framed once and the same frame is queued on every connection.
-// TCP_NODELAY, no permessage-deflate, Sec-WebSocket-Version 13 only.
+// Events are framed once and the same frame is queued on every connection;
+// the frames pending for a connection leave in one gather write per pass
+// of its network thread. TCP_NODELAY, no permessage-deflate,
+// Sec-WebSocket-Version 13 only.
 //
 // Thread-safety: start() and stop() are called by the hub (or one owner),
-// never from the network thread (stop() joins it); port(), open_connections()
+// never from a network thread (stop() joins them); port(), open_connections()
 // and stop_accepting() may be called from any thread. The handlers in the
-// options run on the network thread; http_responder may be called from any
-// thread.
+// options run on network threads (several at once); http_responder may be
+// called from any thread.
 class websocket_transport final : public transport {
  public:
   explicit websocket_transport(websocket_options options);
