@@ -56,6 +56,10 @@ class session final : public queued_subscriber, public std::enable_shared_from_t
  public:
   session(const transport_context& ctx, std::shared_ptr<connection> conn,
           std::size_t backlog_limit);
+  // The same with a context shared by every session of a transport (what
+  // a transport with many connections should use: one copy, not one each).
+  session(std::shared_ptr<const transport_context> ctx, std::shared_ptr<connection> conn,
+          std::size_t backlog_limit);
   ~session() override;
 
   // Sends connection_established and stats, subscribes, sends the snapshot
@@ -108,7 +112,7 @@ class session final : public queued_subscriber, public std::enable_shared_from_t
   void job_done();
   bool begin_job();
 
-  transport_context ctx_;
+  std::shared_ptr<const transport_context> ctx_;
   std::shared_ptr<connection> conn_;
   std::string client_id_;
   std::unique_ptr<state> st_;

@@ -46,7 +46,7 @@ std::size_t queued_subscriber::backlog_bytes() const noexcept {
 std::size_t queued_subscriber::drain(const std::function<void(const event&)>& send) {
   std::size_t n = 0;
   for (;;) {
-    std::deque<event> batch;
+    std::vector<event> batch;
     {
       std::lock_guard<std::mutex> lk(mutex_);
       if (queue_.empty()) break;
@@ -62,7 +62,7 @@ std::size_t queued_subscriber::drain(const std::function<void(const event&)>& se
 }
 
 void queued_subscriber::close_queue() {
-  std::deque<event> dropped;  // freed outside the lock
+  std::vector<event> dropped;  // freed outside the lock
   std::lock_guard<std::mutex> lk(mutex_);
   closed_ = true;
   dropped.swap(queue_);

@@ -35,12 +35,17 @@ std::shared_ptr<const std::string> text_of(std::string s) {
 
 session::session(const transport_context& ctx, std::shared_ptr<connection> conn,
                  std::size_t backlog_limit)
+    : session(std::make_shared<const transport_context>(ctx), std::move(conn), backlog_limit) {}
+
+session::session(std::shared_ptr<const transport_context> ctx, std::shared_ptr<connection> conn,
+                 std::size_t backlog_limit)
     : queued_subscriber(backlog_limit),
-      ctx_(ctx),
+      ctx_(std::move(ctx)),
       conn_(std::move(conn)),
       client_id_(random_client_id()),
       st_(std::make_unique<state>(backlog_limit)) {
   if (!conn_) throw error(errc::internal, "session needs a connection");
+  if (!ctx_) throw error(errc::internal, "session needs a transport context");
 }
 
 session::~session() = default;
@@ -76,8 +81,8 @@ void session::start(const session_options& opts) {
   // (deduplicated by seq). Queued events wait until the greeting is out.
   for (channel c : chans) add_channel(c, opts.filter, std::nullopt, false);
 
-  send(text_of(encode_connection_established(client_id_, chans, ctx_.server, now())));
-  send(text_of(encode_stats_message(current_stats(ctx_), now())));
+  send(text_of(encode_connection_established(client_id_, chans, ctx_->server, now())));
+  send(text_of(encode_stats_message(current_stats(*ctx_), now())));
 
   if (opts.snapshot) {  // wins over since (see session_options)
     send_snapshot(chans, opts.filter);
@@ -106,10 +111,10 @@ void session::add_channel(channel c, const event_filter& f, std::optional<std::u
       exists = true;
     }
   }
-  if (!exists && ctx_.bus != nullptr) {
+  if (!exists && ctx_->bus != nullptr) {
     // The scope stays on the bus side for this subscription's life; a later
     // set_filter changes only the filter, ANDed with it.
-    subscription sub = ctx_.bus->subscribe_scoped(c, shared_from_this(), f, st_->scope);
+    subscription sub = ctx_->bus->subscribe_scoped(c, shared_from_this(), f, st_->scope);
     std::unique_lock<std::mutex> lk(st_->m);
     if (st_->ph == session_phase::closed) {
       lk.unlock();
@@ -163,7 +168,7 @@ void session::on_overflow() {
     if (st_->dropped || st_->ph == session_phase::closed) return;
     st_->dropped = true;
   }
-  if (ctx_.bus != nullptr) ctx_.bus->note_dropped_subscriber();
+  if (ctx_->bus != nullptr) ctx_->bus->note_dropped_subscriber();
   post_close(1008, "slow consumer");
 }
 
@@ -203,7 +208,7 @@ void session::on_client_text(std::string_view text) {
       send(text_of(encode_pong(now())));
       return;
     case client_message_type::get_stats:
-      send(text_of(encode_stats_message(current_stats(ctx_), now())));
+      send(text_of(encode_stats_message(current_stats(*ctx_), now())));
       return;
     case client_message_type::subscribe:
       on_subscribe(msg);

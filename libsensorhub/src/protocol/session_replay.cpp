@@ -54,8 +54,8 @@ void session::replay(std::uint64_t since, std::vector<channel> chans, event_filt
   auto r = std::make_shared<replay_cursor>(
       replay_cursor{since, since, std::move(chans), std::move(f), false});
   auto self = shared_from_this();
-  if (ctx_.run_blocking) {
-    ctx_.run_blocking([self, r] { self->replay_step(r); });
+  if (ctx_->run_blocking) {
+    ctx_->run_blocking([self, r] { self->replay_step(r); });
   } else {
     replay_step(r);
   }
@@ -76,9 +76,9 @@ void session::replay_step(std::shared_ptr<replay_cursor> r) {
   auto self = shared_from_this();
   // Without a worker pool the reader runs inline on this thread, which is
   // also the one that sends the pages: it must not wait for them.
-  const bool throttle = static_cast<bool>(ctx_.run_blocking);
+  const bool throttle = static_cast<bool>(ctx_->run_blocking);
   try {
-    if (ctx_.repo == nullptr) {
+    if (ctx_->repo == nullptr) {
       replay_finished(*r);
       return;
     }
@@ -87,13 +87,13 @@ void session::replay_step(std::shared_ptr<replay_cursor> r) {
       if (!st_->open()) return;
       if (throttle && !wait_for_replay_room()) {
         if (!st_->open()) return;
-        ctx_.run_blocking([self, r] { self->replay_step(r); });  // behind: yield the worker
+        ctx_->run_blocking([self, r] { self->replay_step(r); });  // behind: yield the worker
         return;
       }
       if (!replay_page(r, throttle)) break;
     }
   } catch (...) {
-    log_to(ctx_.log, log_level::warn,
+    log_to(ctx_->log, log_level::warn,
            describe("session " + client_id_ + ": replay failed", std::current_exception()));
     post_close(1011, "history unavailable");
     return;
@@ -104,11 +104,11 @@ void session::replay_step(std::shared_ptr<replay_cursor> r) {
 void session::check_truncation(replay_cursor& r) {
   if (r.truncation_checked) return;
   r.truncation_checked = true;
-  const std::uint64_t oldest = ctx_.repo->oldest_seq();
+  const std::uint64_t oldest = ctx_->repo->oldest_seq();
   std::uint64_t first_kept = oldest;
   bool truncated = oldest != 0 && oldest > r.since + 1;
   if (oldest == 0) {
-    const std::uint64_t last = ctx_.repo->last_seq();
+    const std::uint64_t last = ctx_->repo->last_seq();
     truncated = last > r.since;  // history existed and is all gone
     first_kept = last + 1;
   }
@@ -126,7 +126,7 @@ bool session::replay_page(const std::shared_ptr<replay_cursor>& r, bool throttle
   q.channels = r->chans;
   q.limit = replay_page_size;
   // The same history read as /events: scoped views, then the filter.
-  event_page page = read_events(*ctx_.repo, q, st_->scope, &r->filter);
+  event_page page = read_events(*ctx_->repo, q, st_->scope, &r->filter);
   r->cursor = std::max(r->cursor, page.cursor);
   std::vector<event> out = std::move(page.events);
   if (!out.empty()) {
@@ -171,22 +171,22 @@ void session::send_snapshot(std::vector<channel> chans, event_filter f) {
       self->snapshot_job(chans, f);
     } catch (...) {
       log_to(
-          self->ctx_.log, log_level::warn,
+          self->ctx_->log, log_level::warn,
           describe("session " + self->client_id_ + ": snapshot failed", std::current_exception()));
       self->post_close(1011, "snapshot unavailable");
       return;
     }
     self->conn_->post([self] { self->job_done(); });
   };
-  if (ctx_.run_blocking) {
-    ctx_.run_blocking(std::move(job));
+  if (ctx_->run_blocking) {
+    ctx_->run_blocking(std::move(job));
   } else {
     job();
   }
 }
 
 void session::snapshot_job(const std::vector<channel>& chans, const event_filter& f) {
-  repository* repo = ctx_.repo;
+  repository* repo = ctx_->repo;
   // The bus subscription is older than each read below: an event is either
   // in the snapshot (seq <= S) or queued live (seq > S), or both, and the
   // watermark S drops the duplicates.

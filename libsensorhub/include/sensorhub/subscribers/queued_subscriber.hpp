@@ -2,9 +2,9 @@
 
 #include <atomic>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <mutex>
+#include <vector>
 
 #include "sensorhub/subscriber.hpp"
 
@@ -51,7 +51,7 @@ class queued_subscriber : public subscriber {
  private:
   const std::size_t limit_;
   mutable std::mutex mutex_;
-  std::deque<event> queue_;
+  std::vector<event> queue_;  // a vector: an idle subscriber holds no block
   std::size_t queued_bytes_ = 0;
   bool closed_ = false;
   std::atomic<std::size_t> transport_backlog_{0};

@@ -1,20 +1,20 @@
-// websocket_transport: the public facade over the listener.
+// websocket_transport: the public facade over the server (net/).
 #include "sensorhub/transports/websocket.hpp"
 
 #include <memory>
 #include <utility>
 
-#include "listener.hpp"
+#include "net/server.hpp"
 
 namespace sensorhub {
 
 struct websocket_transport::impl {
-  std::shared_ptr<ws_detail::listener> core;
+  std::shared_ptr<ws_detail::server> core;
 };
 
 websocket_transport::websocket_transport(websocket_options options)
     : impl_(std::make_shared<impl>()) {
-  impl_->core = std::make_shared<ws_detail::listener>(std::move(options));
+  impl_->core = std::make_shared<ws_detail::server>(std::move(options));
 }
 
 websocket_transport::~websocket_transport() { stop(); }

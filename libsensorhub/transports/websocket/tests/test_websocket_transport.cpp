@@ -11,6 +11,8 @@
 #include <thread>
 #include <utility>
 
+#include "ws_test_client.hpp"
+
 #include <doctest/doctest.h>
 
 #include "sensorhub/error.hpp"
@@ -19,96 +21,10 @@
 #include "ws_query.hpp"
 
 using namespace sensorhub;
+using sensorhub_test::client;
+using sensorhub_test::upgrade;
 
 namespace {
-
-// A blocking TCP client with a 10 s receive timeout.
-class client {
- public:
-  explicit client(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd_ >= 0);
-    timeval tv{10, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  }
-  ~client() { ::close(fd_); }
-  client(const client&) = delete;
-  client& operator=(const client&) = delete;
-
-  void send(const std::string& s) {
-    std::size_t off = 0;
-    while (off < s.size()) {
-      const auto n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      REQUIRE(n > 0);
-      off += static_cast<std::size_t>(n);
-    }
-  }
-  // Reads until the peer closes (HTTP responses end with the connection).
-  std::string read_all() {
-    std::string out;
-    char buf[4096];
-    for (;;) {
-      const auto n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out;
-  }
-  std::string read_until(const std::string& marker) {
-    while (buf_.find(marker) == std::string::npos) {
-      char b[4096];
-      const auto n = ::recv(fd_, b, sizeof b, 0);
-      if (n <= 0) break;
-      buf_.append(b, static_cast<std::size_t>(n));
-    }
-    const auto at = buf_.find(marker);
-    if (at == std::string::npos) return std::exchange(buf_, {});
-    std::string head = buf_.substr(0, at + marker.size());
-    buf_.erase(0, at + marker.size());
-    return head;
-  }
-  // One unfragmented server frame: {opcode, payload}; opcode -1 on EOF.
-  std::pair<int, std::string> frame() {
-    auto need = [this](std::size_t n) {
-      while (buf_.size() < n) {
-        char b[4096];
-        const auto r = ::recv(fd_, b, sizeof b, 0);
-        if (r <= 0) return false;
-        buf_.append(b, static_cast<std::size_t>(r));
-      }
-      return true;
-    };
-    if (!need(2)) return {-1, {}};
-    const int op = static_cast<unsigned char>(buf_[0]) & 0x0f;
-    std::size_t len = static_cast<unsigned char>(buf_[1]) & 0x7f;
-    std::size_t hdr = 2;
-    if (len == 126) {
-      if (!need(4)) return {-1, {}};
-      len = (static_cast<unsigned char>(buf_[2]) << 8) | static_cast<unsigned char>(buf_[3]);
-      hdr = 4;
-    }
-    if (!need(hdr + len)) return {-1, {}};
-    std::string payload = buf_.substr(hdr, len);
-    buf_.erase(0, hdr + len);
-    return {op, payload};
-  }
-
- private:
-  int fd_ = -1;
-  std::string buf_;
-};
-
-std::string upgrade(const std::string& target, const std::string& version = "13") {
-  return "GET " + target +
-         " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: " +
-         version + "\r\n\r\n";
-}
 
 struct fixture {
   fixture() : h(make_options()) {
@@ -164,18 +80,27 @@ TEST_CASE("HTTP requests reach the handler and may be answered from any thread")
   fixture f;
   REQUIRE(f.ws->port() != 0);
   client c(f.ws->port());
-  c.send("POST /a/b?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+  // Keep-alive: two requests on one connection, the second pipelined in
+  // the same write and closing it (SPEC §9).
+  c.send(
+      "POST /a/b?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+      "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   const std::string r = c.read_all();
   CHECK(r.rfind("HTTP/1.1 200", 0) == 0);
-  CHECK(r.find("Connection: close") != std::string::npos);
-  CHECK(r.find(R"({"path":"/a/b","query":"x=1","len":3})") != std::string::npos);
+  const auto first = r.find(R"({"path":"/a/b","query":"x=1","len":3})");
+  const auto second = r.find(R"({"path":"/c","query":"","len":0})");
+  CHECK(first != std::string::npos);
+  CHECK(second != std::string::npos);
+  CHECK(first < second);
+  CHECK(r.find("Connection: close") > first);  // only the last answer closes
 }
 
-TEST_CASE("bodies without Content-Length, chunked bodies and odd versions are refused") {
+TEST_CASE(
+    "chunked bodies arrive decoded, missing lengths, odd versions and bad upgrades are refused") {
   fixture f;
   {
     client c(f.ws->port());
-    c.send("POST /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.send("POST /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     const std::string r = c.read_all();
     CHECK(r.rfind("HTTP/1.1 411", 0) == 0);
     CHECK(r.find("\"length_required\"") != std::string::npos);
@@ -183,8 +108,18 @@ TEST_CASE("bodies without Content-Length, chunked bodies and odd versions are re
   {
     client c(f.ws->port());
     c.send(
-        "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
-    CHECK(c.read_all().rfind("HTTP/1.1 411", 0) == 0);
+        "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
+        "\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+    const std::string r = c.read_all();
+    CHECK(r.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(r.find(R"("len":5)") != std::string::npos);
+  }
+  {
+    client c(f.ws->port());
+    c.send(
+        "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n"
+        "\r\n3\r\nabc\r\n0\r\n\r\n");
+    CHECK(c.read_all().rfind("HTTP/1.1 400", 0) == 0);  // smuggling guard: answered and closed
   }
   {
     client c(f.ws->port());

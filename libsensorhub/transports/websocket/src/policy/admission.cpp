@@ -97,16 +97,32 @@ std::optional<http_response> admission::run_handshake_check(const http_request& 
   }
 }
 
+bool admission::try_count(const std::string& address) {
+  if (address.empty()) return true;
+  std::lock_guard<std::mutex> lk(m_);
+  auto& n = per_address_[address];
+  if (opts_.max_connections_per_address != 0 && n >= opts_.max_connections_per_address) {
+    if (n == 0) per_address_.erase(address);
+    return false;
+  }
+  ++n;
+  return true;
+}
+
 void admission::count(const std::string& address) {
-  if (!address.empty()) ++per_address_[address];
+  if (address.empty()) return;
+  std::lock_guard<std::mutex> lk(m_);
+  ++per_address_[address];
 }
 
 void admission::release(const std::string& address) {
+  std::lock_guard<std::mutex> lk(m_);
   const auto it = per_address_.find(address);
   if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
 }
 
 std::size_t admission::websockets_from(const std::string& address) const {
+  std::lock_guard<std::mutex> lk(m_);
   const auto it = per_address_.find(address);
   return it == per_address_.end() ? 0 : it->second;
 }

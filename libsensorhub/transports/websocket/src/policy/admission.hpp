@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,9 +33,10 @@ struct upgrade_verdict {
 // Who gets in: the socket cap and shutdown refusals for every request, the
 // body rules for plain HTTP requests, and for WebSocket upgrades the
 // version, path, per-address cap, query and handshake_check (SPEC §2, §3).
-// It counts the open WebSockets of each client address (count / release).
-// Knows nothing of websocketpp. Not thread-safe: the network thread owns
-// it. The options must outlive it.
+// It counts the open WebSockets of each client address (try_count /
+// release). Knows nothing of sockets. Thread-safe: the counts are locked;
+// check_upgrade runs handshake_check outside the lock. The options must
+// outlive it.
 class admission {
  public:
   explicit admission(const websocket_options& opts) : opts_(opts) {}
@@ -51,6 +53,9 @@ class admission {
   // handshake_check runs last; if it throws, the upgrade gets a 500.
   upgrade_verdict check_upgrade(const http_request& req) const;
 
+  // An admitted WebSocket from this address opens: counted unless the
+  // per-address cap is reached (false). "" is never capped nor counted.
+  bool try_count(const std::string& address);
   // An admitted WebSocket from this address opened / ended ("" is ignored).
   void count(const std::string& address);
   void release(const std::string& address);
@@ -64,7 +69,8 @@ class admission {
                                                    session_options& session) const;
 
   const websocket_options& opts_;
-  std::unordered_map<std::string, std::size_t> per_address_;
+  mutable std::mutex m_;
+  std::unordered_map<std::string, std::size_t> per_address_;  // guarded by m_
 };
 
 }  // namespace sensorhub::ws_detail

@@ -1,0 +1,135 @@
+#pragma once
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "net/out_queue.hpp"
+#include "sensorhub/event.hpp"
+#include "sensorhub/session.hpp"
+#include "sensorhub/transports/http.hpp"
+
+namespace sensorhub::ws_detail {
+
+class shard;
+class server;
+struct http_state;
+struct ws_state;
+
+// One accepted socket, from its first byte to its close: HTTP/1.1 requests
+// (keep-alive, pipelined, answered in order) and, after an upgrade, one
+// WebSocket with its sensorhub::session.
+//
+// Reads wait for readability and then read into the shard's shared buffer,
+// so an idle connection holds no receive buffer; writes go through an
+// out_queue flushed corked by the shard. The HTTP state is dropped on
+// upgrade, the WebSocket state exists only after it.
+//
+// conn.cpp: reading, flushing, closing and the timers of every phase;
+// http_exchange.cpp: requests and responses; ws_stream.cpp: frames and the
+// session. Every member function runs on the shard's thread.
+class conn : public std::enable_shared_from_this<conn> {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  conn(shard& s, asio::ip::tcp::socket sock);
+  ~conn();
+  conn(const conn&) = delete;
+  conn& operator=(const conn&) = delete;
+
+  // Joins the shard's live set and starts reading.
+  void start();
+  // The shard's periodic check: timeouts of the current phase, pings.
+  void tick(clock::time_point now);
+  // Writes what is queued (the shard calls it when a cork ends).
+  void flush();
+  // The transport is stopping: WebSockets get 1001, idle HTTP connections
+  // close, a request in progress is answered with Connection: close.
+  void begin_shutdown();
+  // Closes the socket now, whatever is unsent.
+  void terminate() { close_socket(); }
+
+  // The WebSocket side, for the session's connection (ws_link).
+  void ws_send_text(const std::shared_ptr<const std::string>& text);
+  void ws_send_event(const event& e);
+  void ws_close(int code, std::string_view reason);
+  // Closes the WebSocket through its session (so it stops first), as
+  // the transport does on stop, revocation, floods and protocol errors.
+  void ws_shutdown(int code, std::string_view reason);
+  std::size_t unsent_bytes() const noexcept { return out_.pending_bytes(); }
+  // The principal handshake_check tagged this WebSocket with ("" if none).
+  const std::string& principal() const noexcept;
+  bool is_websocket() const noexcept { return ws_ != nullptr; }
+
+  // The HTTP side: the answer to the request in progress (http_responder).
+  void finish_http(const http_response& r);
+
+  std::size_t live_index = static_cast<std::size_t>(-1);  // the shard's live set
+
+ private:
+  enum class phase : unsigned char {
+    http_head,  // reading a request head (header timeout: 408)
+    http_idle,  // keep-alive, between requests (idle timeout)
+    http_body,  // reading a request body
+    http_busy,  // the handler has the request; reading paused
+    ws_open,
+    ws_closing,  // close frame sent; waiting for the peer's (close grace)
+    draining,    // last bytes going out, then shutdown and a short linger
+    closed,
+  };
+
+  // conn.cpp
+  void arm_read();
+  void on_readable();
+  void on_bytes(const char* data, std::size_t len);
+  void on_eof();
+  void queue(out_queue::bytes b);
+  void arm_write();
+  void after_drain();
+  void drain_then_close();
+  void close_socket();
+  bool reading_wanted() const noexcept;
+  server& owner() const noexcept;
+
+  // http_exchange.cpp
+  void on_http_bytes(const char* data, std::size_t len);
+  bool on_head();
+  void dispatch();
+  void refuse_http(const http_response& r, bool close_after);
+  void write_http(const http_response& r, bool keep_alive, bool head_only);
+  void resume_http();
+  void on_upgrade(const char* rest, std::size_t len);
+
+  // ws_stream.cpp
+  void open_websocket(const http_request& req, std::string principal, std::string key,
+                      session_options opts);
+  void on_ws_bytes(const char* data, std::size_t len);
+  void on_ws_message(int opcode, std::string& payload);
+  void ws_fail(int code, std::string_view reason);
+  void ws_queue(out_queue::bytes b);
+  void ws_close_reply(int code);
+  void ws_tick(clock::time_point now);
+  bool ws_peer_closed() const noexcept;
+  void note_backlog();
+  void end_websocket() noexcept;
+
+  shard& sh_;
+  asio::ip::tcp::socket sock_;
+  out_queue out_;
+  std::unique_ptr<http_state> http_;  // until an upgrade
+  std::unique_ptr<ws_state> ws_;      // after it
+  std::string address_;               // the peer's IP address
+  clock::time_point since_;           // start of the current phase's wait
+  phase ph_ = phase::http_head;
+  bool reading_ = false;    // a wait for readability is pending
+  bool writing_ = false;    // a wait for writability is pending
+  bool dirty_ = false;      // in the shard's flush list
+  bool peer_eof_ = false;   // the peer shut its side
+  bool lingering_ = false;  // draining: our side is shut, reading until EOF
+};
+
+}  // namespace sensorhub::ws_detail
