@@ -40,6 +40,9 @@ install(FILES "${SENSORHUB_GENERATED_INCLUDE_DIR}/sensorhub/version.hpp"
 if(TARGET sensorhub_transport_websocket)
   sensorhub_install_component(sensorhub_transport_websocket sensorhubTransportWebsocketTargets
                               "${PROJECT_SOURCE_DIR}/libsensorhub/transports/websocket/include")
+  # A static transport links http-parser, which has no package of its own:
+  # the config finds it with this module.
+  install(FILES "${PROJECT_SOURCE_DIR}/cmake/Findhttp_parser.cmake" DESTINATION ${SENSORHUB_CMAKE_DIR})
   list(APPEND SENSORHUB_INSTALLED_COMPONENTS transport_websocket)
 endif()
 

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config
           libsqlite3-dev sqlite3 libsqlitecpp-dev rapidjson-dev
-          libasio-dev libwebsocketpp-dev doctest-dev libcli11-dev
+          libasio-dev libwebsocketpp-dev libhttp-parser-dev doctest-dev libcli11-dev
           curl python3)
 
 missing=()
