@@ -193,3 +193,69 @@ TEST_CASE("a subscriber that stops reading is closed with 1008 and sees the fram
     last = seq;
   }
 }
+
+TEST_CASE("a streamed answer goes out chunked, ends, and the connection serves the next request") {
+  // /stream streams three pieces from another thread.
+  auto ws = std::make_shared<websocket_transport>([] {
+    websocket_options so;
+    so.port = 0;
+    so.network_threads = 2;
+    so.http_handler = [](const http_request& req, http_responder respond) {
+      http_response r;
+      if (req.path != "/stream") {
+        r.body = "{}";
+        return respond(r);
+      }
+      r.content_type = "text/event-stream";
+      r.stream = [](std::shared_ptr<http_stream> s) {
+        std::thread([s] {
+          for (const char* piece : {"a", "bb", "ccc"}) CHECK(s->write(piece));
+          s->end();
+          CHECK_FALSE(s->write("late"));
+        }).detach();
+      };
+      respond(r);
+    };
+    return so;
+  }());
+  ws->start(transport_context{});
+  client c(ws->port());
+  c.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string head = c.read_until("\r\n\r\n");
+  CHECK(head.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(head.find("Transfer-Encoding: chunked") != std::string::npos);
+  CHECK(head.find("Content-Length") == std::string::npos);
+  CHECK(c.read_until("0\r\n\r\n") == "1\r\na\r\n2\r\nbb\r\n3\r\nccc\r\n0\r\n\r\n");
+  c.send("GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(c.read_all().rfind("HTTP/1.1 200", 0) == 0);
+  ws->stop();
+}
+
+TEST_CASE("a client that leaves a streamed answer is noticed through on_close") {
+  std::atomic<bool> closed{false};
+  std::atomic<bool> started{false};
+  websocket_options so;
+  so.port = 0;
+  so.http_handler = [&](const http_request&, http_responder respond) {
+    http_response r;
+    r.content_type = "text/event-stream";
+    r.stream = [&](std::shared_ptr<http_stream> s) {
+      s->on_close([&closed] { closed = true; });
+      s->write(": hello\n\n");
+      started = true;
+    };
+    respond(r);
+  };
+  websocket_transport ws(so);
+  ws.start(transport_context{});
+  {
+    client c(ws.port());
+    c.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(c.read_until(": hello\n\n").find(": hello") != std::string::npos);
+  }  // the client closes its socket
+  for (int i = 0; i < 500 && !closed; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(started.load());
+  CHECK(closed.load());
+  ws.stop();
+}

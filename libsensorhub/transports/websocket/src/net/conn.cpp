@@ -82,6 +82,7 @@ void conn::on_readable() {
 void conn::on_bytes(const char* data, std::size_t len) {
   if (ph_ == phase::draining || ph_ == phase::closed) return;  // lingering: discard
   if (ws_) return on_ws_bytes(data, len);
+  if (ph_ == phase::http_streaming) return stream_input(data, len);
   on_http_bytes(data, len);
 }
 
@@ -121,7 +122,7 @@ void conn::flush() {
       close_socket();
       return;
   }
-  if (ws_) note_backlog();
+  note_backlog();
 }
 
 void conn::arm_write() {
@@ -155,6 +156,7 @@ void conn::after_drain() {
 void conn::drain_then_close() {
   if (ph_ == phase::closed) return;
   if (ws_) end_websocket();
+  end_stream_on_close();
   http_.reset();
   ph_ = phase::draining;
   since_ = clock::now();
@@ -165,6 +167,7 @@ void conn::close_socket() {
   if (ph_ == phase::closed) return;
   ph_ = phase::closed;
   if (ws_) end_websocket();
+  end_stream_on_close();
   http_.reset();
   out_.clear();
   asio::error_code ec;
@@ -196,6 +199,7 @@ void conn::tick(clock::time_point now) {
       if (now - since_ >= (lingering_ ? server::linger : server::close_grace)) close_socket();
       return;
     case phase::http_busy:
+    case phase::http_streaming:
     case phase::closed:
       return;
   }
@@ -210,6 +214,9 @@ void conn::begin_shutdown() {
     case phase::http_idle:
     case phase::http_body:
       close_socket();
+      return;
+    case phase::http_streaming:  // the stream's owner hears on_close
+      drain_then_close();
       return;
     default:  // an answer on its way, or already closing
       return;

@@ -67,15 +67,19 @@ class conn : public std::enable_shared_from_this<conn> {
 
   // The HTTP side: the answer to the request in progress (http_responder).
   void finish_http(const http_response& r);
+  // A streamed answer's body (conn_stream.cpp, through http_stream).
+  void stream_write(const std::string& data);
+  void stream_end();
 
   std::size_t live_index = static_cast<std::size_t>(-1);  // the shard's live set
 
  private:
   enum class phase : unsigned char {
-    http_head,  // reading a request head (header timeout: 408)
-    http_idle,  // keep-alive, between requests (idle timeout)
-    http_body,  // reading a request body
-    http_busy,  // the handler has the request; reading paused
+    http_head,       // reading a request head (header timeout: 408)
+    http_idle,       // keep-alive, between requests (idle timeout)
+    http_body,       // reading a request body
+    http_busy,       // the handler has the request; reading paused
+    http_streaming,  // a streamed answer is being written
     ws_open,
     ws_closing,  // close frame sent; waiting for the peer's (close grace)
     draining,    // last bytes going out, then shutdown and a short linger
@@ -103,6 +107,10 @@ class conn : public std::enable_shared_from_this<conn> {
   void write_http(const http_response& r, bool keep_alive, bool head_only);
   void resume_http();
   void on_upgrade(const char* rest, std::size_t len);
+  // conn_stream.cpp
+  void start_stream(const http_response& r, bool keep_alive);
+  void stream_input(const char* data, std::size_t len);
+  void end_stream_on_close() noexcept;
 
   // ws_stream.cpp
   void open_websocket(const http_request& req, std::string principal, std::string key,

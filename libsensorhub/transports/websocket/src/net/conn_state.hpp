@@ -24,6 +24,8 @@ namespace sensorhub::ws_detail {
 // their own in SPEC §2: they say invalid_parameter). http_exchange.cpp.
 http_response transport_error(int status, std::string_view detail);
 
+class conn_stream;  // conn_stream.cpp: the http_stream of a streamed answer
+
 struct http_state {
   explicit http_state(const websocket_options& o) : parser(o.max_header_bytes) {}
 
@@ -35,6 +37,7 @@ struct http_state {
   bool keep_alive = true;  // of the request in progress
   bool head_only = false;
   int version_minor = 1;
+  std::shared_ptr<conn_stream> stream;  // while a streamed answer is written
 };
 
 class ws_frame_reader;  // ws_stream.cpp: the hybi13 processor

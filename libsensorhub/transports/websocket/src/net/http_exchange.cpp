@@ -38,7 +38,7 @@ struct pending_answer {
     if (done.exchange(true)) return;
     auto s = where.lock();
     if (!s) return;
-    s->post([w = target, r = std::move(r)] {
+    s->post_urgent([w = target, r = std::move(r)] {
       if (auto c = w.lock()) c->finish_http(r);
     });
   }
@@ -159,6 +159,7 @@ void conn::dispatch() {
 void conn::finish_http(const http_response& r) {
   if (ph_ != phase::http_busy || !http_) return;  // closed meanwhile
   const bool keep = http_->keep_alive && !peer_eof_ && !owner().stopping();
+  if (r.stream) return start_stream(r, keep);
   write_http(r, keep, http_->head_only);
   if (ph_ == phase::draining || ph_ == phase::closed) return;
   resume_http();

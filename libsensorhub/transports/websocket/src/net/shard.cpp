@@ -12,7 +12,7 @@ namespace {
 
 // Functions run per slice of a pass before the corked output is flushed
 // and other handlers (reads, replies) get their turn.
-constexpr std::size_t slice = 256;
+constexpr std::size_t slice = 128;
 constexpr std::size_t rx_bytes = 64u << 10;
 
 }  // namespace
@@ -65,6 +65,20 @@ void shard::post(std::function<void()> fn) {
     scheduled_ = true;
   }
   if (schedule) asio::post(io_, [this] { run_pass(); });
+}
+
+void shard::post_urgent(std::function<void()> fn) {
+  if (stopped_.load()) return;
+  asio::post(io_, [this, fn = std::move(fn)] {
+    cork c(*this);
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      owner_.log(log_level::error, std::string("network thread: a task threw: ") + e.what());
+    } catch (...) {
+      owner_.log(log_level::error, "network thread: a task threw");
+    }
+  });
 }
 
 void shard::run_pass() {

@@ -52,6 +52,10 @@ class shard : public std::enable_shared_from_this<shard> {
   // Runs fn on this thread in the next pass, after everything posted
   // before. Any thread; never blocks on I/O. Dropped once the shard stopped.
   void post(std::function<void()> fn);
+  // Runs fn on this thread as soon as the current slice of a pass is done,
+  // ahead of the rest of the pass (an HTTP answer never waits for a whole
+  // fan-out). Corked. Any thread; dropped once the shard stopped.
+  void post_urgent(std::function<void()> fn);
 
   // While a cork is alive on this thread, connections that queue output
   // are flushed when the outermost cork ends.

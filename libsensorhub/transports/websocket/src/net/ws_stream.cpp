@@ -258,10 +258,6 @@ void conn::ws_fail(int code, std::string_view reason) {
 
 bool conn::ws_peer_closed() const noexcept { return ws_ && ws_->peer_closed; }
 
-void conn::note_backlog() {
-  if (ws_ && ws_->session) ws_->session->set_transport_backlog(out_.pending_bytes());
-}
-
 void conn::ws_tick(clock::time_point now) {
   if (ph_ == phase::ws_closing) {
     if (now - since_ >= server::close_grace) close_socket();

@@ -33,11 +33,37 @@ struct http_request {
   const std::string& header(const std::string& lower_name) const;
 };
 
+class http_stream;
+
 struct http_response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::string body;
   std::string content_type = "application/json";  // "" sends none
+  // Set it to stream the body instead (Server-Sent Events, long answers):
+  // the head goes out without a length (chunked on HTTP/1.1; HTTP/1.0
+  // closes at the end), `body` is ignored, and `stream` is called once on
+  // the network thread with the handle to write with. A HEAD request gets
+  // the head only and `stream` is not called.
+  std::function<void(std::shared_ptr<http_stream>)> stream;
+};
+
+// The body of a streamed response, written over time. Any thread; every
+// call is carried out in order on the connection's network thread.
+class http_stream {
+ public:
+  virtual ~http_stream() = default;
+  // Queues bytes for the client; false once the client is gone or the
+  // stream ended (the data is dropped).
+  virtual bool write(std::string data) = 0;
+  // Ends the response; the connection then serves the next request.
+  virtual void end() = 0;
+  // Bytes written here and not yet taken by the kernel (for a
+  // slow-consumer rule); updated on the network thread.
+  virtual std::size_t buffered_bytes() const = 0;
+  // fn runs once, on the network thread, if the client goes away (or the
+  // transport stops) before end(). Set it before the first write.
+  virtual void on_close(std::function<void()> fn) = 0;
 };
 
 // Answers one HTTP request. Call it exactly once, from any thread: the
