@@ -34,6 +34,10 @@ bool http1_connection::try_send(std::string_view bytes) {
   }
 }
 
+bool http1_connection::send_until_answered(std::string_view bytes) {
+  return sock_.send_until_readable(bytes);
+}
+
 http_response http1_connection::read(bool head_only, std::chrono::milliseconds timeout) {
   return read_http_response(sock_, buffer_, head_only, timeout);
 }

@@ -27,6 +27,9 @@ class http1_connection {
   // Like send, but false (instead of throwing) when the server has already
   // closed or reset the connection.
   bool try_send(std::string_view bytes);
+  // Sends bytes but stops early (false) as soon as the server answers or
+  // closes: pushes an oversized body at a server that refuses it midway.
+  bool send_until_answered(std::string_view bytes);
 
   // The next response: headers, then its body by Content-Length or chunked.
   // head_only: stop after the headers (the answer to HEAD, 100 Continue,

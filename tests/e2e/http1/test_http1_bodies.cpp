@@ -50,6 +50,19 @@ TEST_CASE("a chunked POST body creates a sensor") {
   CHECK(got.json()["modelo"].str() == "chunked-one");
 }
 
+TEST_CASE("a chunked body over the route's limit is 413 (the limit applies to the decoded body)") {
+  daemon_process d;
+  auto c = connect_http1(d);
+  // 1.5 MiB of JSON string on a route that allows 1 MiB; no length up front.
+  const std::string body = "{\"tipo\":\"" + std::string(1536u << 10, 'x') + "\"}";
+  c.send_until_answered(
+      http1_request("POST", "/api/v1/sensores", c.authority(),
+                    {{"Content-Type", "application/json"}, {"Transfer-Encoding", "chunked"}},
+                    chunk_body(body, 64u << 10)));
+  CHECK(error_mismatch(c.read(), 413, "payload_too_large") == "");
+  CHECK(d.http().get("/api/v1/sensores").json().root().size() == 0);
+}
+
 TEST_CASE("Expect: 100-continue gets 100 Continue before the body, then 201") {
   daemon_process d;
   auto c = connect_http1(d);

@@ -78,7 +78,7 @@ TEST_CASE("HTTP/1.0 closes by default and stays open with Connection: keep-alive
 }
 
 TEST_CASE("an idle keep-alive connection is closed after the configured idle timeout") {
-  daemon_process d({"--test-endpoints", "--no-auth", "--idle-timeout-ms", "300"});
+  daemon_process d({"--test-endpoints", "--no-auth", "--idle-timeout-ms", "1000"});
   auto c = connect_http1(d);
   c.send(bodiless(c, "GET", "/healthz"));
   CHECK(c.read().status == 200);
