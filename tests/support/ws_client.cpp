@@ -4,6 +4,7 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <utility>
 
 namespace sensorhub::testing {
 namespace {
@@ -113,7 +114,14 @@ std::string sha1_digest(std::string_view bytes) {
 ws_handshake ws_client::connect(const std::string& host, std::uint16_t port,
                                 const std::string& target, const header_list& extra_headers,
                                 const std::string& version) {
-  sock_ = tcp_socket::connect(host, port);
+  return upgrade(tcp_socket::connect(host, port), http_client(host, port).authority(), target,
+                 extra_headers, version);
+}
+
+ws_handshake ws_client::upgrade(tcp_socket sock, const std::string& authority,
+                                const std::string& target, const header_list& extra_headers,
+                                const std::string& version) {
+  sock_ = std::move(sock);
   buffer_.clear();
   close_sent_ = close_received_ = eof_ = false;
   close_code_.reset();
@@ -122,8 +130,7 @@ ws_handshake ws_client::connect(const std::string& host, std::uint16_t port,
   std::string key_raw(16, '\0');
   for (auto& ch : key_raw) ch = static_cast<char>(rng()() & 0xFFu);
   const std::string key = base64_encode(key_raw);
-  const http_client addr(host, port);
-  std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + addr.authority() +
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + authority +
                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
                     "\r\nSec-WebSocket-Version: " + version + "\r\n";
   for (const auto& [name, value] : extra_headers) req += name + ": " + value + "\r\n";

@@ -44,6 +44,11 @@ class ws_client {
   // Sec-WebSocket-Version. Throws std::runtime_error on socket errors.
   ws_handshake connect(const std::string& host, std::uint16_t port, const std::string& target,
                        const header_list& extra_headers = {}, const std::string& version = "13");
+  // The same handshake on a socket that is already connected (e.g. a
+  // keep-alive connection that carried plain HTTP requests before);
+  // `authority` goes into Host.
+  ws_handshake upgrade(tcp_socket sock, const std::string& authority, const std::string& target,
+                       const header_list& extra_headers = {}, const std::string& version = "13");
 
   bool is_open() const noexcept { return sock_.is_open() && !close_received_; }
 

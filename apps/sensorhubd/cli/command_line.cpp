@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ constexpr const char* config_env = "SENSORHUB_CONFIG";
 const char* const daemon_footer = R"(
 --config FILE: a JSON object with the same keys (host, port, db, test_endpoints,
   no_auth, no_public_ws, allowed_origins: ["https://site", ...], log_level, workers,
+  network{threads (0: one per core)},
   limits{max_body_bytes, max_batch_body_bytes, max_message_bytes, max_connections,
   backlog_bytes, ping_interval_s, pong_timeout_s, write_rate_per_s (50), write_burst (100):
   REST writes per token and per client address, over it 429 with Retry-After;
@@ -28,7 +30,9 @@ const char* const daemon_footer = R"(
   client messages per connection, over it an error message, then close 1008;
   shared_message_rate_per_s (100), shared_message_burst (200): the same summed per client
   address and per token; max_connections_per_address (256): open WebSockets per address,
-  over it the handshake gets 429; a rate or cap of 0 is no limit},
+  over it the handshake gets 429; idle_timeout_ms (60000): an idle keep-alive HTTP
+  connection is closed after it; max_header_bytes (16384): request line and headers,
+  over it 431; a rate or cap of 0 is no limit},
   storage{synchronous: "normal"|"full", retention_events, retention_age_s,
   prune_interval_s}). // and /* */ comments and trailing commas are allowed.
   Precedence: command-line flag, then environment variable, then config file.
@@ -49,6 +53,9 @@ struct daemon_flags {
   std::string db;
   std::string log_level;
   unsigned workers = 0;
+  unsigned threads = 0;
+  unsigned long long max_connections_per_address = 0;
+  unsigned long long idle_timeout_ms = 0;
   std::string synchronous;
   bool test_endpoints = false;
   bool no_auth = false;
@@ -104,6 +111,18 @@ void add_daemon_flags(CLI::App& app, daemon_flags& f) {
   app.add_option("--workers", f.workers, "worker threads for SQLite (default 2)")
       ->transform(decimal())
       ->check(CLI::Range(1u, 64u));
+  app.add_option("--threads", f.threads,
+                 "network threads; connections are spread over them (default 0: one per core)")
+      ->transform(decimal())
+      ->check(CLI::Range(0u, static_cast<unsigned>(max_network_threads)));
+  app.add_option("--max-connections-per-address", f.max_connections_per_address,
+                 "open WebSockets per client address, one more gets 429 (default 256; 0: no cap)")
+      ->transform(decimal())
+      ->check(CLI::Range(0ull, 10000000ull));
+  app.add_option("--idle-timeout-ms", f.idle_timeout_ms,
+                 "close a keep-alive HTTP connection idle this long (default 60000)")
+      ->transform(decimal())
+      ->check(CLI::Range(1ull, 86400000ull));
   app.add_option("--synchronous", f.synchronous, "SQLite durability: normal (default) or full")
       ->check(CLI::IsMember({"normal", "full"}));
 }
@@ -163,6 +182,11 @@ std::string build_config(const CLI::App& app, const daemon_flags& f, daemon_conf
   if (given("--db")) cfg.db = f.db;
   if (given("--log-level")) cfg.log_level = f.log_level;
   if (given("--workers")) cfg.workers = f.workers;
+  if (given("--threads")) cfg.network_threads = f.threads;
+  if (given("--max-connections-per-address"))
+    cfg.limits.max_connections_per_address = f.max_connections_per_address;
+  if (given("--idle-timeout-ms"))
+    cfg.limits.idle_timeout = std::chrono::milliseconds(f.idle_timeout_ms);
   if (given("--synchronous")) cfg.storage.synchronous_full = f.synchronous == "full";
   if (f.test_endpoints) cfg.test_endpoints = true;
   if (f.no_auth) cfg.no_auth = true;

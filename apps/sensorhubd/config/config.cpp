@@ -91,6 +91,13 @@ std::string apply_limits(const rapidjson::Value& obj, daemon_config& cfg) {
     } else if (key == "max_connections_per_address") {
       if ((err = read_uint(it->value, name.c_str(), 0, 10000000, n)).empty())
         lim.max_connections_per_address = n;
+    } else if (key == "idle_timeout_ms") {
+      if ((err = read_uint(it->value, name.c_str(), 1, 86400000, n)).empty()) {
+        lim.idle_timeout = std::chrono::milliseconds(n);
+      }
+    } else if (key == "max_header_bytes") {
+      if ((err = read_uint(it->value, name.c_str(), 1024, 1u << 20, n)).empty())
+        lim.max_header_bytes = n;
     } else {
       err = name + ": unknown setting";
     }
@@ -208,6 +215,20 @@ std::string apply_workers(const rapidjson::Value& v, daemon_config& cfg) {
   return err;
 }
 
+std::string apply_network(const rapidjson::Value& obj, daemon_config& cfg) {
+  if (!obj.IsObject()) return "network: must be an object";
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+    const std::string key(it->name.GetString(), it->name.GetStringLength());
+    const std::string name = "network." + key;
+    if (key != "threads") return name + ": unknown setting";
+    std::uint64_t n = 0;
+    std::string err = read_uint(it->value, name.c_str(), 0, max_network_threads, n);
+    if (!err.empty()) return err;
+    cfg.network_threads = n;
+  }
+  return {};
+}
+
 // The top-level keys of the file and how each value is applied.
 struct top_level_key {
   const char* name;
@@ -224,6 +245,7 @@ constexpr top_level_key top_level_keys[] = {
     {"allowed_origins", apply_allowed_origins},
     {"log_level", apply_log_level},
     {"workers", apply_workers},
+    {"network", apply_network},
     {"limits", apply_limits},
     {"storage", apply_storage},
 };

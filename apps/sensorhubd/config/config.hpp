@@ -26,6 +26,8 @@ struct daemon_limits {
   double shared_message_burst = 200;
   std::size_t message_flood_warnings = 10;        // rate_limited replies in a row, then close 1008
   std::size_t max_connections_per_address = 256;  // open WebSockets; 0: no cap
+  std::chrono::milliseconds idle_timeout{60000};  // idle keep-alive HTTP connection -> closed
+  std::size_t max_header_bytes = 16u << 10;       // request line + headers; larger -> 431
 };
 
 // Who may do what (SPEC §7, docs/security.md).
@@ -43,6 +45,9 @@ struct storage_settings {
   std::chrono::seconds prune_interval{60};  // how often the background prune runs
 };
 
+// Upper bound of network.threads / --threads.
+inline constexpr std::size_t max_network_threads = 256;
+
 // The daemon's settings: flags of SPEC §8, optionally from a JSON file.
 struct daemon_config {
   std::string host = "127.0.0.1";
@@ -52,13 +57,15 @@ struct daemon_config {
   bool no_auth = false;
   std::string log_level = "info";
   std::size_t workers = 2;
+  std::size_t network_threads = 0;  // the transport's network threads; 0: one per core
   daemon_limits limits;
   storage_settings storage;
   auth_settings auth;
 };
 
 // Applies a JSON config file (keys: host, port, db, test_endpoints, no_auth,
-// no_public_ws, allowed_origins, log_level, workers, limits{...}, storage{...});
+// no_public_ws, allowed_origins, log_level, workers, network{threads},
+// limits{...}, storage{...});
 // // and /* */ comments and trailing commas are allowed; unknown keys, wrong
 // types and out-of-range values are errors. Returns "" on success, else the
 // reason, naming the file (cfg may then be partly applied).

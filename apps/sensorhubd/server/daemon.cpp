@@ -65,6 +65,9 @@ sensorhub::websocket_options transport_options(const daemon_config& cfg, http_fr
   o.ping_interval = cfg.limits.ping_interval;
   o.pong_timeout = cfg.limits.pong_timeout;
   o.max_connections_per_address = cfg.limits.max_connections_per_address;
+  o.idle_timeout = cfg.limits.idle_timeout;
+  o.max_header_bytes = cfg.limits.max_header_bytes;
+  o.network_threads = cfg.network_threads;
   if (!cfg.no_auth) {
     o.message_rate = {cfg.limits.message_rate_per_s, cfg.limits.message_burst};
     o.shared_message_rate = {cfg.limits.shared_message_rate_per_s, cfg.limits.shared_message_burst};
@@ -77,6 +80,9 @@ sensorhub::websocket_options transport_options(const daemon_config& cfg, http_fr
                                std::string& principal, sensorhub::session_options& session) {
     // The token's data scope is ANDed into everything the session does.
     return guard.check_ws(req, path, principal, session.scope);
+  };
+  o.http_head_check = [&front](sensorhub::http_request& head, std::size_t& max_body) {
+    return front.check_head(head, max_body);
   };
   o.http_handler = [&front](const sensorhub::http_request& req, sensorhub::http_responder respond) {
     front.handle(req, std::move(respond));

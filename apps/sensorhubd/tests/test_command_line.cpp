@@ -3,6 +3,7 @@
 // --version and the token subcommands.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <initializer_list>
 #include <string>
@@ -62,6 +63,9 @@ TEST_CASE("no flags: the defaults") {
   CHECK_FALSE(cl.config.no_auth);
   CHECK(cl.config.log_level == "info");
   CHECK(cl.config.workers == 2);
+  CHECK(cl.config.network_threads == 0);
+  CHECK(cl.config.limits.max_connections_per_address == 256);
+  CHECK(cl.config.limits.idle_timeout == std::chrono::seconds(60));
 }
 
 TEST_CASE("every daemon flag, in both spellings") {
@@ -88,6 +92,18 @@ TEST_CASE("every daemon flag, in both spellings") {
   CHECK(parse({"--port", "1", "--port", "2"}).config.port == 2);
 }
 
+TEST_CASE("the network flags, in both spellings") {
+  const auto a =
+      parse({"--threads", "3", "--max-connections-per-address", "0", "--idle-timeout-ms", "250"});
+  const auto b = parse({"--threads=3", "--max-connections-per-address=0", "--idle-timeout-ms=250"});
+  for (const auto* cl : {&a, &b}) {
+    REQUIRE(cl->what == command_line::action::run);
+    CHECK(cl->config.network_threads == 3);
+    CHECK(cl->config.limits.max_connections_per_address == 0);
+    CHECK(cl->config.limits.idle_timeout == std::chrono::milliseconds(250));
+  }
+}
+
 TEST_CASE("ranges and choices are checked") {
   check_usage_error(parse({"--port", "65536"}), "--port");
   check_usage_error(parse({"--port", "-1"}), "--port");
@@ -95,6 +111,10 @@ TEST_CASE("ranges and choices are checked") {
   check_usage_error(parse({"--workers", "0"}), "--workers");
   check_usage_error(parse({"--workers", "65"}), "--workers");
   check_usage_error(parse({"--log-level", "verbose"}), "--log-level");
+  check_usage_error(parse({"--threads", "257"}), "--threads");
+  check_usage_error(parse({"--threads", "-1"}), "--threads");
+  check_usage_error(parse({"--idle-timeout-ms", "0"}), "--idle-timeout-ms");
+  check_usage_error(parse({"--max-connections-per-address", "x"}), "--max-connections-per-address");
   check_usage_error(parse({"--synchronous", "fast"}), "--synchronous");
   check_usage_error(parse({"--host", ""}), "--host");
   check_usage_error(parse({"--db", ""}), "--db");
@@ -113,8 +133,11 @@ TEST_CASE("ranges and choices are checked") {
 
 TEST_CASE("the config file is applied first and flags override it") {
   const temp_file f(R"({"host": "0.0.0.0", "port": 9000, "db": "file.db", "workers": 3,
-                        "no_auth": true, "limits": {"max_connections": 5},})");
-  const auto cl = parse({"--port", "9100", "--config", f.path(), "--workers", "6"});
+                        "no_auth": true, "network": {"threads": 2},
+                        "limits": {"max_connections": 5, "max_connections_per_address": 9,
+                                   "idle_timeout_ms": 500},})");
+  const auto cl = parse({"--port", "9100", "--config", f.path(), "--workers", "6",
+                         "--max-connections-per-address", "11"});
   REQUIRE(cl.what == command_line::action::run);
   CHECK(cl.config.port == 9100);       // flag, even when given before --config
   CHECK(cl.config.workers == 6);       // flag
@@ -122,6 +145,9 @@ TEST_CASE("the config file is applied first and flags override it") {
   CHECK(cl.config.db == "file.db");    // file
   CHECK(cl.config.no_auth);            // file
   CHECK(cl.config.limits.max_connections == 5);
+  CHECK(cl.config.limits.max_connections_per_address == 11);               // flag
+  CHECK(cl.config.network_threads == 2);                                   // file
+  CHECK(cl.config.limits.idle_timeout == std::chrono::milliseconds(500));  // file
 
   const auto eq = parse({"--config=" + f.path()});
   CHECK(eq.config.port == 9000);
@@ -161,6 +187,11 @@ TEST_CASE("--help and --version") {
          {"--host", "--port", "--db", "--test-endpoints", "--no-auth", "--no-public-ws", "--config",
           "--log-level", "--workers", "--synchronous", "--version", "SENSORHUB_DB",
           "SENSORHUB_CONFIG", "token", "max_connections_per_address"}) {
+      INFO(listed);
+      CHECK(contains(cl.output, listed));
+    }
+    for (const char* listed : {"--threads", "--max-connections-per-address", "--idle-timeout-ms",
+                               "network{threads", "idle_timeout_ms", "max_header_bytes"}) {
       INFO(listed);
       CHECK(contains(cl.output, listed));
     }

@@ -32,8 +32,8 @@ TEST_CASE("a full config file is applied") {
     "host": "0.0.0.0", "port": 9000, "db": "/var/lib/x.db",
     "test_endpoints": true, "no_auth": true, "no_public_ws": true,
     "allowed_origins": ["https://a.example", "https://b.example"],
-    "log_level": "debug", "workers": 8,
-    "limits": {"max_body_bytes": 2048, "max_message_bytes": 4096, "ping_interval_s": 5,
+    "log_level": "debug", "workers": 8, "network": {"threads": 3},
+    "limits": {"idle_timeout_ms": 300, "max_header_bytes": 4096, "max_body_bytes": 2048, "max_message_bytes": 4096, "ping_interval_s": 5,
                "pong_timeout_s": 3, "write_rate_per_s": 2.5, "write_burst": 7,
                "max_connections_per_address": 0},
     "storage": {"synchronous": "full", "retention_events": 1000, "retention_age_s": 86400,
@@ -58,6 +58,9 @@ TEST_CASE("a full config file is applied") {
   CHECK(cfg.limits.write_rate_per_s == doctest::Approx(2.5));
   CHECK(cfg.limits.write_burst == doctest::Approx(7));
   CHECK(cfg.limits.max_connections_per_address == 0);
+  CHECK(cfg.network_threads == 3);
+  CHECK(cfg.limits.idle_timeout == std::chrono::milliseconds(300));
+  CHECK(cfg.limits.max_header_bytes == 4096);
   CHECK(cfg.storage.synchronous_full);
   CHECK(cfg.storage.retention_events == 1000);
   CHECK(cfg.storage.retention_age == std::chrono::seconds(86400));
@@ -89,6 +92,10 @@ TEST_CASE("an empty object keeps every default") {
   CHECK(cfg.host == "127.0.0.1");
   CHECK(cfg.port == 8000);
   CHECK(cfg.db == "sensorhub.db");
+  CHECK(cfg.network_threads == 0);  // one per core
+  CHECK(cfg.limits.idle_timeout == std::chrono::seconds(60));
+  CHECK(cfg.limits.max_header_bytes == 16384);
+  CHECK(cfg.limits.max_connections_per_address == 256);
 }
 
 TEST_CASE("bad values are refused with a message naming the key") {
@@ -113,6 +120,11 @@ TEST_CASE("bad values are refused with a message naming the key") {
       {R"({"limits": []})", "limits: must be an object"},
       {R"({"storage": {"synchronous": "fast"}})", "storage.synchronous: must be"},
       {R"({"storage": {"prune_interval_s": 0}})", "storage.prune_interval_s: must be an integer"},
+      {R"({"network": {"threads": 257}})", "network.threads: must be an integer between 0 and 256"},
+      {R"({"network": {"thread": 2}})", "network.thread: unknown setting"},
+      {R"({"network": 2})", "network: must be an object"},
+      {R"({"limits": {"idle_timeout_ms": 0}})", "limits.idle_timeout_ms: must be an integer"},
+      {R"({"limits": {"max_header_bytes": 100}})", "limits.max_header_bytes: must be an integer"},
       {R"({"prot": 8000})", "prot: unknown setting"},
       {R"([1, 2])", "must hold a JSON object"},
       {R"({ not json)", "invalid JSON at offset"},
