@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "support/gate.hpp"
 #include "http1_checks.hpp"
 
 using namespace sensorhub::e2e;
@@ -80,6 +81,14 @@ TEST_CASE("Expect: 100-continue gets the final error instead of 100 when the hea
   SUBCASE("a bad token: 401, no 100") {
     daemon_process d(std::vector<std::string>{});  // tokens required
     const std::string writer = d.create_token("writer", "write");
+    // The daemon polls the tokens table: wait until it knows this one (a
+    // write-only token reading stats gets 403 instead of 401).
+    REQUIRE(wait_until([&] {
+      return d.http()
+                 .request("GET", "/api/v1/ws/stats", std::nullopt,
+                          {{"Authorization", "Bearer " + writer}})
+                 .status != 401;
+    }));
     auto c = connect_http1(d);
     c.send(expecting_head(c, "/api/v1/sensores", 64, {{"Authorization", "Bearer not-a-token"}}));
     const http_response r = c.read();
