@@ -114,7 +114,6 @@ http1_parser::step http1_parser::feed(const char* data, std::size_t len) {
   exec_begin_ = data;
   exec_end_ = data + len;
   scan_from_ = data;
-  body_event_ = false;
   const std::size_t n =
       std::min(http_parser_execute(&parser_, &http1_callbacks::settings(), data, len), len);
   const auto err = static_cast<::http_errno>(parser_.http_errno);
@@ -133,35 +132,25 @@ http1_parser::step http1_parser::feed(const char* data, std::size_t len) {
 
 http1_parser::step http1_parser::after_execute(std::size_t n, bool in_head) {
   if (phase_ == phase::failed) return {state::failed, n};
-  // The framing bytes of this feed: the head (with its last LF, not yet
-  // consumed at head_ready), or a chunked body's bytes after its last data.
-  const char* framing_end = exec_begin_ + n + (phase_ == phase::head_ready ? 1 : 0);
-  if ((in_head || chunked_) && !scan_framing(in_head ? exec_begin_ : scan_from_, framing_end)) {
-    fail(400, "malformed request: CR without LF");
-    return {state::failed, n};
-  }
   if (in_head) {
     // head_ready stops before the head's last byte: the parser resumes on it.
-    head_bytes_ += n + (phase_ == phase::head_ready ? 1 : 0);
-    if (head_bytes_ > max_header_bytes_) {
+    const std::size_t head = n + (phase_ == phase::head_ready ? 1 : 0);
+    head_bytes_ += head;
+    if (!scan_framing(exec_begin_, exec_begin_ + head)) {
+      fail(400, "malformed request: CR without LF");
+    } else if (head_bytes_ > max_header_bytes_) {
       fail(431, "request headers too large");
-      return {state::failed, n};
     }
+  } else if (chunked_) {
+    check_chunk_framing(exec_begin_ + n);
   }
   switch (phase_) {
+    case phase::failed:
+      return {state::failed, n};
     case phase::head_ready:
       return {state::head_ready, n};
     case phase::done:
       return {upgrade_ ? state::upgrade : state::message_done, n};
-    case phase::body:
-      // Chunk sizes and extensions are not limited by http-parser: bound a
-      // stretch of body bytes without any chunk or data event.
-      framing_run_ = body_event_ ? 0 : framing_run_ + n;
-      if (framing_run_ > max_header_bytes_) {
-        fail(400, "chunk size line too long");
-        return {state::failed, n};
-      }
-      return {state::need_more, n};
     default:
       return {state::need_more, n};
   }
@@ -201,11 +190,11 @@ void http1_parser::next() {
   field_ = std::string();
   value_ = std::string();
   error_detail_ = std::string();
-  head_bytes_ = trailer_bytes_ = framing_run_ = max_body_ = 0;
+  head_bytes_ = framing_run_ = max_body_ = 0;
   content_length_ = 0;
   error_status_ = 0;
   phase_ = phase::head;
-  chunked_ = upgrade_ = in_value_ = value_ended_ = body_event_ = false;
+  chunked_ = upgrade_ = in_value_ = value_ended_ = false;
   pending_cr_ = expect_cr_ = false;
   http_parser_init(&parser_, HTTP_REQUEST);
 }
@@ -229,6 +218,19 @@ bool http1_parser::scan_framing(const char* begin, const char* end) {
   return true;
 }
 
+// A chunked body's bytes from scan_from_ to end that are not data: sizes,
+// extensions, CRLFs, trailer fields. http-parser does not bound them.
+bool http1_parser::check_chunk_framing(const char* end) {
+  framing_run_ += static_cast<std::size_t>(end - scan_from_);
+  if (framing_run_ > max_header_bytes_) {
+    return fail(400, "chunk framing or trailer fields too long"), false;
+  }
+  if (!scan_framing(scan_from_, end))
+    return fail(400, "malformed request: bad chunk framing"), false;
+  scan_from_ = end;
+  return true;
+}
+
 bool http1_parser::over_head_limit(const char* end) const {
   return head_bytes_ + static_cast<std::size_t>(end - exec_begin_) > max_header_bytes_;
 }
@@ -240,11 +242,7 @@ int http1_parser::on_url(const char* at, std::size_t len) {
 }
 
 int http1_parser::on_header_field(const char* at, std::size_t len) {
-  if (phase_ == phase::body) {  // a trailer field: bounded, then ignored
-    body_event_ = true;
-    trailer_bytes_ += len;
-    return trailer_bytes_ > max_header_bytes_ ? fail(431, "trailer fields too large") : 0;
-  }
+  if (phase_ == phase::body) return 0;  // a trailer field (bounded as chunk framing): ignored
   if (over_head_limit(at + len)) return fail(431, "request headers too large");
   if (in_value_) {
     if (!commit_header()) return -1;
@@ -255,11 +253,7 @@ int http1_parser::on_header_field(const char* at, std::size_t len) {
 }
 
 int http1_parser::on_header_value(const char* at, std::size_t len) {
-  if (phase_ == phase::body) {
-    body_event_ = true;
-    trailer_bytes_ += len;
-    return trailer_bytes_ > max_header_bytes_ ? fail(431, "trailer fields too large") : 0;
-  }
+  if (phase_ == phase::body) return 0;
   if (over_head_limit(at + len)) return fail(431, "request headers too large");
   // A value continued after its line ended is obsolete line folding.
   if (in_value_ && value_ended_) return fail(400, "folded header lines are not accepted");
@@ -348,19 +342,18 @@ void http1_parser::split_target() {
 }
 
 int http1_parser::on_body(const char* at, std::size_t len) {
-  body_event_ = true;
-  if (len > max_body_ - request_.body.size()) return fail(413, "request body too large");
-  request_.body.append(at, len);
   if (chunked_) {
-    if (!scan_framing(scan_from_, at)) return fail(400, "malformed request: bad chunk framing");
+    if (!check_chunk_framing(at)) return -1;
+    framing_run_ = 0;
     scan_from_ = at + len;
     expect_cr_ = parser_.content_length == 0;  // the chunk's data is complete
   }
+  if (len > max_body_ - request_.body.size()) return fail(413, "request body too large");
+  request_.body.append(at, len);
   return 0;
 }
 
 int http1_parser::on_chunk_header() {
-  body_event_ = true;
   // The chunk's size is in content_length while this runs.
   if (parser_.content_length > max_body_ - request_.body.size()) {
     return fail(413, "request body too large");

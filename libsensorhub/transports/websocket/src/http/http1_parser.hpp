@@ -13,16 +13,20 @@
 namespace sensorhub::ws_detail {
 
 // Reads the requests of one connection, one at a time, from whatever pieces
-// the socket delivers; it stops where the caller must act: the head is
-// complete (decide before any byte of the body is read), the request is
-// complete (answer it, then next()), an upgrade (the rest is WebSocket), or
-// a failure (answer error_status() and close). Smuggling guards: Content-Length
-// together with Transfer-Encoding, two Content-Length headers, a transfer
-// coding other than chunked, obsolete line folding and two Host headers are
-// refused, and so is a CR not followed by LF in the head or a chunked body's
-// framing (Debian builds http-parser with HTTP_PARSER_STRICT=0, which takes
-// any byte after a CR, and a space in a header name). Holds no buffer of its own: only the current
-// request. Not thread-safe (one connection, one thread at a time); copyable and movable.
+// the socket delivers; it stops where the caller must act. Every request
+// stops at head_ready (decide before any byte of the body is read; also for
+// requests without a body), then, after continue_body(), at message_done
+// (answer it, then next()); or at upgrade (a WebSocket handshake: the rest is
+// frames) or failed (answer error_status() and close). Refused, besides what
+// http-parser refuses: Content-Length with Transfer-Encoding, two
+// Content-Length or Host headers, a coding other than chunked, obsolete line
+// folding, a header name that is not a token, a CR without LF in the head or
+// in chunk framing (Debian builds http-parser with HTTP_PARSER_STRICT=0,
+// which takes any byte after a CR and a space in a header name), and more
+// than max_header_bytes of chunk framing (sizes, extensions, trailers)
+// between two data bytes. Holds no buffer of its own, only the current
+// request. Not thread-safe (one connection, one thread at a time);
+// copyable and movable.
 class http1_parser {
  public:
   enum class state { need_more, head_ready, message_done, upgrade, failed };
@@ -70,6 +74,7 @@ class http1_parser {
   int on_message_complete();
   bool over_head_limit(const char* end) const;
   bool scan_framing(const char* begin, const char* end);
+  bool check_chunk_framing(const char* end);
   bool commit_header();
   int check_head();
   void split_target();
@@ -84,9 +89,8 @@ class http1_parser {
   const char* exec_end_ = nullptr;
   const char* scan_from_ = nullptr;  // chunked: framing bytes not yet checked
   std::size_t max_header_bytes_;
-  std::size_t head_bytes_ = 0;     // bytes of the head fed before this feed()
-  std::size_t trailer_bytes_ = 0;  // bytes of a chunked body's trailer fields
-  std::size_t framing_run_ = 0;    // body bytes fed with no chunk event (extensions)
+  std::size_t head_bytes_ = 0;   // bytes of the head fed before this feed()
+  std::size_t framing_run_ = 0;  // chunked: framing bytes since the last data byte
   std::size_t max_body_ = 0;
   std::uint64_t content_length_ = 0;
   int error_status_ = 0;
@@ -95,7 +99,6 @@ class http1_parser {
   bool upgrade_ = false;
   bool in_value_ = false;     // the last header callback was a value
   bool value_ended_ = false;  // ... and that value's line ended (obs-fold test)
-  bool body_event_ = false;   // a chunk or body callback ran in this feed()
   bool pending_cr_ = false;   // the last framing byte was a CR: LF must follow
   bool expect_cr_ = false;    // a chunk's data ended: CR LF must follow
 };
