@@ -31,6 +31,6 @@ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSENSORHUB_
       -DSENSORHUB_BUILD_BENCH=OFF -DSENSORHUB_BUILD_EXAMPLES=OFF -DSENSORHUB_BUILD_FUZZ=OFF \
       -DSENSORHUB_WERROR=ON >/dev/null
 cmake --build build-tsan -j "$jobs"
-tsan_tests='^(test_(websocket_transport|admission|flood_policy|frame_cache|rate_limiter|http1_parser|http1_writer|event_bus|hub|session|subscribers|transport_kit): |e2e/)'
+tsan_tests='^(test_(websocket_transport|transport_network|admission|flood_policy|frame_cache|rate_limiter|http1_parser|http1_writer|event_bus|hub|session|subscribers|transport_kit): |e2e/)'
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan --output-on-failure -j "$jobs" -R "$tsan_tests"
