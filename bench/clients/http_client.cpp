@@ -159,12 +159,13 @@ class exchange : public std::enable_shared_from_this<exchange> {
 }  // namespace
 
 std::string make_http_request(std::string_view method, std::string_view target,
-                              std::string_view host, std::string_view body,
-                              std::string_view token) {
+                              std::string_view host, std::string_view body, std::string_view token,
+                              bool keep_alive) {
   std::string r;
   r.reserve(160 + body.size());
   r.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host);
-  r.append("\r\nConnection: close\r\nUser-Agent: sensorhub_bench\r\n");
+  r.append(keep_alive ? "\r\n" : "\r\nConnection: close\r\n");
+  r.append("User-Agent: sensorhub_bench\r\n");
   if (!token.empty()) {
     r.append("Authorization: Bearer ").append(token).append("\r\n");
   }

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <utility>
 
 #include <rapidjson/document.h>
 
@@ -57,7 +58,7 @@ std::int64_t marker_index(const value& data, std::string_view prefix) {
 
 }  // namespace
 
-ws_message parse_ws_message(const std::string& payload, std::string_view marker_prefix) {
+ws_message parse_ws_message(std::string_view payload, std::string_view marker_prefix) {
   // Scratch memory reused across messages so a parse does not hit malloc.
   thread_local char value_buffer[32 * 1024];
   thread_local char stack_buffer[4 * 1024];
@@ -100,6 +101,51 @@ ws_message parse_ws_message(const std::string& payload, std::string_view marker_
     m.text = string_member(doc, "error") + ": " + string_member(doc, "detail");
   }
   return m;
+}
+
+namespace {
+
+// The integer right after `key` (e.g. "seq":), or -1.
+std::int64_t int_after(std::string_view p, std::string_view key) {
+  const auto at = p.find(key);
+  if (at == std::string_view::npos) return -1;
+  std::int64_t v = -1;
+  const char* first = p.data() + at + key.size();
+  const auto [ptr, ec] = std::from_chars(first, p.data() + p.size(), v);
+  return ec == std::errc() && ptr != first ? v : -1;
+}
+
+}  // namespace
+
+ws_scanner::ws_scanner(std::string marker_prefix)
+    : marker_prefix_(std::move(marker_prefix)),
+      marker_key_("\"modelo\":\"" + marker_prefix_ + "-") {}
+
+ws_message ws_scanner::scan(std::string_view p) const {
+  ws_message m;
+  if (p.find("\"type\":\"entity_event\"") != std::string_view::npos) {
+    m.kind = message_kind::entity_event;
+    m.seq = int_after(p, "\"seq\":");
+    m.entity_id = int_after(p, "\"entity_id\":");
+    m.is_reading = p.find("\"entity_type\":\"lectura\"") != std::string_view::npos;
+    if (!m.is_reading && !marker_prefix_.empty()) {
+      const auto at = p.find(marker_key_);
+      if (at != std::string_view::npos) {
+        const char* first = p.data() + at + marker_key_.size();
+        std::int64_t index = -1;
+        const auto [ptr, ec] = std::from_chars(first, p.data() + p.size(), index);
+        if (ec == std::errc() && ptr != first && ptr < p.data() + p.size() && *ptr == '"') {
+          m.write_index = index;
+        }
+      }
+    }
+    return m;
+  }
+  if (p.find("\"type\":\"connection_established\"") != std::string_view::npos) {
+    m.kind = message_kind::connection_established;
+    return m;
+  }
+  return parse_ws_message(p, marker_prefix_);
 }
 
 }  // namespace bench

@@ -31,6 +31,7 @@ bench_target open_target(const bench_options& options) {
       throw std::runtime_error("--url must look like http://HOST:PORT");
     }
     t.address = *address;
+    if (options.pid > 0) t.server_pid = options.pid;
   } else {
     std::string db = options.db_path;
     if (db.empty()) {
@@ -75,6 +76,7 @@ bench_target open_target(const bench_options& options) {
     d.start_timeout = std::chrono::seconds(30);
     t.daemon = std::make_unique<daemon_process>(std::move(d));
     t.address = server_address{t.daemon->host(), t.daemon->port()};
+    t.server_pid = t.daemon->pid();
   }
   t.endpoint = resolve_endpoint(t.address.host, t.address.port);
   return t;
