@@ -9,16 +9,13 @@
 #include <stdexcept>
 #include <thread>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clients/socket_address.hpp"
+#include "clients/ws_connection.hpp"
 #include "clients/ws_wire.hpp"
-#include "driver/clock.hpp"
 
 namespace bench {
 
@@ -26,18 +23,9 @@ namespace {
 
 // Shared view of a subscriber (under impl::mu).
 enum class sub_state : std::uint8_t { connecting, established, failed, closed };
-// Where a connection is; touched only by the thread that owns it.
-enum class phase : std::uint8_t { idle, connecting, handshaking, open, closing, closed };
 
 constexpr std::uint64_t wake_key = ~std::uint64_t{0};
 constexpr std::size_t read_buffer_bytes = 256 * 1024;
-
-struct connection {
-  int fd = -1;
-  phase ph = phase::idle;
-  std::string in;        // a partial response head or frame, empty between frames
-  std::string fragment;  // a fragmented text message being assembled (rare)
-};
 
 // One client thread: its epoll set, the eventfd that wakes it and the
 // commands the control thread leaves for it (under mu).
@@ -60,13 +48,9 @@ struct worker {
   }
 };
 
-std::string errno_text(const char* what, int err) {
-  return std::string(what) + ": " + std::strerror(err);
-}
-
 }  // namespace
 
-struct subscriber_pool::impl {
+struct subscriber_pool::impl final : ws_connection_owner {
   pool_config config;
   message_handler handler;
   ws_scanner scanner;
@@ -74,7 +58,7 @@ struct subscriber_pool::impl {
   ws_endpoint scoped;
   std::string plain_request;
   std::string scoped_request;
-  std::vector<connection> conns;
+  std::vector<ws_connection> conns;
   std::vector<std::unique_ptr<worker>> workers;
   std::atomic<bool> closing{false};
 
@@ -105,21 +89,21 @@ struct subscriber_pool::impl {
       auto w = std::make_unique<worker>();
       w->epfd = ::epoll_create1(EPOLL_CLOEXEC);
       w->wakefd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-      if (w->epfd < 0 || w->wakefd < 0)
-        throw std::runtime_error(errno_text("epoll/eventfd", errno));
+      if (w->epfd < 0 || w->wakefd < 0) {
+        throw std::runtime_error(std::string("epoll/eventfd: ") + std::strerror(errno));
+      }
       epoll_event ev{};
       ev.events = EPOLLIN;
       ev.data.u64 = wake_key;
       ::epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev);
       workers.push_back(std::move(w));
     }
-    for (auto& w : workers) {
-      worker* wp = w.get();
-      w->thread = std::thread([this, wp] { run(*wp); });
+    for (std::size_t t = 0; t < workers.size(); ++t) {
+      workers[t]->thread = std::thread([this, t] { run(t); });
     }
   }
 
-  worker& owner(std::size_t i) { return *workers[i % workers.size()]; }
+  worker& owner_of(std::size_t i) { return *workers[i % workers.size()]; }
 
   // Subscriber i is scoped when the running count of scoped ones steps up at i.
   bool is_scoped(std::size_t i) const {
@@ -143,26 +127,29 @@ struct subscriber_pool::impl {
     cv.notify_all();
   }
 
-  void run(worker& w) {
+  void run(std::size_t t) {
+    worker& w = *workers[t];
     std::vector<char> buffer(read_buffer_bytes);
     std::vector<epoll_event> events(512);
     for (;;) {
       const int n = ::epoll_wait(w.epfd, events.data(), static_cast<int>(events.size()), -1);
       if (n < 0 && errno != EINTR) return;
       for (int k = 0; k < n; ++k) {
-        const std::uint64_t key = events[static_cast<std::size_t>(k)].data.u64;
-        if (key == wake_key) {
-          if (!take_commands(w)) return;
+        const epoll_event& ev = events[static_cast<std::size_t>(k)];
+        if (ev.data.u64 == wake_key) {
+          if (!take_commands(t)) return;
           continue;
         }
-        on_event(static_cast<std::size_t>(key), events[static_cast<std::size_t>(k)].events,
-                 buffer.data());
+        const auto i = static_cast<std::size_t>(ev.data.u64);
+        conns[i].on_event(w.epfd, i, ev.events, buffer.data(), buffer.size(),
+                          is_scoped(i) ? scoped_request : plain_request, *this);
       }
     }
   }
 
   // Returns false when the thread must stop (after closing its sockets).
-  bool take_commands(worker& w) {
+  bool take_commands(std::size_t t) {
+    worker& w = *workers[t];
     std::uint64_t count = 0;
     [[maybe_unused]] const auto r = ::read(w.wakefd, &count, sizeof count);
     std::vector<std::size_t> opens;
@@ -174,212 +161,40 @@ struct subscriber_pool::impl {
       std::swap(close_all, w.close_all);
       stop = w.stop;
     }
-    for (const std::size_t i : opens) open_one(w, i);
-    if (close_all || stop) {
-      for (std::size_t i = index_of(w); i < conns.size(); i += workers.size()) {
-        connection& c = conns[i];
-        if (c.ph == phase::open && !stop) {
-          const std::string f =
-              make_client_frame(ws_opcode::close, close_payload(1000, "bench done"));
-          [[maybe_unused]] const auto n = ::write(c.fd, f.data(), f.size());
-          c.ph = phase::closing;
-        } else if (c.fd >= 0 && (stop || c.ph != phase::closing)) {
-          drop(i, 1006, "closed by the bench", false);
-        }
+    for (const std::size_t i : opens) {
+      const std::uint32_t source =
+          config.source_addresses > 1
+              ? 0x7f000001u + static_cast<std::uint32_t>(i % config.source_addresses)
+              : 0;
+      const std::string error =
+          conns[i].open(w.epfd, i, is_scoped(i) ? scoped.address : plain.address, source);
+      if (!error.empty()) settle(i, sub_state::failed, error);
+    }
+    for (std::size_t i = t; (close_all || stop) && i < conns.size(); i += workers.size()) {
+      if (stop && conns[i].has_socket()) {
+        conns[i].drop(i, 1006, "closed by the bench", false, *this);
+      } else if (close_all) {
+        conns[i].close_gracefully(i, *this);
       }
     }
     return !stop;
   }
 
-  std::size_t index_of(const worker& w) const {
-    for (std::size_t t = 0; t < workers.size(); ++t)
-      if (workers[t].get() == &w) return t;
-    return 0;
+  void on_open(std::size_t i) override {
+    std::lock_guard<std::mutex> lock(mu);
+    opened[i] = 1;
+    ++open;
   }
 
-  void open_one(worker& w, std::size_t i) {
-    connection& c = conns[i];
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      settle(i, sub_state::failed, errno_text("socket", errno));
-      return;
-    }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (config.source_addresses > 1) {
-      ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-      sockaddr_in src{};
-      src.sin_family = AF_INET;
-      src.sin_addr.s_addr =
-          htonl(0x7f000001u + static_cast<std::uint32_t>(i % config.source_addresses));
-      if (::bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) != 0) {
-        const int err = errno;
-        ::close(fd);
-        settle(i, sub_state::failed, errno_text("bind", err));
-        return;
-      }
-    }
-    const ws_endpoint& to = is_scoped(i) ? scoped : plain;
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to.address), sizeof to.address) != 0 &&
-        errno != EINPROGRESS) {
-      const int err = errno;
-      ::close(fd);
-      settle(i, sub_state::failed, errno_text("connect", err));
-      return;
-    }
-    c.fd = fd;
-    c.ph = phase::connecting;
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLOUT;
-    ev.data.u64 = i;
-    ::epoll_ctl(w.epfd, EPOLL_CTL_ADD, fd, &ev);
-  }
-
-  void on_event(std::size_t i, std::uint32_t events, char* buffer) {
-    connection& c = conns[i];
-    if (c.fd < 0) return;
-    if (c.ph == phase::connecting) {
-      on_connected(i, c);
-      return;
-    }
-    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) on_readable(i, c, buffer);
-  }
-
-  void on_connected(std::size_t i, connection& c) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) {
-      drop(i, 1006, errno_text("connect", err), false);
-      return;
-    }
-    const std::string& request = is_scoped(i) ? scoped_request : plain_request;
-    if (::write(c.fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
-      drop(i, 1006, "short write of the upgrade request", false);
-      return;
-    }
-    c.ph = phase::handshaking;
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = i;
-    ::epoll_ctl(owner(i).epfd, EPOLL_CTL_MOD, c.fd, &ev);
-  }
-
-  void on_readable(std::size_t i, connection& c, char* buffer) {
-    const ssize_t n = ::read(c.fd, buffer, read_buffer_bytes);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-      drop(i, 1006, n == 0 ? "connection closed without a close frame" : errno_text("read", errno),
-           c.ph != phase::closing);
-      return;
-    }
-    if (n < 0) return;
-    const std::int64_t recv = now_ns();
-    std::string_view data(buffer, static_cast<std::size_t>(n));
-    if (!c.in.empty()) {
-      c.in.append(buffer, static_cast<std::size_t>(n));
-      data = c.in;
-    }
-    const std::size_t used = consume(i, c, data, recv);
-    if (c.fd < 0) return;  // closed while consuming
-    if (used == data.size()) {
-      c.in.clear();
-      if (c.in.capacity() > 64 * 1024) c.in.shrink_to_fit();
-    } else if (data.data() == c.in.data()) {
-      c.in.erase(0, used);
-    } else {
-      c.in.assign(data.data() + used, data.size() - used);
-    }
-  }
-
-  // Handles the response head and every complete frame; returns bytes used.
-  std::size_t consume(std::size_t i, connection& c, std::string_view data, std::int64_t recv) {
-    std::size_t used = 0;
-    if (c.ph == phase::handshaking) {
-      const handshake_result h = check_upgrade_response(data);
-      if (h.status == handshake_status::incomplete) return 0;
-      if (h.status == handshake_status::rejected) {
-        drop(i, 1006, "handshake: " + h.error, false);
-        return 0;
-      }
-      c.ph = phase::open;
-      used = h.consumed;
-      std::lock_guard<std::mutex> lock(mu);
-      opened[i] = 1;
-      ++open;
-    }
-    while (c.fd >= 0 && used < data.size()) {
-      ws_frame f;
-      const std::size_t size = next_frame(data.substr(used), f);
-      if (size == frame_incomplete) break;
-      if (size == frame_invalid) {
-        drop(i, 1002, "invalid frame from the server", true);
-        break;
-      }
-      used += size;
-      on_frame(i, c, f, recv);
-    }
-    return used;
-  }
-
-  void on_frame(std::size_t i, connection& c, const ws_frame& f, std::int64_t recv) {
-    switch (f.opcode) {
-      case ws_opcode::text:
-        if (f.fin) {
-          on_text(i, f.payload, recv);
-        } else {
-          c.fragment.assign(f.payload);
-        }
-        break;
-      case ws_opcode::continuation:
-        c.fragment.append(f.payload);
-        if (f.fin) {
-          const std::string whole = std::move(c.fragment);
-          c.fragment.clear();
-          on_text(i, whole, recv);
-        }
-        break;
-      case ws_opcode::ping: {
-        const std::string pong = make_client_frame(ws_opcode::pong, f.payload);
-        [[maybe_unused]] const auto n = ::write(c.fd, pong.data(), pong.size());
-        break;
-      }
-      case ws_opcode::close: {
-        int code = 1005;
-        if (f.payload.size() >= 2) {
-          code = (static_cast<unsigned char>(f.payload[0]) << 8) |
-                 static_cast<unsigned char>(f.payload[1]);
-        }
-        const std::string reason(f.payload.size() > 2 ? f.payload.substr(2) : std::string_view{});
-        if (c.ph == phase::open) {  // echo the close, as RFC 6455 asks
-          const std::string echo = make_client_frame(
-              ws_opcode::close, f.payload.substr(0, std::min<std::size_t>(2, f.payload.size())));
-          [[maybe_unused]] const auto n = ::write(c.fd, echo.data(), echo.size());
-        }
-        drop(i, code, reason, c.ph != phase::closing);
-        break;
-      }
-      default:
-        break;  // binary and pong frames carry nothing the bench needs
-    }
-  }
-
-  void on_text(std::size_t i, std::string_view payload, std::int64_t recv) {
+  void on_text(std::size_t i, std::string_view payload, std::int64_t recv) override {
     const ws_message m = scanner.scan(payload);
     if (m.kind == message_kind::connection_established) settle(i, sub_state::established, {});
     handler(i, m, recv);
   }
 
-  // Closes subscriber i's socket; `unexpected` records a disconnect note.
-  void drop(std::size_t i, int code, const std::string& reason, bool unexpected) {
-    connection& c = conns[i];
-    ::close(c.fd);  // also leaves the epoll set
-    c.fd = -1;
-    c.ph = phase::closed;
-    std::string().swap(c.in);
-    std::string().swap(c.fragment);
+  void on_closed(std::size_t i, int code, const std::string& reason, bool unexpected) override {
     std::lock_guard<std::mutex> lock(mu);
     if (opened[i] != 0) {
-      opened[i] = 2;  // was open, now closed
       if (open > 0) --open;
       if (unexpected && !closing.load()) disconnects.push_back({i, code, reason});
     }
@@ -393,6 +208,7 @@ struct subscriber_pool::impl {
                            reason);
       }
     }
+    opened[i] = 0;
     cv.notify_all();
   }
 };
@@ -415,7 +231,7 @@ std::size_t subscriber_pool::connect_all() {
     for (auto& w : s.workers) {
       std::lock_guard<std::mutex> lock(w->mu);
       for (std::size_t i = begin; i < end; ++i) {
-        if (&s.owner(i) == w.get()) w->to_open.push_back(i);
+        if (&s.owner_of(i) == w.get()) w->to_open.push_back(i);
       }
     }
     for (auto& w : s.workers) w->wake();
