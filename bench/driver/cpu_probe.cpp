@@ -65,6 +65,8 @@ void cpu_probe::write(json_writer& w) const {
   w.Double(wall > 0 ? self / wall : 0);
   w.EndObject();
   if (!server_known()) return;
+  w.Key("server_cpu_s");  // flat copy for scripts
+  w.Double(server_cpu_s());
   w.Key("server");
   w.StartObject();
   w.Key("pid");

@@ -28,7 +28,7 @@ class cpu_probe {
   double server_cpu_s() const { return server_end_.cpu_s - server_start_.cpu_s; }
   bool server_known() const { return server_pid_ > 0 && server_start_.ok && server_end_.ok; }
   // Writes "load_generator": {"cpu_s","wall_s","cores"} and, with a server
-  // pid, "server": {"pid","cpu_s","cores","rss_kb"}.
+  // pid, "server_cpu_s" and "server": {"pid","cpu_s","cores","rss_kb"}.
   void write(json_writer& w) const;
 
  private:

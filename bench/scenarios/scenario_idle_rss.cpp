@@ -31,6 +31,8 @@ void write_pool_fields(json_writer& w, const subscriber_pool& pool, double conne
   w.Uint64(pool.disconnects().size());
   w.Key("connect_s");
   w.Double(connect_s);
+  w.Key("bench_cpu_s");
+  w.Double(process_cpu_seconds());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "clients/http_client.hpp"
 #include "clients/http_response_parser.hpp"
 #include "clients/request_driver.hpp"
+#include "driver/clock.hpp"
 #include "driver/cpu_probe.hpp"
 #include "driver/report.hpp"
 #include "driver/target.hpp"
@@ -63,6 +64,8 @@ void write_request_fields(json_writer& w, const bench_options& o, const request_
   write_latency(w, "latency_ms", summarize(latencies));
   const auto samples = d.error_samples();
   if (!samples.empty()) write_strings(w, "error_samples", samples);
+  w.Key("bench_cpu_s");
+  w.Double(process_cpu_seconds());
 }
 
 // Prints the report; exit code 3 with --check when a request failed.
