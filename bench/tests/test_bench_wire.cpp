@@ -123,6 +123,19 @@ TEST_CASE("the scanner reads seq, entity id and the run's marker without a JSON 
   CHECK(reading.seq == 9);
 }
 
+TEST_CASE("the scanner finds the keys in any order") {
+  const ws_scanner scanner("b7");
+  const ws_message m =
+      scanner.scan(R"({"data":{"modelo":"b7-5","id":3},"entity_id":3,"entity_type":"sensor",)"
+                   R"("seq":11,"type":"entity_event"})");
+  CHECK(m.kind == message_kind::entity_event);
+  CHECK(m.seq == 11);
+  CHECK(m.entity_id == 3);
+  CHECK(m.write_index == 5);
+  CHECK_FALSE(m.is_reading);
+  CHECK(scanner.scan("").kind == message_kind::invalid);
+}
+
 TEST_CASE("the scanner recognises the greeting and hands rare messages to the parser") {
   const ws_scanner scanner("b1");
   CHECK(scanner.scan(R"({"type":"connection_established","client_id":"x","channels":["sensors"]})")
