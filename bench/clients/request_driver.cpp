@@ -87,6 +87,7 @@ void request_driver::on_response(std::size_t lane, std::size_t index, int status
   if (error.empty() && status == expected_status_) {
     ok_[index] = 1;
     entity_id_[index] = json_id_of(body);
+    ok_total_.fetch_add(1, std::memory_order_release);
   } else {
     std::lock_guard<std::mutex> lock(errors_mu_);
     ++errors_;
@@ -100,10 +101,6 @@ void request_driver::on_response(std::size_t lane, std::size_t index, int status
     return;
   }
   launch_next(lane);
-}
-
-std::size_t request_driver::ok_count() const {
-  return static_cast<std::size_t>(std::count(ok_.begin(), ok_.end(), std::uint8_t{1}));
 }
 
 std::size_t request_driver::errors() const {

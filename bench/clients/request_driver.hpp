@@ -28,8 +28,8 @@ class http_connection;
 // sends its next request when the previous one was answered (closed loop).
 // The driver runs on its own io_context with `threads` threads.
 // Thread-safety: start() once, then join() or stop() from the same thread.
-// sent_ns() and done() may be read from any thread; the other accessors
-// only after join()/stop() returned.
+// sent_ns(), ok_count(), errors() and done() may be read from any thread;
+// the other accessors only after join()/stop() returned.
 class request_driver {
  public:
   using request_factory = std::function<std::string(std::size_t index)>;
@@ -54,7 +54,7 @@ class request_driver {
   bool ok(std::size_t index) const { return ok_[index] != 0; }
   std::int64_t entity_id(std::size_t index) const { return entity_id_[index]; }
   std::size_t count() const { return count_; }
-  std::size_t ok_count() const;
+  std::size_t ok_count() const { return ok_total_.load(std::memory_order_acquire); }  // any thread
   std::size_t errors() const;
   std::vector<std::string> error_samples() const;
   std::size_t connects() const;  // TCP connections opened by all clients
@@ -87,6 +87,7 @@ class request_driver {
   std::vector<std::int64_t> entity_id_;
   std::atomic<std::size_t> next_{0};
   std::atomic<std::size_t> finished_{0};
+  std::atomic<std::size_t> ok_total_{0};
   mutable std::mutex errors_mu_;
   std::size_t errors_ = 0;
   std::vector<std::string> error_samples_;
