@@ -10,6 +10,10 @@
 #   SENSORHUBD, SENSORHUB_BENCH   binaries (default: found in BUILD_DIR)
 #   WRITERS (4)  THREADS (1)  TIMEOUT (60)  RESUME_EVENTS (100000)
 #   HEALTHZ_REQUESTS (4000)  SCOPED_SHARE (0.5: scoped subscribers in the scoped 1000 runs)
+#   SOURCES (4: subscribers spread over 127.0.0.1..127.0.0.SOURCES)
+#   REST_CLIENTS (32)  REST_REQUESTS (20000)  INGEST_READINGS (100000)
+#   LATENCY_WRITES (250: writes of the write-latency runs at 50 writes/s)
+#   IDLE_CONNECTIONS ("10000 19000": idle-rss runs)
 #   per subscriber count N in 1, 100, 1000:
 #     WRITES_N        closed-loop writes (20000, 6000, 400)
 #     RATE_N          paced writes/s (200, 100, 10)
@@ -23,6 +27,9 @@ bench=${SENSORHUB_BENCH:-"$build/bench/sensorhub_bench"}
 writers=${WRITERS:-4}
 threads=${THREADS:-1}
 timeout=${TIMEOUT:-60}
+sources=${SOURCES:-4}
+rest_clients=${REST_CLIENTS:-32}
+rest_requests=${REST_REQUESTS:-20000}
 
 for bin in "$daemon" "$bench"; do
   if [[ ! -x "$bin" ]]; then
@@ -83,14 +90,14 @@ baseline() {
 suite() {
   local subs=$1 writes=$2 rate=$3 paced=$4
   run fanout --scenario fanout --subscribers "$subs" --writers "$writers" --writes "$writes" \
-      --threads "$threads" --timeout "$timeout"
+      --threads "$threads" --timeout "$timeout" --source-addresses "$sources"
   local reached
   reached=$(jq -r '.writes_per_s // 0' <<<"$last" 2>/dev/null || echo 0)
   if [[ $reached != 0 && $reached != 0.0 ]]; then
     baseline --subscribers "$subs" --writes "$writes" --rate "$reached"
   fi
   run fanout --scenario fanout --subscribers "$subs" --writers "$writers" --writes "$paced" \
-      --write-rate "$rate" --threads "$threads" --timeout "$timeout"
+      --write-rate "$rate" --threads "$threads" --timeout "$timeout" --source-addresses "$sources"
   baseline --subscribers "$subs" --writes "$paced" --rate "$rate"
 }
 
@@ -111,3 +118,18 @@ run fanout-scoped --scenario fanout --subscribers 1000 --writers "$writers" \
 run resume --scenario resume --events "${RESUME_EVENTS:-100000}" --timeout "$timeout"
 # As a client following SPEC §3: reconnect with since=<last seq> when dropped.
 run resume --scenario resume --events "${RESUME_EVENTS:-100000}" --timeout "$timeout" --reconnect
+# REST on keep-alive connections and batch ingest.
+run rest-create --scenario rest-create --writers "$rest_clients" --writes "$rest_requests"
+run rest-get --scenario rest-get --writers "$rest_clients" --writes "$rest_requests"
+run ingest --scenario ingest --writers 1 --events "${INGEST_READINGS:-100000}" --batch-size 10000
+# A write's latency at 50 writes/s without subscribers and while 1,000 receive the fan-out.
+for subs in 0 1000; do
+  run write-latency --scenario write-latency --subscribers "$subs" --writers "$writers" \
+      --writes "${LATENCY_WRITES:-250}" --write-rate 50 --threads "$threads" \
+      --source-addresses "$sources" --timeout "$timeout"
+done
+# Memory per idle, greeted WebSocket on a fresh daemon.
+for n in ${IDLE_CONNECTIONS:-10000 19000}; do
+  run idle-rss --scenario idle-rss --subscribers "$n" --source-addresses 8 --connect-batch 500 \
+      --threads 2
+done

@@ -18,19 +18,15 @@ struct http_response {
   std::string error;
 };
 
-// Builds an HTTP/1.1 request with "Connection: close"; a body is sent as
-// application/json with Content-Length. token adds "Authorization: Bearer".
+// Builds an HTTP/1.1 request, with "Connection: close" unless keep_alive; a
+// body is sent as application/json with Content-Length. token adds
+// "Authorization: Bearer".
 std::string make_http_request(std::string_view method, std::string_view target,
-                              std::string_view host, std::string_view body, std::string_view token);
+                              std::string_view host, std::string_view body, std::string_view token,
+                              bool keep_alive = false);
 
-// Sends `request` over a fresh TCP connection and reads one response (up to
-// Content-Length, or to EOF without it). `done` is called exactly once, on a
-// thread running `io`. No keep-alive: sensorhubd closes after each response.
-void async_http_request(asio::io_context& io, const asio::ip::tcp::endpoint& endpoint,
-                        std::string request, std::chrono::milliseconds timeout,
-                        std::function<void(http_response)> done);
-
-// Blocking form on a private io_context, for setup steps.
+// One request on a connection of its own, on a private io_context: for
+// setup steps (the load goes through request_driver).
 http_response http_call(const asio::ip::tcp::endpoint& endpoint, std::string request,
                         std::chrono::milliseconds timeout);
 

@@ -1,188 +1,215 @@
 #include "clients/subscriber_pool.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
-#include <optional>
+#include <stdexcept>
 #include <thread>
 
-#include <asio/strand.hpp>
-#include <websocketpp/client.hpp>
-#include <websocketpp/config/asio_no_tls_client.hpp>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
-#include "driver/clock.hpp"
+#include "clients/socket_address.hpp"
+#include "clients/ws_connection.hpp"
+#include "clients/ws_wire.hpp"
 
 namespace bench {
 
 namespace {
 
-// websocketpp's asio client with the transport timeouts (DNS, TCP connect,
-// socket post-init: 5 s by default) raised to 60 s: on a loaded shared machine a
-// subscriber must be reported as slow to connect, not fail at 5 s.
-struct bench_client_config : public websocketpp::config::asio_client {
-  using type = bench_client_config;
-  using base = websocketpp::config::asio_client;
-  using concurrency_type = base::concurrency_type;
-  using request_type = base::request_type;
-  using response_type = base::response_type;
-  using message_type = base::message_type;
-  using con_msg_manager_type = base::con_msg_manager_type;
-  using endpoint_msg_manager_type = base::endpoint_msg_manager_type;
-  using alog_type = base::alog_type;
-  using elog_type = base::elog_type;
-  using rng_type = base::rng_type;
-
-  struct transport_config : public base::transport_config {
-    using concurrency_type = type::concurrency_type;
-    using alog_type = type::alog_type;
-    using elog_type = type::elog_type;
-    using request_type = type::request_type;
-    using response_type = type::response_type;
-    using socket_type = websocketpp::transport::asio::basic_socket::endpoint;
-    static const long timeout_socket_post_init = 60000;
-    static const long timeout_dns_resolve = 60000;
-    static const long timeout_connect = 60000;
-  };
-  using transport_type = websocketpp::transport::asio::endpoint<transport_config>;
-  static const long timeout_open_handshake = 60000;
-};
-
-using ws_client = websocketpp::client<bench_client_config>;
-
+// Shared view of a subscriber (under impl::mu).
 enum class sub_state : std::uint8_t { connecting, established, failed, closed };
+
+constexpr std::uint64_t wake_key = ~std::uint64_t{0};
+constexpr std::size_t read_buffer_bytes = 256 * 1024;
+
+// One client thread: its epoll set, the eventfd that wakes it and the
+// commands the control thread leaves for it (under mu).
+struct worker {
+  int epfd = -1;
+  int wakefd = -1;
+  std::mutex mu;
+  std::vector<std::size_t> to_open;
+  bool close_all = false;
+  bool stop = false;
+  std::thread thread;
+
+  ~worker() {
+    if (epfd >= 0) ::close(epfd);
+    if (wakefd >= 0) ::close(wakefd);
+  }
+  void wake() const {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wakefd, &one, sizeof one);
+  }
+};
 
 }  // namespace
 
-struct subscriber_pool::impl {
+struct subscriber_pool::impl final : ws_connection_owner {
   pool_config config;
   message_handler handler;
-  asio::io_context io;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  ws_client client;
-  // client.connect() starts an async_resolve on the endpoint's one shared
-  // resolver, which must not be used from two threads at once: with several
-  // io threads all connects go through this strand.
-  asio::strand<asio::io_context::executor_type> connect_strand{asio::make_strand(io)};
-  std::vector<std::thread> threads;
+  ws_scanner scanner;
+  ws_endpoint plain;
+  ws_endpoint scoped;
+  std::string plain_request;
+  std::string scoped_request;
+  std::vector<ws_connection> conns;
+  std::vector<std::unique_ptr<worker>> workers;
+  std::atomic<bool> closing{false};
 
   mutable std::mutex mu;
   std::condition_variable cv;
   std::vector<sub_state> states;
-  std::vector<websocketpp::connection_hdl> handles;
   std::vector<std::uint8_t> opened;  // the WebSocket handshake completed
   std::size_t settled = 0;           // established or failed
   std::size_t established = 0;
   std::size_t failed = 0;
   std::size_t open = 0;
-  bool closing = false;
   std::vector<std::string> failures;
   std::vector<disconnect_note> disconnects;
 
-  impl(pool_config c, message_handler h) : config(std::move(c)), handler(std::move(h)) {
-    client.clear_access_channels(websocketpp::log::alevel::all);
-    client.clear_error_channels(websocketpp::log::elevel::all);
-    client.init_asio(&io);
-    client.set_close_handshake_timeout(5000);
-    states.assign(config.count, sub_state::connecting);
-    handles.resize(config.count);
-    opened.assign(config.count, 0);
-    work.emplace(asio::make_work_guard(io));
-    for (unsigned i = 0; i < config.threads; ++i) {
-      threads.emplace_back([this] { io.run(); });
+  impl(pool_config c, message_handler h)
+      : config(std::move(c)), handler(std::move(h)), scanner(config.marker_prefix) {
+    plain = parse_ws_uri(config.uri);
+    plain_request = make_upgrade_request(plain.host_header, plain.target);
+    if (!config.scoped_uri.empty()) {
+      scoped = parse_ws_uri(config.scoped_uri);
+      scoped_request = make_upgrade_request(scoped.host_header, scoped.target);
     }
+    conns.resize(config.count);
+    states.assign(config.count, sub_state::connecting);
+    opened.assign(config.count, 0);
+    const unsigned n = std::max(1u, config.threads);
+    for (unsigned t = 0; t < n; ++t) {
+      auto w = std::make_unique<worker>();
+      w->epfd = ::epoll_create1(EPOLL_CLOEXEC);
+      w->wakefd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+      if (w->epfd < 0 || w->wakefd < 0) {
+        throw std::runtime_error(std::string("epoll/eventfd: ") + std::strerror(errno));
+      }
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = wake_key;
+      ::epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev);
+      workers.push_back(std::move(w));
+    }
+    for (std::size_t t = 0; t < workers.size(); ++t) {
+      workers[t]->thread = std::thread([this, t] { run(t); });
+    }
+  }
+
+  worker& owner_of(std::size_t i) { return *workers[i % workers.size()]; }
+
+  // Subscriber i is scoped when the running count of scoped ones steps up at i.
+  bool is_scoped(std::size_t i) const {
+    const double share = config.scoped_share;
+    const auto before = static_cast<std::size_t>(static_cast<double>(i) * share);
+    const auto upto = static_cast<std::size_t>(static_cast<double>(i + 1) * share);
+    return upto > before && !config.scoped_uri.empty();
   }
 
   void settle(std::size_t i, sub_state to, const std::string& why) {
     std::lock_guard<std::mutex> lock(mu);
-    if (states[i] != sub_state::connecting) {
-      return;
-    }
+    if (states[i] != sub_state::connecting) return;
     states[i] = to;
     ++settled;
     if (to == sub_state::established) {
       ++established;
     } else {
       ++failed;
-      if (failures.size() < 5) {
-        failures.push_back("subscriber " + std::to_string(i) + ": " + why);
-      }
+      if (failures.size() < 5) failures.push_back("subscriber " + std::to_string(i) + ": " + why);
     }
     cv.notify_all();
   }
 
-  // Subscriber i is scoped when the running count of scoped ones steps up at i.
-  const std::string& uri_of(std::size_t i) const {
-    const double share = config.scoped_share;
-    const auto before = static_cast<std::size_t>(static_cast<double>(i) * share);
-    const auto upto = static_cast<std::size_t>(static_cast<double>(i + 1) * share);
-    return upto > before ? config.scoped_uri : config.uri;
+  void run(std::size_t t) {
+    worker& w = *workers[t];
+    std::vector<char> buffer(read_buffer_bytes);
+    std::vector<epoll_event> events(512);
+    for (;;) {
+      const int n = ::epoll_wait(w.epfd, events.data(), static_cast<int>(events.size()), -1);
+      if (n < 0 && errno != EINTR) return;
+      for (int k = 0; k < n; ++k) {
+        const epoll_event& ev = events[static_cast<std::size_t>(k)];
+        if (ev.data.u64 == wake_key) {
+          if (!take_commands(t)) return;
+          continue;
+        }
+        const auto i = static_cast<std::size_t>(ev.data.u64);
+        conns[i].on_event(w.epfd, i, ev.events, buffer.data(), buffer.size(),
+                          is_scoped(i) ? scoped_request : plain_request, *this);
+      }
+    }
   }
 
-  void open_one(std::size_t i) {
-    std::error_code ec;
-    ws_client::connection_ptr con = client.get_connection(uri_of(i), ec);
-    if (ec) {
-      settle(i, sub_state::failed, "get_connection: " + ec.message());
-      return;
-    }
-    con->set_message_handler(
-        [this, i](const websocketpp::connection_hdl&, const ws_client::message_ptr& msg) {
-          const std::int64_t recv = now_ns();
-          const ws_message m = parse_ws_message(msg->get_payload(), config.marker_prefix);
-          if (m.kind == message_kind::connection_established) {
-            settle(i, sub_state::established, {});
-          }
-          handler(i, m, recv);
-        });
-    con->set_open_handler([this, i](const websocketpp::connection_hdl&) {
-      std::lock_guard<std::mutex> lock(mu);
-      opened[i] = 1;
-      ++open;
-    });
-    con->set_fail_handler([this, i](const websocketpp::connection_hdl& h) {
-      std::error_code gec;
-      auto c = client.get_con_from_hdl(h, gec);
-      std::string why = gec ? gec.message() : c->get_ec().message();
-      if (!gec && c->get_response_code() != 0) {
-        why += " (HTTP " + std::to_string(static_cast<int>(c->get_response_code())) + " " +
-               c->get_response().get_body().substr(0, 200) + ")";
-      }
-      settle(i, sub_state::failed, why);
-    });
-    con->set_close_handler([this, i](const websocketpp::connection_hdl& h) {
-      std::error_code gec;
-      auto c = client.get_con_from_hdl(h, gec);
-      std::lock_guard<std::mutex> lock(mu);
-      if (open > 0) {
-        --open;
-      }
-      if (!closing) {
-        disconnect_note note;
-        note.subscriber = i;
-        if (!gec) {
-          note.code = static_cast<int>(c->get_remote_close_code());
-          note.reason = c->get_remote_close_reason();
-          if (note.reason.empty()) {
-            note.reason = c->get_ec().message();
-          }
-        }
-        disconnects.push_back(note);
-      }
-      if (states[i] == sub_state::connecting) {
-        states[i] = sub_state::failed;
-        ++settled;
-        ++failed;
-        if (failures.size() < 5) {
-          failures.push_back("subscriber " + std::to_string(i) +
-                             ": closed before connection_established");
-        }
-      }
-      cv.notify_all();
-    });
+  // Returns false when the thread must stop (after closing its sockets).
+  bool take_commands(std::size_t t) {
+    worker& w = *workers[t];
+    std::uint64_t count = 0;
+    [[maybe_unused]] const auto r = ::read(w.wakefd, &count, sizeof count);
+    std::vector<std::size_t> opens;
+    bool close_all = false;
+    bool stop = false;
     {
-      std::lock_guard<std::mutex> lock(mu);
-      handles[i] = con->get_handle();
+      std::lock_guard<std::mutex> lock(w.mu);
+      opens.swap(w.to_open);
+      std::swap(close_all, w.close_all);
+      stop = w.stop;
     }
-    client.connect(con);
+    for (const std::size_t i : opens) {
+      const std::uint32_t source =
+          config.source_addresses > 1
+              ? 0x7f000001u + static_cast<std::uint32_t>(i % config.source_addresses)
+              : 0;
+      const std::string error =
+          conns[i].open(w.epfd, i, is_scoped(i) ? scoped.address : plain.address, source);
+      if (!error.empty()) settle(i, sub_state::failed, error);
+    }
+    for (std::size_t i = t; (close_all || stop) && i < conns.size(); i += workers.size()) {
+      if (stop && conns[i].has_socket()) {
+        conns[i].drop(i, 1006, "closed by the bench", false, *this);
+      } else if (close_all) {
+        conns[i].close_gracefully(i, *this);
+      }
+    }
+    return !stop;
+  }
+
+  void on_open(std::size_t i) override {
+    std::lock_guard<std::mutex> lock(mu);
+    opened[i] = 1;
+    ++open;
+  }
+
+  void on_text(std::size_t i, std::string_view payload, std::int64_t recv) override {
+    const ws_message m = scanner.scan(payload);
+    if (m.kind == message_kind::connection_established) settle(i, sub_state::established, {});
+    handler(i, m, recv);
+  }
+
+  void on_closed(std::size_t i, int code, const std::string& reason, bool unexpected) override {
+    std::lock_guard<std::mutex> lock(mu);
+    if (opened[i] != 0) {
+      if (open > 0) --open;
+      if (unexpected && !closing.load()) disconnects.push_back({i, code, reason});
+    }
+    if (states[i] == sub_state::connecting) {
+      states[i] = sub_state::failed;
+      ++settled;
+      ++failed;
+      if (failures.size() < 5) {
+        failures.push_back("subscriber " + std::to_string(i) + ": " +
+                           (opened[i] != 0 ? "closed before connection_established: " : "") +
+                           reason);
+      }
+    }
+    opened[i] = 0;
+    cv.notify_all();
   }
 };
 
@@ -201,26 +228,27 @@ std::size_t subscriber_pool::connect_all() {
   impl& s = *impl_;
   for (std::size_t begin = 0; begin < s.config.count; begin += s.config.batch) {
     const std::size_t end = std::min(s.config.count, begin + s.config.batch);
-    for (std::size_t i = begin; i < end; ++i) {
-      asio::post(s.connect_strand, [&s, i] { s.open_one(i); });
+    for (auto& w : s.workers) {
+      std::lock_guard<std::mutex> lock(w->mu);
+      for (std::size_t i = begin; i < end; ++i) {
+        if (&s.owner_of(i) == w.get()) w->to_open.push_back(i);
+      }
     }
+    for (auto& w : s.workers) w->wake();
     std::unique_lock<std::mutex> lock(s.mu);
     const bool ok = s.cv.wait_for(lock, s.config.batch_timeout, [&] { return s.settled >= end; });
-    if (!ok) {
-      for (std::size_t i = begin; i < end; ++i) {
-        if (s.states[i] != sub_state::connecting) {
-          continue;
-        }
-        s.states[i] = sub_state::failed;
-        ++s.settled;
-        ++s.failed;
-        if (s.failures.size() < 5) {
-          s.failures.push_back(
-              "subscriber " + std::to_string(i) +
-              (s.opened[i] != 0
-                   ? ": handshake completed but no connection_established within the batch timeout"
-                   : ": WebSocket handshake not completed within the batch timeout"));
-        }
+    if (ok) continue;
+    for (std::size_t i = begin; i < end; ++i) {
+      if (s.states[i] != sub_state::connecting) continue;
+      s.states[i] = sub_state::failed;
+      ++s.settled;
+      ++s.failed;
+      if (s.failures.size() < 5) {
+        s.failures.push_back(
+            "subscriber " + std::to_string(i) +
+            (s.opened[i] != 0
+                 ? ": handshake completed but no connection_established within the batch timeout"
+                 : ": WebSocket handshake not completed within the batch timeout"));
       }
     }
   }
@@ -235,6 +263,11 @@ std::vector<bool> subscriber_pool::established_mask() const {
     mask[i] = impl_->states[i] == sub_state::established;
   }
   return mask;
+}
+
+std::size_t subscriber_pool::established() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->established;
 }
 
 std::size_t subscriber_pool::failed() const {
@@ -254,31 +287,26 @@ std::vector<disconnect_note> subscriber_pool::disconnects() const {
 
 void subscriber_pool::shutdown() {
   impl& s = *impl_;
-  if (s.threads.empty()) {
-    return;
+  if (s.workers.empty()) return;
+  s.closing.store(true);
+  for (auto& w : s.workers) {
+    std::lock_guard<std::mutex> lock(w->mu);
+    w->close_all = true;
   }
-  std::vector<websocketpp::connection_hdl> handles;
-  {
-    std::lock_guard<std::mutex> lock(s.mu);
-    s.closing = true;
-    handles = s.handles;
-  }
-  for (const auto& h : handles) {
-    asio::post(s.io, [&s, h] {
-      std::error_code ec;
-      s.client.close(h, websocketpp::close::status::normal, "bench done", ec);
-    });
-  }
+  for (auto& w : s.workers) w->wake();
   {
     std::unique_lock<std::mutex> lock(s.mu);
     s.cv.wait_for(lock, std::chrono::seconds(10), [&] { return s.open == 0; });
   }
-  s.work.reset();
-  s.io.stop();
-  for (auto& t : s.threads) {
-    t.join();
+  for (auto& w : s.workers) {
+    {
+      std::lock_guard<std::mutex> lock(w->mu);
+      w->stop = true;
+    }
+    w->wake();
+    w->thread.join();
   }
-  s.threads.clear();
+  s.workers.clear();
 }
 
 }  // namespace bench

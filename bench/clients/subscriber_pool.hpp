@@ -18,9 +18,10 @@ struct pool_config {
   double scoped_share = 0;  // this share of the subscribers, spread evenly, use scoped_uri
   std::size_t count = 1;    // subscribers
   std::size_t batch = 100;  // opened per batch (next batch after this one settled)
-  unsigned threads = 1;     // io threads
+  unsigned threads = 1;     // client threads, each with its own epoll set
   std::chrono::milliseconds batch_timeout{60000};
-  std::string marker_prefix;  // passed to parse_ws_message
+  std::string marker_prefix;      // see ws_scanner
+  unsigned source_addresses = 1;  // >1: subscriber i binds 127.0.0.(1 + i % N) before connect
 };
 
 // A WebSocket close the bench did not ask for.
@@ -30,12 +31,16 @@ struct disconnect_note {
   std::string reason;
 };
 
-// N websocketpp client connections on one io_context run by 1..T threads.
+// N lean WebSocket client connections spread over T threads, each running
+// its own epoll set (subscriber i belongs to thread i % T): a minimal
+// handshake (fixed key, 101 and Sec-WebSocket-Accept checked), a frame
+// reader over one read buffer per thread, and ws_scanner instead of a JSON
+// parse per event. Per subscriber: a socket, a phase byte and a leftover
+// buffer for a partial frame (empty between frames). Pings are answered.
 // A subscriber counts as established once its connection_established
-// message arrived. The handler is called for every message, with the
-// receive stamp taken before parsing; calls for one subscriber never overlap
-// (websocketpp runs each connection on a strand), calls for different
-// subscribers may when threads > 1.
+// message arrived. The handler is called for every text message, with the
+// receive stamp of the read that brought it; calls for one subscriber never
+// overlap, calls for different subscribers may when threads > 1.
 // Thread-safety: connect_all, shutdown and the accessors from one control
 // thread; the handler runs on the io threads.
 class subscriber_pool {
@@ -51,6 +56,7 @@ class subscriber_pool {
   // Opens all subscribers batch by batch; returns how many are established.
   std::size_t connect_all();
   std::vector<bool> established_mask() const;
+  std::size_t established() const;
   std::size_t failed() const;
   std::vector<std::string> failure_samples() const;
   std::vector<disconnect_note> disconnects() const;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <utility>
 
 #include <rapidjson/document.h>
 
@@ -57,7 +58,7 @@ std::int64_t marker_index(const value& data, std::string_view prefix) {
 
 }  // namespace
 
-ws_message parse_ws_message(const std::string& payload, std::string_view marker_prefix) {
+ws_message parse_ws_message(std::string_view payload, std::string_view marker_prefix) {
   // Scratch memory reused across messages so a parse does not hit malloc.
   thread_local char value_buffer[32 * 1024];
   thread_local char stack_buffer[4 * 1024];
@@ -100,6 +101,69 @@ ws_message parse_ws_message(const std::string& payload, std::string_view marker_
     m.text = string_member(doc, "error") + ": " + string_member(doc, "detail");
   }
   return m;
+}
+
+namespace {
+
+// Where `key` starts: searched from `hint` first (both servers write the
+// keys in the same order, so each search is short), then from the start.
+std::size_t find_key(std::string_view p, std::string_view key, std::size_t hint) {
+  const auto at = p.find(key, hint);
+  return at != std::string_view::npos || hint == 0 ? at : p.find(key);
+}
+
+// The integer right after `key` (e.g. "seq":), or -1; `hint` moves past it.
+std::int64_t int_after(std::string_view p, std::string_view key, std::size_t& hint) {
+  const auto at = find_key(p, key, hint);
+  if (at == std::string_view::npos) return -1;
+  std::int64_t v = -1;
+  const char* first = p.data() + at + key.size();
+  const auto [ptr, ec] = std::from_chars(first, p.data() + p.size(), v);
+  hint = static_cast<std::size_t>(ptr - p.data());
+  return ec == std::errc() && ptr != first ? v : -1;
+}
+
+constexpr std::string_view event_type_key = "\"type\":\"entity_event\"";
+
+}  // namespace
+
+ws_scanner::ws_scanner(std::string marker_prefix)
+    : marker_prefix_(std::move(marker_prefix)),
+      marker_key_("\"modelo\":\"" + marker_prefix_ + "-") {}
+
+ws_message ws_scanner::scan(std::string_view p) const {
+  ws_message m;
+  // Both servers write "type" first: then one comparison decides.
+  const bool event = (p.size() > 1 && p.compare(1, event_type_key.size(), event_type_key) == 0) ||
+                     p.find(event_type_key) != std::string_view::npos;
+  if (event) {
+    m.kind = message_kind::entity_event;
+    std::size_t hint = 0;
+    m.seq = int_after(p, "\"seq\":", hint);
+    const std::string_view type_key = "\"entity_type\":\"";
+    const auto type_at = find_key(p, type_key, hint);
+    m.is_reading = type_at != std::string_view::npos &&
+                   p.compare(type_at + type_key.size(), 8, "lectura\"") == 0;
+    if (type_at != std::string_view::npos) hint = type_at;
+    m.entity_id = int_after(p, "\"entity_id\":", hint);
+    if (!m.is_reading && !marker_prefix_.empty()) {
+      const auto at = find_key(p, marker_key_, hint);
+      if (at != std::string_view::npos) {
+        const char* first = p.data() + at + marker_key_.size();
+        std::int64_t index = -1;
+        const auto [ptr, ec] = std::from_chars(first, p.data() + p.size(), index);
+        if (ec == std::errc() && ptr != first && ptr < p.data() + p.size() && *ptr == '"') {
+          m.write_index = index;
+        }
+      }
+    }
+    return m;
+  }
+  if (p.find("\"type\":\"connection_established\"") != std::string_view::npos) {
+    m.kind = message_kind::connection_established;
+    return m;
+  }
+  return parse_ws_message(p, marker_prefix_);
 }
 
 }  // namespace bench

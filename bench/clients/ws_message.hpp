@@ -31,6 +31,24 @@ struct ws_message {
 
 // Parses a text frame with RapidJSON (iterative, no recursion); never throws.
 // Thread-safe (per-thread scratch buffers).
-ws_message parse_ws_message(const std::string& payload, std::string_view marker_prefix);
+ws_message parse_ws_message(std::string_view payload, std::string_view marker_prefix);
+
+// The subscribers' cheap receive path: entity events and the greeting are
+// read by scanning for a few keys ("seq", "entity_id", "entity_type",
+// data.modelo's marker) without parsing the JSON; any other message (rare:
+// errors, resume_failed, stats) goes through parse_ws_message. Relies on
+// the top-level keys never appearing inside string values (quotes are
+// escaped there) and on the event data having no "seq"/"type" keys of its
+// own, which holds for sensors and readings.
+// Thread-safety: immutable after construction.
+class ws_scanner {
+ public:
+  explicit ws_scanner(std::string marker_prefix);
+  ws_message scan(std::string_view payload) const;
+
+ private:
+  std::string marker_prefix_;
+  std::string marker_key_;  // "modelo":"<prefix>-
+};
 
 }  // namespace bench

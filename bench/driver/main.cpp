@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     raise_fd_limit();
-    if (options.scenario == "fanout") {
+    if (options.scenario == "fanout" || options.scenario == "write-latency") {
       return bench::run_fanout(options);
     }
     if (options.scenario == "resume") {
@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
     if (options.scenario == "healthz-baseline") {
       return bench::run_healthz_baseline(options);
     }
+    if (options.scenario == "rest-create") return bench::run_rest_create(options);
+    if (options.scenario == "rest-get") return bench::run_rest_get(options);
+    if (options.scenario == "ingest") return bench::run_ingest(options);
+    if (options.scenario == "idle-rss") return bench::run_idle_rss(options);
     std::fprintf(stderr, "unknown scenario '%s'\n%s", options.scenario.c_str(),
                  bench::usage_text().c_str());
     return 2;

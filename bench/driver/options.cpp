@@ -22,6 +22,15 @@ Scenarios:
   broadcast-baseline  same subscribers and report as fanout, but against a minimal
                       websocketpp server inside this process (no HTTP, no SQLite)
   healthz-baseline    C clients do K GET /healthz on fresh connections (HTTP floor)
+  rest-create         C clients do K POST /test-sensors/ on keep-alive connections;
+                      creates/s and latency percentiles
+  rest-get            the same with K GET /test-sensors/{id} over min(K, 1000) sensors
+  ingest              C clients POST --events readings to /lecturas/batch, --batch-size
+                      per request; readings/s (needs --no-auth on the server, or --token)
+  idle-rss            open N greeted idle WebSockets; server RSS before/after and per
+                      connection (needs the server pid: --daemon, or --pid with --url)
+  write-latency       REST write latency at --write-rate (default 50/s) while N
+                      subscribers (0 allowed) receive the fan-out
 
 Target (one of): --url http://HOST:PORT (a running sensorhubd started with
 --test-endpoints) or --daemon PATH (started as PATH --host 127.0.0.1 --port 0
@@ -61,9 +70,9 @@ const CLI::Validator at_least_one(
 
 // Declares every flag on `app`, bound to `o`.
 void add_flags(CLI::App& app, bench_options& o) {
-  app.add_option("--scenario", o.scenario,
-                 "fanout | resume | broadcast-baseline | healthz-baseline")
-      ->check(CLI::IsMember({"fanout", "resume", "broadcast-baseline", "healthz-baseline"}));
+  app.add_option("--scenario", o.scenario, "one of the scenarios above")
+      ->check(CLI::IsMember({"fanout", "resume", "broadcast-baseline", "healthz-baseline",
+                             "rest-create", "rest-get", "ingest", "idle-rss", "write-latency"}));
   app.add_option("--url", o.url, "a running sensorhubd: http://HOST:PORT");
   app.add_option("--daemon", o.daemon_path, "start this sensorhubd");
   app.add_option("--db", o.db_path, "database for the started daemon (default: fresh temp file)");
@@ -80,9 +89,20 @@ void add_flags(CLI::App& app, bench_options& o) {
       ->check(non_negative);
   app.add_option("--mode", o.mode, "create: POST /test-sensors/, update: PUT /test-sensors/{id}")
       ->check(CLI::IsMember({"create", "update"}));
-  app.add_option("--threads", o.threads, "subscriber io threads (1)")
+  app.add_option("--threads", o.threads, "subscriber client threads, one epoll set each (1)")
       ->transform(decimal_count)
-      ->check(CLI::Range(1u, 8u));
+      ->check(CLI::Range(1u, 16u));
+  app.add_option("--writer-threads", o.writer_threads, "threads of the HTTP clients (1)")
+      ->transform(decimal_count)
+      ->check(CLI::Range(1u, 16u));
+  app.add_option("--source-addresses", o.source_addresses,
+                 "subscriber i binds 127.0.0.(1 + i % N) before connecting, to spread many "
+                 "connections over addresses (1: no bind)")
+      ->transform(decimal_count)
+      ->check(CLI::Range(1u, 254u));
+  app.add_option("--pid", o.pid,
+                 "with --url: the server's pid, for its CPU and RSS (/proc/PID); --daemon knows it")
+      ->transform(decimal_count);
   app.add_option("--connect-batch", o.connect_batch, "subscribers opened per batch (100)")
       ->transform(at_least_one);
   app.add_option("--connect-timeout", o.connect_timeout_s,
@@ -91,9 +111,10 @@ void add_flags(CLI::App& app, bench_options& o) {
   app.add_option("--timeout", o.timeout_s,
                  "seconds to wait for outstanding events after the last write (60)")
       ->check(non_negative);
-  app.add_option("--events", o.events, "resume: events to preload (100000)")
+  app.add_option("--events", o.events, "resume: events to preload; ingest: readings (100000)")
       ->transform(decimal_count);
-  app.add_option("--batch-size", o.batch_size, "resume: readings per POST /lecturas/batch (10000)")
+  app.add_option("--batch-size", o.batch_size,
+                 "resume, ingest: readings per POST /lecturas/batch (10000)")
       ->transform(at_least_one);
   app.add_flag("--reconnect", o.reconnect,
                "resume: when dropped (e.g. 1008 slow consumer), reconnect with since=<last seq "

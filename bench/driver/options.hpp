@@ -8,7 +8,7 @@ namespace bench {
 
 // Command line of sensorhub_bench. Plain data, filled once by parse_options.
 struct bench_options {
-  std::string scenario;                  // fanout | resume | broadcast-baseline | healthz-baseline
+  std::string scenario;                  // see usage_text()
   std::string url;                       // daemon already running: http://HOST:PORT
   std::string daemon_path;               // or start this sensorhubd ...
   std::string db_path;                   // ... on this database (default: a fresh temp file)
@@ -18,14 +18,17 @@ struct bench_options {
   std::size_t subscribers = 1;
   std::size_t writers = 4;
   std::size_t writes = 2000;
-  double write_rate = 0.0;      // fanout: writes/s in total (0 = closed loop)
-  std::string mode = "create";  // create (POST) | update (PUT)
-  unsigned threads = 1;         // subscriber io threads (1 or 2)
+  double write_rate = 0.0;        // fanout: writes/s in total (0 = closed loop)
+  std::string mode = "create";    // create (POST) | update (PUT)
+  unsigned threads = 1;           // subscriber client threads
+  unsigned writer_threads = 1;    // threads of the HTTP clients
+  unsigned source_addresses = 1;  // subscribers bind 127.0.0.1 .. 127.0.0.N
+  int pid = 0;                    // server pid with --url (CPU, RSS)
   std::size_t connect_batch = 100;
   double connect_timeout_s = 60.0;   // per batch of subscribers
   double timeout_s = 60.0;           // wait for missing deliveries after the last write
-  std::size_t events = 100000;       // resume: events to preload
-  std::size_t batch_size = 10000;    // resume: readings per POST /lecturas/batch
+  std::size_t events = 100000;       // resume: events to preload; ingest: readings
+  std::size_t batch_size = 10000;    // resume, ingest: readings per POST /lecturas/batch
   std::size_t consume_delay_us = 0;  // resume: sleep per received event (a slower client)
   bool reconnect = false;            // resume: reconnect with since=<last seq> when dropped
   double rate = 0.0;                 // broadcast-baseline: events/s (0 = 500)

@@ -31,6 +31,7 @@ bench_target open_target(const bench_options& options) {
       throw std::runtime_error("--url must look like http://HOST:PORT");
     }
     t.address = *address;
+    if (options.pid > 0) t.server_pid = options.pid;
   } else {
     std::string db = options.db_path;
     if (db.empty()) {
@@ -43,16 +44,17 @@ bench_target open_target(const bench_options& options) {
     }
     const std::string log = options.daemon_log.empty() ? db + ".log" : options.daemon_log;
     std::vector<std::string> args;
-    // Every bench client comes from 127.0.0.1: lift the per-address caps
-    // (--no-auth turns off the rate limits but not the WebSocket cap), unless
-    // the caller brings a --config of its own.
+    // Every bench client comes from 127.0.0.x: lift the per-address caps
+    // (--no-auth turns off the rate limits but not the WebSocket cap) and the
+    // total connection cap (10,000 by default; idle-rss opens 19,000),
+    // unless the caller brings a --config of its own.
     const bool own_config = std::find(options.daemon_args.begin(), options.daemon_args.end(),
                                       "--config") != options.daemon_args.end();
     if (!own_config) {
       const std::string config = db + ".bench-config.json";
       std::ofstream out(config, std::ios::trunc);
-      out << R"({"limits":{"max_connections_per_address":0,"write_rate_per_s":0,)"
-          << R"("message_rate_per_s":0}})" << '\n';
+      out << R"({"limits":{"max_connections_per_address":0,"max_connections":100000,)"
+          << R"("write_rate_per_s":0,"message_rate_per_s":0}})" << '\n';
       if (!out) {
         throw std::runtime_error("cannot write " + config);
       }
@@ -75,6 +77,7 @@ bench_target open_target(const bench_options& options) {
     d.start_timeout = std::chrono::seconds(30);
     t.daemon = std::make_unique<daemon_process>(std::move(d));
     t.address = server_address{t.daemon->host(), t.daemon->port()};
+    t.server_pid = t.daemon->pid();
   }
   t.endpoint = resolve_endpoint(t.address.host, t.address.port);
   return t;

@@ -3,6 +3,8 @@
 #include <memory>
 #include <string>
 
+#include <sys/types.h>
+
 #include <asio/ip/tcp.hpp>
 
 #include "driver/options.hpp"
@@ -21,7 +23,8 @@ struct bench_target {
   server_address address;
   asio::ip::tcp::endpoint endpoint;
   std::unique_ptr<daemon_process> daemon;
-  std::string temp_dir;  // created by the bench for the database, removed at the end
+  std::string temp_dir;   // created by the bench for the database, removed at the end
+  pid_t server_pid = -1;  // the started daemon, or --pid; -1 when unknown
 
   bench_target() = default;
   bench_target(bench_target&&) = default;

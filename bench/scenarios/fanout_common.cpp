@@ -74,6 +74,10 @@ void write_fanout_fields(json_writer& w, const fanout_run_info& info, fanout_tot
   w.Uint64(info.scoped_subscribers);
   w.Key("subscribers_established");
   w.Uint64(established);
+  w.Key("established");
+  w.Uint64(established);
+  w.Key("source_addresses");
+  w.Uint(info.source_addresses);
   w.Key("threads");
   w.Uint(info.threads);
   w.Key("writers");
@@ -137,6 +141,14 @@ void write_fanout_fields(json_writer& w, const fanout_run_info& info, fanout_tot
   w.Bool(info.timed_out);
   w.Key("bench_cpu_s");
   w.Double(process_cpu_seconds());
+}
+
+void write_fanout_cpu(json_writer& w, const cpu_probe& cpu, const fanout_totals& totals) {
+  cpu.write(w);
+  if (cpu.server_known() && totals.deliveries > 0) {
+    w.Key("server_cpu_us_per_delivery");
+    w.Double(cpu.server_cpu_s() * 1e6 / static_cast<double>(totals.deliveries));
+  }
 }
 
 }  // namespace bench

@@ -9,6 +9,7 @@
 #include "scenarios/fanout_tracker.hpp"
 #include "driver/report.hpp"
 #include "clients/subscriber_pool.hpp"
+#include "driver/cpu_probe.hpp"
 
 namespace bench {
 
@@ -19,6 +20,7 @@ struct fanout_run_info {
   std::size_t subscribers = 0;
   std::size_t scoped_subscribers = 0;  // of them, on a scoped token (--scoped-share)
   unsigned threads = 1;
+  unsigned source_addresses = 1;
   std::size_t writers = 0;
   std::size_t writes = 0;
   std::size_t writes_ok = 0;
@@ -48,5 +50,13 @@ bool wait_for_deliveries(const fanout_tracker& tracker, const std::function<bool
 // Writes the fields of the fan-out report (inside an open JSON object).
 void write_fanout_fields(json_writer& w, const fanout_run_info& info, fanout_totals& totals,
                          const subscriber_pool& pool);
+
+}  // namespace bench
+
+namespace bench {
+
+// Writes the probe's "load_generator"/"server" objects and, when the server
+// CPU is known and something was delivered, "server_cpu_us_per_delivery".
+void write_fanout_cpu(json_writer& w, const cpu_probe& cpu, const fanout_totals& totals);
 
 }  // namespace bench

@@ -45,6 +45,7 @@ pool_config baseline_pool_config(const bench_options& o, const broadcast_server&
       std::chrono::milliseconds(static_cast<std::int64_t>(o.connect_timeout_s * 1000));
   pc.threads = o.threads;
   pc.marker_prefix = marker;
+  pc.source_addresses = o.source_addresses;
   return pc;
 }
 
@@ -83,11 +84,14 @@ void describe_run(fanout_run_info& info, const bench_options& o, double rate, co
   info.last_ack_ns = log.last_send;
 }
 
-void print_report(const fanout_run_info& info, fanout_totals& totals, const subscriber_pool& pool) {
+void print_report(const fanout_run_info& info, fanout_totals& totals, const subscriber_pool& pool,
+                  const cpu_probe& cpu) {
   json_report report;
   auto& w = report.w();
   w.StartObject();
   write_fanout_fields(w, info, totals, pool);
+  // The server runs inside this process: load_generator includes it.
+  write_fanout_cpu(w, cpu, totals);
   w.EndObject();
   std::printf("%s\n", report.str().c_str());
 }
@@ -116,19 +120,23 @@ int run_broadcast_baseline(const bench_options& o) {
   info.connect_s = static_cast<double>(now_ns() - connect_start) / 1e9;
   const std::vector<bool> counted = pool.established_mask();
 
+  cpu_probe cpu(-1);
+  cpu.start();
   std::thread sender([&] { send_paced(server, o.writes, rate, marker, log); });
   const std::uint64_t expected = static_cast<std::uint64_t>(established) * o.writes;
   info.timed_out = wait_for_deliveries(
       tracker, [&] { return log.done.load(std::memory_order_acquire); },
       [expected] { return expected; }, [] { return false; }, o.timeout_s, [] { return false; });
   sender.join();
+  cpu.stop();
   pool.shutdown();
   server.shutdown();
 
   const std::vector<bool> write_ok(o.writes, true);
   fanout_totals totals = tracker.totals(counted, write_ok);
   describe_run(info, o, rate, log);
-  print_report(info, totals, pool);
+  info.source_addresses = o.source_addresses;
+  print_report(info, totals, pool, cpu);
   return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "driver/clock.hpp"
+#include "driver/cpu_probe.hpp"
 #include "clients/http_client.hpp"
 #include "driver/report.hpp"
 #include "clients/request_driver.hpp"
@@ -14,12 +15,15 @@ int run_healthz_baseline(const bench_options& o) {
   bench_target target = open_target(o);
   std::string request =
       make_http_request("GET", "/healthz", target.address.host_header(), "", o.token);
-  asio::io_context io;
+  // A new connection per request, as the baseline has always measured.
   request_driver driver(
-      io, target.endpoint, o.writes, o.writers, 200, [&request](std::size_t) { return request; },
-      std::chrono::milliseconds(30000));
+      target.endpoint, o.writes, o.writers, 200, [&request](std::size_t) { return request; },
+      std::chrono::milliseconds(30000), 0.0, o.writer_threads);
+  cpu_probe cpu(target.server_pid);
+  cpu.start();
   driver.start();
-  io.run();
+  driver.join();
+  cpu.stop();
 
   std::vector<float> latencies = driver.latencies_ms();
   const std::int64_t span = driver.last_completed_ns() - driver.first_sent_ns();
@@ -45,6 +49,7 @@ int run_healthz_baseline(const bench_options& o) {
   if (!driver.error_samples().empty()) {
     write_strings(w, "error_samples", driver.error_samples());
   }
+  cpu.write(w);
   finish_target(target, w);
   w.EndObject();
   std::printf("%s\n", report.str().c_str());

@@ -91,13 +91,14 @@ struct replay_state {
   }
 };
 
-void write_error_report(bench_target& target, const std::string& error) {
+// key: "error", or "skipped" when the server cannot do the scenario.
+void write_error_report(bench_target& target, const std::string& error, const char* key = "error") {
   json_report report;
   auto& w = report.w();
   w.StartObject();
   w.Key("scenario");
   w.String("resume");
-  w.Key("error");
+  w.Key(key);
   w.String(error.c_str());
   finish_target(target, w);
   w.EndObject();
@@ -370,6 +371,15 @@ int exit_code(const bench_options& o, const replay_state& state, const replay_ou
 int run_resume(const bench_options& o) {
   bench_target target = open_target(o);
   const std::string host = target.address.host_header();
+  // A server without event history (the Node peer) cannot resume.
+  const auto history = http_call(
+      target.endpoint,
+      make_http_request("GET", "/api/v1/events?since=0&limit=1", host, "", o.token), setup_timeout);
+  if (history.status == 404) {
+    write_error_report(target,
+                       "no event history (GET /api/v1/events: 404), so no since=", "skipped");
+    return 0;
+  }
 
   std::string error;
   const std::int64_t sensor_id = create_sensor(target, o, host, error);
