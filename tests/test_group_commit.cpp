@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -131,7 +132,9 @@ TEST_CASE("writes queued behind a leader commit as one group; failures fail only
     log.add(evs);
     if (!held.exchange(true)) {  // the first group holds the writer until all followers queued
       leader_in_hook.open();
-      all_queued = wait_until([&] { return repo.write_stats().queued == followers; });
+      // The timeout only bounds a broken test; the count is what decides.
+      all_queued = wait_until([&] { return repo.write_stats().queued == followers; },
+                              std::chrono::seconds(60));
     }
   });
   const sqlite_write_stats before = repo.write_stats();
@@ -139,7 +142,7 @@ TEST_CASE("writes queued behind a leader commit as one group; failures fail only
   std::thread leader([&] {
     repo.write([&](write_tx& tx) { tx.append(created(tx.insert_sensor(make_sensor("lead")))); });
   });
-  REQUIRE(leader_in_hook.wait());
+  REQUIRE(leader_in_hook.wait(std::chrono::seconds(60)));
 
   std::vector<outcome> got(followers, outcome::ok);
   std::vector<std::vector<event>> returned(followers);
