@@ -117,7 +117,7 @@ outcome kind_of(int i) {
 
 }  // namespace
 
-TEST_CASE("writes queued behind a leader commit as one group; failures fail only themselves") {
+TEST_CASE("writes queued behind a leader commit as one group and a failure fails only itself") {
   temp_dir dir;
   sqlite_repository repo(file_options(dir.file("group.db")));
   sensor owner;
