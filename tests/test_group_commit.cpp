@@ -303,3 +303,40 @@ TEST_CASE("a write from inside a write or the commit hook fails instead of waiti
   CHECK(code.load() == static_cast<int>(errc::storage));
   CHECK(repo.last_seq() == 1);
 }
+
+TEST_CASE("a group takes at most 256 writes, the rest follow in order in the next group") {
+  temp_dir dir;
+  sqlite_repository repo(file_options(dir.file("bounded.db")));
+  constexpr int writers = 300;
+  hook_log log;
+  gate leader_in_hook;
+  std::atomic<bool> held{false};
+  std::atomic<bool> all_queued{false};
+  repo.set_commit_hook([&](const std::vector<event>& evs) {
+    log.add(evs);
+    if (!held.exchange(true)) {
+      leader_in_hook.open();
+      all_queued = wait_until([&] { return repo.write_stats().queued == writers; },
+                              std::chrono::seconds(60));
+    }
+  });
+  const auto add = [&] {
+    repo.write([&](write_tx& tx) { tx.append(created(tx.insert_sensor(make_sensor("t")))); });
+  };
+  std::thread leader(add);
+  REQUIRE(leader_in_hook.wait(std::chrono::seconds(60)));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < writers; ++i) threads.emplace_back(add);
+  leader.join();
+  for (auto& t : threads) t.join();
+  CHECK(all_queued.load());
+
+  const sqlite_write_stats stats = repo.write_stats();
+  CHECK(stats.transactions == 3);
+  CHECK(stats.writes == writers + 1);
+  REQUIRE(log.calls.size() == 3);
+  CHECK(log.calls[1].size() == 256);
+  CHECK(log.calls[2].size() == writers - 256);
+  CHECK(log.flat() == one_to(writers + 1));
+  CHECK(stored_seqs(repo) == one_to(writers + 1));
+}

@@ -14,7 +14,7 @@ std::vector<queued_write*> write_queue::take_group() {
 void write_queue::submit(queued_write& w, const group_runner& run) {
   std::unique_lock<std::mutex> lock(mutex_);
   queue_.push_back(&w);
-  done_cv_.wait(lock, [&] { return w.done || !leader_active_; });
+  w.wake.wait(lock, [&] { return w.done || !leader_active_; });
   if (w.done) {
     return;
   }
@@ -35,13 +35,14 @@ void write_queue::submit(queued_write& w, const group_runner& run) {
     lock.lock();
     for (queued_write* g : group) {
       g->done = true;
+      if (g != &w) g->wake.notify_one();  // under the lock: `g` lives until it sees done
     }
-    done_cv_.notify_all();
   }
   leader_active_ = false;
   leader_ = std::thread::id();
-  lock.unlock();
-  done_cv_.notify_all();  // a queued writer takes the lead
+  if (!queue_.empty()) {
+    queue_.front()->wake.notify_one();  // the next in line takes the lead
+  }
 }
 
 bool write_queue::leading_here() const {

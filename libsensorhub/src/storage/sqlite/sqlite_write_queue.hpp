@@ -23,6 +23,9 @@ struct queued_write {
   std::vector<event> events;   // appended by `work`, once committed
   std::exception_ptr failure;  // why it did not commit, or null
   bool done = false;           // guarded by the queue's mutex
+  // Wakes this writer alone: its group is done, or it is first in line
+  // when the lead is free (no herd of writers woken per group).
+  std::condition_variable wake;
 };
 
 // Group commit by leader and followers, without a thread of its own: a
@@ -54,7 +57,6 @@ class write_queue {
 
   const std::size_t max_group_;
   mutable std::mutex mutex_;
-  std::condition_variable done_cv_;  // a group finished, or the leader left
   std::deque<queued_write*> queue_;
   bool leader_active_ = false;
   std::thread::id leader_;
