@@ -7,9 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <exception>
-#include <iterator>
 #include <limits>
 #include <mutex>
 #include <string>
@@ -18,6 +16,7 @@
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
+#include "storage/sqlite/sqlite_group_commit.hpp"
 #include "storage/sqlite/sqlite_lists.hpp"
 #include "storage/sqlite/sqlite_rows.hpp"
 #include "storage/sqlite/sqlite_schema.hpp"
@@ -136,110 +135,13 @@ struct sqlite_repository::impl {
     return std::move(w.events);
   }
 
-  // Runs one write of a group, under its own savepoint when the group holds
-  // others (so that its failure undoes only its own changes). Returns the
-  // last seq after it.
-  std::uint64_t run_one(queued_write& w, std::uint64_t seq, bool isolate) {
-    if (isolate) {
-      writer->prepare("SAVEPOINT sensorhub_write")->exec();
-    }
-    detail::sqlite_write_tx wtx(*writer, seq);
-    try {
-      (*w.work)(wtx);
-    } catch (const SQLite::Exception& e) {
-      w.failure = std::make_exception_ptr(error(errc::storage, e.what()));
-    } catch (...) {
-      w.failure = std::current_exception();
-    }
-    if (w.failure) {
-      if (isolate) {  // throws if SQLite already undid the whole transaction
-        writer->prepare("ROLLBACK TO sensorhub_write")->exec();
-        writer->prepare("RELEASE sensorhub_write")->exec();
-      }
-      return seq;
-    }
-    if (isolate) {
-      writer->prepare("RELEASE sensorhub_write")->exec();
-    }
-    w.events = wtx.take_events();
-    return wtx.last_seq();
-  }
-
-  // One transaction for the whole group; then the commit hook once, with
-  // every event of the group in seq order.
+  // One transaction for the whole group, then the commit hook once.
   void run_group(const std::vector<queued_write*>& group) {
     std::lock_guard<std::recursive_mutex> lock(write_mutex);
     transactions.fetch_add(1, std::memory_order_relaxed);
     writes.fetch_add(group.size(), std::memory_order_relaxed);
-    try {
-      SQLite::Transaction tx(writer->db(), SQLite::TransactionBehavior::IMMEDIATE);
-      const std::uint64_t before = last_seq.load();
-      std::uint64_t seq = before;
-      bool any = false;
-      for (queued_write* w : group) {
-        seq = run_one(*w, seq, group.size() > 1);
-        any = any || !w->failure;
-      }
-      if (!any) {
-        return;  // ~Transaction rolls back
-      }
-      if (seq != before) {
-        auto st = writer->prepare(detail::sql_write_last_seq);
-        st->bind(1, static_cast<std::int64_t>(seq));
-        st->exec();
-      }
-      tx.commit();  // on any throw above, ~Transaction rolls back without throwing
-      last_seq = seq;
-    } catch (const SQLite::Exception& e) {
-      fail_all(group, std::make_exception_ptr(error(errc::storage, e.what())));
-      return;
-    }
-    publish(group);
-  }
-
-  // The group's transaction did not commit: no write of it stands.
-  static void fail_all(const std::vector<queued_write*>& group, const std::exception_ptr& why) {
-    for (queued_write* w : group) {
-      w->events.clear();
-      if (!w->failure) {
-        w->failure = why;
-      }
-    }
-  }
-
-  void publish(const std::vector<queued_write*>& group) {
-    if (!commit_hook) {
-      return;
-    }
-    try {
-      if (group.size() == 1) {
-        if (!group[0]->events.empty()) commit_hook(group[0]->events);
-        return;
-      }
-      // Moved into one vector for the hook and back out to their callers.
-      std::size_t n = 0;
-      for (const queued_write* w : group) n += w->events.size();
-      if (n == 0) return;
-      std::vector<event> all;
-      all.reserve(n);
-      for (queued_write* w : group) {
-        std::move(w->events.begin(), w->events.end(), std::back_inserter(all));
-      }
-      struct give_back {
-        const std::vector<queued_write*>& group;
-        std::vector<event>& all;
-        ~give_back() {
-          auto it = all.begin();
-          for (queued_write* w : group) {
-            for (event& e : w->events) e = std::move(*it++);
-          }
-        }
-      } back{group, all};
-      commit_hook(all);
-    } catch (...) {  // the commit stands; the hook should own its errors
-      log_to(options.log, log_level::error,
-             describe("commit hook failed after a commit", std::current_exception()));
-    }
+    detail::run_write_group(
+        detail::write_group_context{*writer, last_seq, commit_hook, options.log}, group);
   }
 
   // One bounded batch of pruning in its own transaction; returns rows deleted.
