@@ -70,6 +70,10 @@ class repository {
   // nor events remain. Returns the events appended, in seq order. After the
   // commit and before returning, the commit hook (if set) receives the same
   // events, still under the write lock, so hook calls happen in seq order.
+  // An implementation may commit concurrent calls together (group commit):
+  // each `work` then runs under its own savepoint of the shared transaction
+  // (a throw undoes only its changes), each call returns after that commit,
+  // and the hook receives the events of the whole group in one call.
   virtual std::vector<event> write(const std::function<void(write_tx&)>& work) = 0;
 
   // Called after each commit that appended events, under the write lock.

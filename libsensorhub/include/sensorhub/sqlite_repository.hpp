@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,11 +23,21 @@ struct sqlite_options {
   log_sink log = stderr_log_sink();
 };
 
+// How writes were grouped into transactions since the repository opened.
+struct sqlite_write_stats {
+  std::uint64_t transactions = 0;  // write transactions run (one per group)
+  std::uint64_t writes = 0;        // write() calls run in them
+  std::size_t queued = 0;          // writes waiting for a leader right now
+};
+
 // The SQLite repository: WAL, one writer connection, IMMEDIATE transactions,
-// reused prepared statements, schema versioned with PRAGMA user_version and
-// migrated on open, foreign keys with cascade delete. SQLiteCpp stays in the
-// .cpp (pimpl). Thread-safe as the repository interface promises.
-// Opening throws sensorhub::error(errc::storage) on failure.
+// reused prepared statements, group commit (concurrent write() calls that
+// arrive together run in one transaction, each under its own savepoint, so
+// one failing write fails only itself; each still returns after its own
+// commit, and the commit hook sees the group's events once), schema versioned with PRAGMA
+// user_version and migrated on open, foreign keys with cascade delete. SQLiteCpp stays in the .cpp
+// (pimpl). Thread-safe as the repository interface promises. Opening throws
+// sensorhub::error(errc::storage) on failure.
 class sqlite_repository final : public repository {
  public:
   explicit sqlite_repository(const sqlite_options& options);
@@ -38,6 +50,8 @@ class sqlite_repository final : public repository {
 
   std::vector<event> write(const std::function<void(write_tx&)>& work) override;
   void set_commit_hook(std::function<void(const std::vector<event>&)> hook) override;
+  // Counters of the group commit; `queued` is exact while the leader waits.
+  sqlite_write_stats write_stats() const;
 
   using repository::list_readings;
   using repository::list_sensors;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace sensorhub {
 
@@ -84,12 +85,29 @@ std::string format_time(timestamp t) {
   const std::int64_t days = floor_div(secs, seconds_per_day);
   const std::int64_t sod = secs - days * seconds_per_day;
   const civil c = civil_from_days(days);
-  char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lld+00:00",
-                              static_cast<long long>(c.y), c.m, c.d, static_cast<int>(sod / 3600),
-                              static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60),
-                              static_cast<long long>(frac));
-  return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  if (c.y < 0 || c.y > 9999) {  // beyond what parse_time accepts: the general path
+    char wide[64];
+    const int n = std::snprintf(wide, sizeof wide, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lld+00:00",
+                                static_cast<long long>(c.y), c.m, c.d, static_cast<int>(sod / 3600),
+                                static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60),
+                                static_cast<long long>(frac));
+    return std::string(wide, n > 0 ? static_cast<std::size_t>(n) : 0);
+  }
+  // By hand (no snprintf) otherwise: it runs for every timestamp of every
+  // event, and every field has a fixed width.
+  char buf[32];
+  const auto put = [&buf](std::size_t at, std::size_t width, std::int64_t v) {
+    for (std::size_t i = width; i-- > 0; v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
+  };
+  std::memcpy(buf, "0000-00-00T00:00:00.000000+00:00", 32);
+  put(0, 4, static_cast<std::int64_t>(c.y));
+  put(5, 2, c.m);
+  put(8, 2, c.d);
+  put(11, 2, sod / 3600);
+  put(14, 2, sod / 60 % 60);
+  put(17, 2, sod % 60);
+  put(20, 6, frac);
+  return std::string(buf, sizeof buf);
 }
 
 std::optional<timestamp> parse_time(std::string_view text) noexcept {

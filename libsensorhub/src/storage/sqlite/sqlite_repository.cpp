@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
+#include <exception>
 #include <limits>
 #include <mutex>
 #include <string>
@@ -16,22 +16,24 @@
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
+#include "storage/sqlite/sqlite_group_commit.hpp"
 #include "storage/sqlite/sqlite_lists.hpp"
 #include "storage/sqlite/sqlite_rows.hpp"
 #include "storage/sqlite/sqlite_schema.hpp"
 #include "storage/sqlite/sqlite_snapshot.hpp"
+#include "storage/sqlite/sqlite_write_queue.hpp"
+#include "storage/sqlite/sqlite_write_tx.hpp"
 
 namespace sensorhub {
 
 namespace {
 
+using detail::find_reading_on;
+using detail::find_sensor_on;
+using detail::queued_write;
 using detail::sqlite_connection;
 
 [[noreturn]] void throw_storage(const std::exception& e) { throw error(errc::storage, e.what()); }
-
-std::string not_found_text(const char* what, std::int64_t id) {
-  return std::string(what) + " " + std::to_string(id) + " not found";
-}
 
 std::uint64_t read_u64(sqlite_connection& c, const char* sql) {
   auto st = c.prepare(sql);
@@ -42,140 +44,23 @@ std::uint64_t read_u64(sqlite_connection& c, const char* sql) {
   return v < 0 ? 0 : static_cast<std::uint64_t>(v);
 }
 
-std::optional<sensor> find_sensor_on(sqlite_connection& c, std::int64_t id) {
-  auto st = c.prepare(detail::sql_find_sensor);
-  st->bind(1, static_cast<std::int64_t>(id));
-  if (!st->executeStep()) {
-    return std::nullopt;
-  }
-  return detail::read_sensor(*st);
-}
-
-std::optional<reading> find_reading_on(sqlite_connection& c, std::int64_t id) {
-  auto st = c.prepare(detail::sql_find_reading);
-  st->bind(1, static_cast<std::int64_t>(id));
-  if (!st->executeStep()) {
-    return std::nullopt;
-  }
-  return detail::read_reading(*st);
-}
-
-// The write_tx handed to repository::write: bound to the writer connection,
-// valid for one transaction on the writing thread.
-class sqlite_write_tx final : public write_tx {
- public:
-  sqlite_write_tx(sqlite_connection& c, std::uint64_t last_seq) : c_(c), last_seq_(last_seq) {}
-
-  std::optional<sensor> find_sensor(std::int64_t id) override { return find_sensor_on(c_, id); }
-  std::optional<reading> find_reading(std::int64_t id) override { return find_reading_on(c_, id); }
-
-  sensor insert_sensor(sensor s) override {
-    auto st = c_.prepare(detail::sql_insert_sensor);
-    detail::bind_sensor(*st, s);
-    st->exec();
-    s.id = c_.db().getLastInsertRowid();
-    return s;
-  }
-
-  void update_sensor(const sensor& s) override {
-    auto st = c_.prepare(detail::sql_update_sensor);
-    st->bind(detail::bind_sensor(*st, s), static_cast<std::int64_t>(s.id));
-    if (st->exec() == 0) {
-      throw error(errc::not_found, not_found_text("sensor", s.id));
-    }
-  }
-
-  std::int64_t delete_sensor(std::int64_t id) override {
-    std::int64_t readings = 0;
-    {
-      auto st = c_.prepare(detail::sql_count_sensor_readings);
-      st->bind(1, static_cast<std::int64_t>(id));
-      if (st->executeStep()) {
-        readings = st->getColumn(0).getInt64();
-      }
-    }
-    auto st = c_.prepare(detail::sql_delete_sensor);
-    st->bind(1, static_cast<std::int64_t>(id));
-    if (st->exec() == 0) {
-      throw error(errc::not_found, not_found_text("sensor", id));
-    }
-    return readings;  // the foreign key cascade removed them
-  }
-
-  reading insert_reading(reading l) override {
-    auto st = c_.prepare(detail::sql_insert_reading);
-    detail::bind_reading(*st, l);
-    st->exec();
-    l.id = c_.db().getLastInsertRowid();
-    return l;
-  }
-
-  void update_reading(const reading& l) override {
-    auto st = c_.prepare(detail::sql_update_reading);
-    st->bind(detail::bind_reading(*st, l), static_cast<std::int64_t>(l.id));
-    if (st->exec() == 0) {
-      throw error(errc::not_found, not_found_text("lectura", l.id));
-    }
-  }
-
-  void delete_reading(std::int64_t id) override {
-    auto st = c_.prepare(detail::sql_delete_reading);
-    st->bind(1, static_cast<std::int64_t>(id));
-    if (st->exec() == 0) {
-      throw error(errc::not_found, not_found_text("lectura", id));
-    }
-  }
-
-  const event& append(const entity_change& change) override {
-    const timestamp at = now();
-    return store(make_entity_event(last_seq_ + 1, at, change), at);
-  }
-
-  const event& append(const system_change& change) override {
-    const timestamp at = now();
-    return store(make_system_event(last_seq_ + 1, at, change), at);
-  }
-
-  // Persists the new last_seq; call once, right before COMMIT.
-  void finish() {
-    if (events_.empty()) {
-      return;
-    }
-    auto st = c_.prepare(detail::sql_write_last_seq);
-    st->bind(1, static_cast<std::int64_t>(last_seq_));
-    st->exec();
-  }
-
-  std::uint64_t last_seq() const noexcept { return last_seq_; }
-  std::vector<event> take_events() { return {events_.begin(), events_.end()}; }
-
- private:
-  const event& store(event e, timestamp at) {
-    auto st = c_.prepare(detail::sql_insert_event);
-    detail::bind_event(*st, e, at);
-    st->exec();
-    last_seq_ = e.seq;  // only once the row is in
-    events_.push_back(std::move(e));
-    return events_.back();
-  }
-
-  sqlite_connection& c_;
-  std::uint64_t last_seq_;
-  std::deque<event> events_;  // a deque keeps references handed out by append() valid
-};
-
 }  // namespace
 
 struct sqlite_repository::impl {
+  static constexpr std::size_t max_group = 256;  // writes per transaction, at most
   sqlite_options options;
   bool memory = false;
 
-  // Writer: one connection, one transaction at a time. Recursive so that a
-  // read from the commit hook (in-memory mode) or a misplaced nested write()
-  // fails cleanly instead of deadlocking.
+  // Writer: one connection, one transaction (one group) at a time, held by
+  // the leading writer. Recursive so that a read from the commit hook
+  // (in-memory mode) works on the leading thread.
   std::recursive_mutex write_mutex;
   std::unique_ptr<sqlite_connection> writer;
   std::atomic<std::uint64_t> last_seq{0};  // committed; mirrors meta.last_seq
+  // Concurrent writes queue here and commit in groups (group commit).
+  detail::write_queue queue{max_group};
+  std::atomic<std::uint64_t> transactions{0};  // groups run
+  std::atomic<std::uint64_t> writes{0};        // writes run in them
   std::function<void(const std::vector<event>&)> commit_hook;
 
   // Readers (file databases only).
@@ -239,28 +124,24 @@ struct sqlite_repository::impl {
   }
 
   std::vector<event> write(const std::function<void(write_tx&)>& work) {
+    if (queue.leading_here()) {
+      throw error(errc::storage, "repository::write called from inside a write or the commit hook");
+    }
+    queued_write w(work);
+    queue.submit(w, [this](const std::vector<queued_write*>& group) { run_group(group); });
+    if (w.failure) {
+      std::rethrow_exception(w.failure);
+    }
+    return std::move(w.events);
+  }
+
+  // One transaction for the whole group, then the commit hook once.
+  void run_group(const std::vector<queued_write*>& group) {
     std::lock_guard<std::recursive_mutex> lock(write_mutex);
-    std::vector<event> events;
-    try {
-      SQLite::Transaction tx(writer->db(), SQLite::TransactionBehavior::IMMEDIATE);
-      sqlite_write_tx wtx(*writer, last_seq.load());
-      work(wtx);
-      wtx.finish();
-      tx.commit();  // on any throw above, ~Transaction rolls back without throwing
-      last_seq = wtx.last_seq();
-      events = wtx.take_events();
-    } catch (const SQLite::Exception& e) {
-      throw_storage(e);
-    }
-    if (!events.empty() && commit_hook) {
-      try {
-        commit_hook(events);
-      } catch (...) {  // the commit stands; the hook should own its errors
-        log_to(options.log, log_level::error,
-               describe("commit hook failed after a commit", std::current_exception()));
-      }
-    }
-    return events;
+    transactions.fetch_add(1, std::memory_order_relaxed);
+    writes.fetch_add(group.size(), std::memory_order_relaxed);
+    detail::run_write_group(
+        detail::write_group_context{*writer, last_seq, commit_hook, options.log}, group);
   }
 
   // One bounded batch of pruning in its own transaction; returns rows deleted.
@@ -294,6 +175,14 @@ int sqlite_repository::schema_version() noexcept { return detail::sqlite_latest_
 
 std::vector<event> sqlite_repository::write(const std::function<void(write_tx&)>& work) {
   return impl_->write(work);
+}
+
+sqlite_write_stats sqlite_repository::write_stats() const {
+  sqlite_write_stats out;
+  out.transactions = impl_->transactions.load();
+  out.writes = impl_->writes.load();
+  out.queued = impl_->queue.queued();
+  return out;
 }
 
 void sqlite_repository::set_commit_hook(std::function<void(const std::vector<event>&)> hook) {

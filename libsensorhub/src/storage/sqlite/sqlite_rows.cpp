@@ -20,9 +20,11 @@ std::optional<std::string> optional_text(const SQLite::Statement& st, int col) {
   return c.getString();
 }
 
-void bind_optional_text(SQLite::Statement& st, int index, const std::optional<std::string>& v) {
+// `v` must stay alive and unchanged until the statement is reset.
+void bind_optional_text_no_copy(SQLite::Statement& st, int index,
+                                const std::optional<std::string>& v) {
   if (v) {
-    st.bind(index, *v);
+    st.bindNoCopy(index, *v);
   } else {
     st.bind(index);
   }
@@ -124,10 +126,12 @@ event read_event(const SQLite::Statement& st) {
   return e;
 }
 
+// The text bindings below do not copy: the bound objects outlive the
+// statement's step (the write_tx binds, steps and resets in one call).
 int bind_sensor(SQLite::Statement& st, const sensor& s) {
-  st.bind(1, s.tipo);
-  st.bind(2, s.modelo);
-  bind_optional_text(st, 3, s.ubicacion);
+  st.bindNoCopy(1, s.tipo);
+  st.bindNoCopy(2, s.modelo);
+  bind_optional_text_no_copy(st, 3, s.ubicacion);
   st.bind(4, s.activo ? 1 : 0);
   st.bind(5, micros(s.created_at));
   st.bind(6, micros(s.updated_at));
@@ -137,7 +141,7 @@ int bind_sensor(SQLite::Statement& st, const sensor& s) {
 int bind_reading(SQLite::Statement& st, const reading& l) {
   st.bind(1, static_cast<std::int64_t>(l.sensor_id));
   st.bind(2, l.valor);
-  bind_optional_text(st, 3, l.unidad);
+  bind_optional_text_no_copy(st, 3, l.unidad);
   st.bind(4, micros(l.timestamp));
   st.bind(5, micros(l.created_at));
   st.bind(6, micros(l.updated_at));
@@ -146,32 +150,36 @@ int bind_reading(SQLite::Statement& st, const reading& l) {
 
 void bind_event(SQLite::Statement& st, const event& e, timestamp at) {
   st.bind(1, static_cast<std::int64_t>(e.seq));
-  st.bind(2, channel_name(e.chan));
-  st.bind(3, kind_name(e.kind));
+  st.bindNoCopy(2, channel_name(e.chan));
+  st.bindNoCopy(3, kind_name(e.kind));
   if (const char* entity = entity_name(e.entity)) {
-    st.bind(4, entity);
+    st.bindNoCopy(4, entity);
   } else {
     st.bind(4);
   }
   if (e.kind == event_kind::entity) {
-    st.bind(5, event_type_name(e.type));
+    st.bindNoCopy(5, event_type_name(e.type));
   } else {
     st.bind(5);
   }
   st.bind(6, static_cast<std::int64_t>(e.entity_id));
   st.bind(7, static_cast<std::int64_t>(e.sensor_id));
-  st.bind(8, e.tipo);
-  st.bind(9, e.name);
+  st.bindNoCopy(8, e.tipo);
+  st.bindNoCopy(9, e.name);
   st.bind(10, micros(at));
-  st.bind(11, e.json ? *e.json : std::string());
+  if (e.json) {
+    st.bindNoCopy(11, *e.json);
+  } else {
+    st.bindNoCopy(11, "");
+  }
   if (e.ubicacion) {
-    st.bind(12, *e.ubicacion);
+    st.bindNoCopy(12, *e.ubicacion);
   } else {
     st.bind(12);
   }
   if (e.moved) {
-    st.bind(13, e.moved->before.tipo);
-    bind_optional_text(st, 14, e.moved->before.ubicacion);
+    st.bindNoCopy(13, e.moved->before.tipo);
+    bind_optional_text_no_copy(st, 14, e.moved->before.ubicacion);
   } else {
     st.bind(13);
     st.bind(14);
