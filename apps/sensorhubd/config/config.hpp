@@ -56,7 +56,7 @@ struct daemon_config {
   bool test_endpoints = false;
   bool no_auth = false;
   std::string log_level = "info";
-  std::size_t workers = 2;
+  std::size_t workers = 8;  // worker threads for SQLite work; concurrent writes group-commit
   std::size_t network_threads = 0;  // the transport's network threads; 0: one per core
   daemon_limits limits;
   storage_settings storage;

@@ -62,7 +62,7 @@ TEST_CASE("no flags: the defaults") {
   CHECK_FALSE(cl.config.test_endpoints);
   CHECK_FALSE(cl.config.no_auth);
   CHECK(cl.config.log_level == "info");
-  CHECK(cl.config.workers == 2);
+  CHECK(cl.config.workers == 8);
   CHECK(cl.config.network_threads == 0);
   CHECK(cl.config.limits.max_connections_per_address == 256);
   CHECK(cl.config.limits.idle_timeout == std::chrono::seconds(60));
