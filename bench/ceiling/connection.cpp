@@ -1,5 +1,9 @@
 #include "ceiling/connection.hpp"
 
+#include <algorithm>
+#include <vector>
+
+#include <asio/post.hpp>
 #include <asio/write.hpp>
 
 #include "ceiling/http_request.hpp"
@@ -13,9 +17,9 @@ namespace {
 constexpr std::size_t scratch_size = 64 * 1024;
 constexpr std::size_t max_client_payload = 64 * 1024;
 
-// Drops the capacity of a string that grew for a burst, so idle sockets stay small.
+// Drops the heap buffer of an emptied string, so idle sockets hold none.
 void release(std::string& s) {
-  if (s.empty() && s.capacity() > 4096) std::string().swap(s);
+  if (s.empty()) std::string().swap(s);
 }
 
 }  // namespace
@@ -102,18 +106,63 @@ bool connection::consume_websocket() {
   return true;
 }
 
+// With nothing pending, one gather write straight from the shared frames;
+// only what the kernel does not take is copied into the pending output.
+void connection::send(const std::vector<frame_ptr>& frames) {
+  if (closed_ || frames.empty()) return;
+  std::size_t first = 0;
+  std::size_t offset = 0;  // bytes of frames[first] already sent
+  if (!writing_ && out_.empty()) {
+    thread_local std::vector<asio::const_buffer> buffers;
+    const std::size_t n = std::min<std::size_t>(frames.size(), 64);  // IOV_MAX-safe
+    buffers.clear();
+    for (std::size_t i = 0; i < n; ++i) buffers.push_back(asio::buffer(*frames[i]));
+    asio::error_code ec;
+    std::size_t sent = socket_.write_some(buffers, ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+      return;
+    }
+    if (ec) sent = 0;
+    while (first < n && sent >= frames[first]->size()) {
+      sent -= frames[first]->size();
+      ++first;
+    }
+    offset = sent;  // a part of frames[first]
+  }
+  for (std::size_t i = first; i < frames.size(); ++i) {
+    out_.append(*frames[i], i == first ? offset : 0, std::string::npos);
+  }
+  flush();
+}
+
+// Writes what is pending right away (the socket is non-blocking); only what
+// the kernel does not take goes to an async write. Never closes inline: the
+// caller may be iterating over its worker's sockets.
 void connection::flush() {
   if (writing_ || closed_ || out_.empty()) return;
+  asio::error_code ec;
+  std::size_t n = socket_.write_some(asio::buffer(out_), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    n = 0;
+    ec.clear();
+  }
+  if (ec || (n == out_.size() && close_after_write_)) {
+    out_.clear();
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+    return;
+  }
+  out_.erase(0, n);
+  release(out_);
+  if (out_.empty()) return;
   writing_ = true;
   inflight_.swap(out_);
   asio::async_write(socket_, asio::buffer(inflight_),
-                    [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
+                    [self = shared_from_this()](const asio::error_code& e, std::size_t) {
                       self->writing_ = false;
                       self->inflight_.clear();
                       release(self->inflight_);
-                      if (ec) {
-                        self->close();
-                      } else if (self->close_after_write_ && self->out_.empty()) {
+                      if (e || (self->close_after_write_ && self->out_.empty())) {
                         self->close();
                       } else {
                         self->flush();

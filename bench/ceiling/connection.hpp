@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <asio/ip/tcp.hpp>
 
@@ -23,10 +24,9 @@ class connection : public std::enable_shared_from_this<connection> {
   connection(asio::ip::tcp::socket socket, worker& owner, hub& server);
 
   void start();
-  // Appends a pre-framed message to the pending output (WebSockets only).
-  void push(std::string_view frame) {
-    if (!closed_) out_.append(frame);
-  }
+  // Sends one pass of pre-framed messages (WebSockets only): one gather
+  // write, the rest queued behind it.
+  void send(const std::vector<std::shared_ptr<const std::string>>& frames);
   // Starts a write of everything pending unless one is in flight.
   void flush();
 

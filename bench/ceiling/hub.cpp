@@ -31,18 +31,15 @@ void worker::enqueue(frame_ptr frame) {
   }
 }
 
-// One pass: every frame queued since the last pass is appended to every
-// socket's pending output, then each socket is flushed with one write.
+// One pass: every frame queued since the last pass goes to every socket in
+// one gather write per socket.
 void worker::drain() {
   {
     std::lock_guard<std::mutex> lock(inbox_mu_);
     batch_.swap(inbox_);
     drain_posted_ = false;
   }
-  for (const auto& c : sockets_) {
-    for (const auto& f : batch_) c->push(*f);
-    c->flush();
-  }
+  for (const auto& c : sockets_) c->send(batch_);
   sent_.fetch_add(sockets_.size() * batch_.size(), std::memory_order_relaxed);
   batch_.clear();
 }

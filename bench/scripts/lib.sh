@@ -25,7 +25,7 @@ has_flag() { grep -q -- "$1" <<<"$BENCH_HELP"; }
 
 # Copies the Node peer out of shared/ and installs it once.
 ensure_peer() {
-  [ -f "$PEER_DIR/node_modules/better-sqlite3/package.json" ] && return 0
+  [ -f "$PEER_DIR/node_modules/better-sqlite3/build/Release/better_sqlite3.node" ] && return 0
   command -v node >/dev/null || { echo "no node: the Node peer is skipped" >&2; return 1; }
   mkdir -p "$PEER_DIR" && cp -r "$PEER_SRC/." "$PEER_DIR/"
   npm config set nodedir /usr >/dev/null 2>&1 || true
@@ -84,7 +84,8 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 sample_rss() {
   local pid=$1 file=$2 peak=0 r
   while kill -0 "$pid" 2>/dev/null; do
-    r=$(rss_kb "$pid"); [ "${r:-0}" -gt "$peak" ] && { peak=$r; echo "$peak" >"$file"; }
+    r=$(rss_kb "$pid")
+    [ "${r:-0}" -gt "$peak" ] && { peak=$r; echo "$peak" >"$file.tmp" && mv "$file.tmp" "$file"; }
     sleep 0.05
   done
 }
@@ -110,6 +111,6 @@ run_case() {
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
   python3 "$(dirname "${BASH_SOURCE[0]}")/merge_result.py" "$SERVER_DIR/bench.json" \
     "$SERVER_DIR/bench.err" "$kind" "$label" "$rc" "$(( cpu1 - cpu0 ))" "$CLK_TCK" "$rss0" \
-    "$(cat "$peakf")" "${args[*]}" >>"$RESULTS"
+    "$(cat "$peakf" 2>/dev/null || echo "$rss0")" "${args[*]}" >>"$RESULTS"
   stop_server
 }
