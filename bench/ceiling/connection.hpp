@@ -17,8 +17,10 @@ struct http_request;
 // One accepted socket: HTTP/1.1 keep-alive requests until it upgrades, then
 // a WebSocket that receives every published frame. Reads wait for
 // readability and then read into a per-thread scratch buffer, so an idle
-// connection holds no read buffer; output is one pending string flushed with
-// one write at a time. Lives on its worker's thread only (not thread-safe).
+// connection holds no read buffer. A fan-out pass goes out in one gather
+// write from the shared frames; only bytes the kernel does not take are
+// copied into a pending string, written by one async write at a time.
+// Lives on its worker's thread only (not thread-safe).
 class connection : public std::enable_shared_from_this<connection> {
  public:
   connection(asio::ip::tcp::socket socket, worker& owner, hub& server);

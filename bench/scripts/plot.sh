@@ -8,7 +8,7 @@ IMG=${2:-$(cd "$(dirname "$0")/../.." && pwd)/docs/img}
 mkdir -p "$IMG"
 command -v gnuplot >/dev/null || { echo "no gnuplot (apt-get install gnuplot-nox)" >&2; exit 1; }
 
-# plot_lines FILE-PREFIX COLUMNS TITLE-SUFFIX: one line per server that has data.
+# series FILE-PREFIX COLUMNS TITLE-SUFFIX: gnuplot plot terms, one per server with data.
 series() {
   local prefix=$1 using=$2 suffix=$3 kind sep="" s=""
   for kind in sensorhubd node ceiling; do
@@ -19,19 +19,19 @@ series() {
   echo "$s"
 }
 
-common="set terminal pngcairo size 900,560 noenhanced font ',11'; set grid; set key top left;
-set logscale x; set xtics (100, 300, 1000, 3000, 10000, 19000);"
+common="set terminal pngcairo size 900,560 noenhanced font ',11'; set grid; set key top left;"
+logx="set logscale x; set xrange [70:15000]; set xtics (100, 300, 1000, 3000, 10000);"
 d=$(series deliveries 1:2 "")
-[ -n "$d" ] && gnuplot -e "$common set output '$IMG/sweep-deliveries.png';
+[ -n "$d" ] && gnuplot -e "$common $logx set output '$IMG/sweep-deliveries.png';
   set title 'Fan-out, unpaced: deliveries/s vs subscribers';
   set xlabel 'subscribers'; set ylabel 'deliveries/s'; set yrange [0:*]; plot $d"
 l=$(series latency 1:2 " p50")
 l99=$(series latency 1:4 " p99")
-[ -n "$l" ] && gnuplot -e "$common set output '$IMG/sweep-latency.png';
+[ -n "$l" ] && gnuplot -e "$common $logx set output '$IMG/sweep-latency.png';
   set title 'Event latency (write sent -> event received) vs subscribers, fixed writes/s';
   set xlabel 'subscribers'; set ylabel 'ms'; set logscale y; plot $l, $l99"
 r=$(series rss 1:2 "")
 [ -n "$r" ] && gnuplot -e "$common set output '$IMG/sweep-rss.png';
-  set title 'Server RSS vs idle, greeted WebSocket connections';
-  set xlabel 'connections'; set ylabel 'RSS MB'; set yrange [0:*]; plot $r"
+  set title 'Server RSS vs idle, greeted WebSocket connections (slope: memory per connection)';
+  set xlabel 'connections'; set ylabel 'RSS MB'; set xrange [0:*]; set yrange [0:*]; plot $r"
 ls -l "$IMG"/sweep-*.png >&2
