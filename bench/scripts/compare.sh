@@ -58,7 +58,7 @@ if wanted ingest; then
     "$RAW" --readings 100000 --db "$d/raw.db" | python3 -c '
 import json, sys
 f = dict(kv.split("=") for kv in sys.stdin.read().split()[1:])
-print(json.dumps({"server": "raw-sqlite", "label": "ingest", "scenario": "raw-sqlite-ingest",
+print(json.dumps({"server_kind": "raw-sqlite", "label": "ingest", "scenario": "raw-sqlite-ingest",
                   "readings": int(f["readings"]), "readings_per_s": float(f["readings_per_s"])}))' \
       >>"$RESULTS"
     rm -rf "$d"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Adds what the bench cannot see to its JSON line: which server, the label,
+"""Adds what the bench cannot see to its JSON line: which server, the label (server_kind, label),
 the server's CPU and RSS sampled from /proc during the run, the load average.
 Usage: merge_result.py BENCH_JSON BENCH_ERR KIND LABEL EXIT CPU_TICKS CLK_TCK RSS0_KB PEAK_KB ARGS
 Prints one JSON line (also when the bench printed nothing: then with "error")."""
@@ -18,7 +18,7 @@ if not result:
     with open(bench_err, errors="replace") as f:
         result = {"error": f.read()[-2000:]}
 result.update({
-    "server": kind,
+    "server_kind": kind,
     "label": label,
     "bench_exit": int(rc),
     "bench_args": args,

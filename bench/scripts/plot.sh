@@ -20,7 +20,7 @@ series() {
 }
 
 common="set terminal pngcairo size 900,560 noenhanced font ',11'; set grid; set key top left;"
-logx="set logscale x; set xrange [70:15000]; set xtics (100, 300, 1000, 3000, 10000);"
+logx="set logscale x; set offsets graph 0.05, graph 0.05, 0, 0; set xtics (50, 100, 300, 1000, 3000, 10000, 19000);"
 d=$(series deliveries 1:2 "")
 [ -n "$d" ] && gnuplot -e "$common $logx set output '$IMG/sweep-deliveries.png';
   set title 'Fan-out, unpaced: deliveries/s vs subscribers';

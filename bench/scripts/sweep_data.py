@@ -10,6 +10,7 @@ import sys
 
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 out = sys.argv[2]
+os.makedirs(out, exist_ok=True)
 series = {}
 rows = []
 
@@ -19,7 +20,7 @@ def established(r):
 
 
 for r in runs:
-    kind, label = r["server"], r["label"]
+    kind, label = r["server_kind"], r["label"]
     what, n = label.rsplit("-", 1)
     n = int(n)
     lat = r.get("latency_ms") or {}
