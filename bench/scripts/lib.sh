@@ -49,8 +49,9 @@ start_server() {
   local out="$SERVER_DIR/out" err="$SERVER_DIR/err"
   case "$1" in
     sensorhubd)
-      # The bench's own --daemon config: no per-address caps or rate limits.
-      echo '{"limits":{"max_connections_per_address":0,"write_rate_per_s":0,"message_rate_per_s":0}}' \
+      # The bench's own --daemon config (no per-address caps or rate limits)
+      # plus room for 19,000 WebSockets (the default cap is 10,000 sockets).
+      echo '{"limits":{"max_connections_per_address":0,"write_rate_per_s":0,"message_rate_per_s":0,"max_connections":25000}}' \
         >"$SERVER_DIR/config.json"
       "$DAEMON" --host 127.0.0.1 --port 0 --db "$SERVER_DIR/db" --config "$SERVER_DIR/config.json" \
         --test-endpoints --no-auth >"$out" 2>"$err" &
