@@ -7,6 +7,8 @@ packages=(build-essential cmake ninja-build pkg-config
           libsqlite3-dev sqlite3 libsqlitecpp-dev rapidjson-dev
           libasio-dev libwebsocketpp-dev libhttp-parser-dev doctest-dev libcli11-dev
           curl python3)
+# bench/ceiling (OpenSSL's SHA-1 for the handshake) and bench/scripts' plots
+packages+=(libssl-dev gnuplot-nox)
 
 missing=()
 for p in "${packages[@]}"; do
