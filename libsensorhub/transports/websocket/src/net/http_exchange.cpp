@@ -103,9 +103,9 @@ bool conn::on_head() {
   since_ = clock::now();
 
   std::optional<http_response> refusal = owner().refuse_request();
-  const bool wants_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-  if (!refusal && wants_body && !p.chunked() && req.header("content-length").empty()) {
-    refusal = transport_error(411, "Content-Length or Transfer-Encoding: chunked is required");
+  if (!refusal) {
+    refusal = owner().refuse_missing_length(req.method, p.chunked(),
+                                            !req.header("content-length").empty());
   }
   std::size_t max_body = owner().options().max_http_body_size;
   const auto& check = owner().options().http_head_check;

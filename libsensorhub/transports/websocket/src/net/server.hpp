@@ -63,6 +63,10 @@ class server : public std::enable_shared_from_this<server> {
   // Admission (any network thread): 503 while stopping or over the socket
   // cap; the checks of a WebSocket upgrade; the per-address count.
   std::optional<http_response> refuse_request() const;
+  std::optional<http_response> refuse_missing_length(const std::string& method, bool chunked,
+                                                     bool has_content_length) const {
+    return admission_.refuse_missing_length(method, chunked, has_content_length);
+  }
   upgrade_verdict check_upgrade(const http_request& req);
   // Counts an admitted WebSocket of this address; false when the
   // per-address cap was reached meanwhile.

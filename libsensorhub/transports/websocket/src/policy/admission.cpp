@@ -12,15 +12,6 @@ namespace sensorhub::ws_detail {
 
 const char* const bad_version_detail = "unsupported WebSocket version (only 13 is served)";
 
-namespace {
-
-bool all_digits(const std::string& s) noexcept {
-  return !s.empty() &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return c >= '0' && c <= '9'; });
-}
-
-}  // namespace
-
 std::optional<http_response> admission::refuse_request(bool stopping,
                                                        std::size_t open_sockets) const {
   if (stopping) return error_response(errc::unavailable, "server is shutting down");
@@ -30,22 +21,13 @@ std::optional<http_response> admission::refuse_request(bool stopping,
   return std::nullopt;
 }
 
-std::optional<http_response> admission::refuse_http_body(const std::string& method,
-                                                         const std::string& transfer_encoding,
-                                                         const std::string& content_length) const {
-  // websocketpp reads no chunked body: refuse before any handler sees a
-  // request whose body was not read.
-  if (!transfer_encoding.empty()) {
-    return error_response(errc::length_required,
-                          "chunked bodies are not accepted; send Content-Length");
-  }
-  if ((method == "POST" || method == "PUT" || method == "PATCH") && content_length.empty()) {
-    return error_response(errc::length_required, "Content-Length is required");
-  }
-  if (!content_length.empty() && !all_digits(content_length)) {
-    return error_response(errc::invalid_parameter, "malformed Content-Length");
-  }
-  return std::nullopt;
+std::optional<http_response> admission::refuse_missing_length(const std::string& method,
+                                                              bool chunked,
+                                                              bool has_content_length) const {
+  const bool needs_body = method == "POST" || method == "PUT" || method == "PATCH";
+  if (!needs_body || chunked || has_content_length) return std::nullopt;
+  return error_response(errc::length_required,
+                        "Content-Length or Transfer-Encoding: chunked is required");
 }
 
 upgrade_verdict admission::check_upgrade(const http_request& req) const {

@@ -44,11 +44,11 @@ class admission {
   // 503 while the transport stops or when more than max_connections
   // sockets are open (the new one included); otherwise nothing.
   std::optional<http_response> refuse_request(bool stopping, std::size_t open_sockets) const;
-  // A plain request's body rules: no chunked bodies, Content-Length
-  // required for POST/PUT/PATCH and all digits when present.
-  std::optional<http_response> refuse_http_body(const std::string& method,
-                                                const std::string& transfer_encoding,
-                                                const std::string& content_length) const;
+  // SPEC §2/§9: a POST, PUT or PATCH with neither Content-Length nor a
+  // chunked body gets 411 (malformed lengths never get here: the request
+  // reader answers them with 400).
+  std::optional<http_response> refuse_missing_length(const std::string& method, bool chunked,
+                                                     bool has_content_length) const;
   // The checks of one WebSocket upgrade, in the order the wire shows them.
   // handshake_check runs last; if it throws, the upgrade gets a 500.
   upgrade_verdict check_upgrade(const http_request& req) const;

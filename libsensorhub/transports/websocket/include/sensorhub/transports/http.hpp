@@ -42,9 +42,10 @@ struct http_response {
   std::string content_type = "application/json";  // "" sends none
   // Set it to stream the body instead (Server-Sent Events, long answers):
   // the head goes out without a length (chunked on HTTP/1.1; HTTP/1.0
-  // closes at the end), `body` is ignored, and `stream` is called once on
-  // the network thread with the handle to write with. A HEAD request gets
-  // the head only and `stream` is not called.
+  // closes at the end), `body` (when not empty) is the first piece, and
+  // `stream` is called once on the network thread with the handle to write
+  // the rest with. A HEAD request gets the head only and `stream` is not
+  // called.
   std::function<void(std::shared_ptr<http_stream>)> stream;
 };
 

@@ -111,7 +111,7 @@ class websocket_transport final : public transport {
   websocket_transport(const websocket_transport&) = delete;
   websocket_transport& operator=(const websocket_transport&) = delete;
 
-  // Binds, listens and starts the network thread. Throws sensorhub::error
+  // Binds, listens and starts the network threads. Throws sensorhub::error
   // (errc::internal) when the address cannot be bound.
   void start(const transport_context& ctx) override;
   // Stops accepting, answers new requests with 503, closes WebSockets with
@@ -120,7 +120,7 @@ class websocket_transport final : public transport {
   void stop() noexcept override;
   // Stops accepting new connections; connections already open keep going.
   void stop_accepting() noexcept;
-  // Closes (soon, on the network thread) every open WebSocket whose
+  // Closes (soon, on its network thread) every open WebSocket whose
   // handshake_check set this principal. Any thread.
   void close_principal(const std::string& principal, int code, const std::string& reason);
 
