@@ -59,7 +59,7 @@ TEST_CASE("http1_writer: a 200 JSON response") {
         "Content-Length: 2\r\nConnection: close\r\n\r\n{}");
 }
 
-TEST_CASE("http1_writer: 204 and 304 have neither length nor body; 1xx neither") {
+TEST_CASE("http1_writer: 204 and 304 have neither length nor body, 1xx neither") {
   CHECK(write_http1_response(make(204, "ignored"), 1, true, false) ==
         "HTTP/1.1 204 No Content\r\n\r\n");
   CHECK(write_http1_response(make(304, ""), 1, false, false) ==
