@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs the whole test suite twice (a
-# RelWithDebInfo build and an ASan+UBSan build), then the multi-threaded
-# parts under ThreadSanitizer. Exits non-zero on failure.
+# RelWithDebInfo build and an ASan+UBSan build), then once more under
+# ThreadSanitizer. Exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -21,16 +21,14 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSENSORHUB_SANITIZE=
 cmake --build build-asan -j "$jobs"
 ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
-# The network threads, the bus and the sessions under ThreadSanitizer: the
-# transport's unit tests, the core's bus/hub/session/subscriber tests and the
-# end-to-end tests against the TSan-built daemon (a TSan report fails a test:
-# the test binaries exit 66, the e2e helpers look for it in the daemon's
-# stderr).
+# The whole suite again under ThreadSanitizer: the network threads, the bus,
+# the sessions and the end-to-end tests against the TSan-built daemon (a
+# report fails the test: the test binaries exit non-zero, the e2e helpers
+# find it in the daemon's stderr). About 100 s of tests on 2 cores.
 echo "== TSan build"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSENSORHUB_SANITIZE=thread \
       -DSENSORHUB_BUILD_BENCH=OFF -DSENSORHUB_BUILD_EXAMPLES=OFF -DSENSORHUB_BUILD_FUZZ=OFF \
       -DSENSORHUB_WERROR=ON >/dev/null
 cmake --build build-tsan -j "$jobs"
-tsan_tests='^(test_(websocket_transport|transport_network|admission|flood_policy|frame_cache|rate_limiter|http1_parser|http1_writer|event_bus|hub|session|subscribers|transport_kit): |e2e/)'
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-  ctest --test-dir build-tsan --output-on-failure -j "$jobs" -R "$tsan_tests"
+  ctest --test-dir build-tsan --output-on-failure -j "$jobs"

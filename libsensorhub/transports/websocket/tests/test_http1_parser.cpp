@@ -357,7 +357,7 @@ TEST_CASE("http1_parser: an endless chunk extension is cut off") {
   CHECK(r.status == 400);
 }
 
-TEST_CASE("http1_parser: a WebSocket upgrade stops at the head and the frame bytes stay") {
+TEST_CASE("http1_parser: a WebSocket upgrade stops at the head, the frame bytes stay") {
   const std::string head =
       "GET /api/v1/ws?channel=x HTTP/1.1\r\nHost: h\r\nUpgrade: WebSocket\r\n"
       "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -381,7 +381,7 @@ TEST_CASE("http1_parser: a WebSocket upgrade stops at the head and the frame byt
   CHECK(h2c.requests.size() == 2);
 }
 
-TEST_CASE("http1_parser: head_ready waits for continue_body and next() keeps the peer address") {
+TEST_CASE("http1_parser: head_ready waits for continue_body, next() keeps the peer address") {
   http1_parser p(8192);
   p.request().remote_address = "127.0.0.7";
   const std::string text = "POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nab";
