@@ -21,6 +21,7 @@
 #include "sensorhub/sqlite_repository.hpp"
 #include "sensorhub/transports/loopback.hpp"
 #include "sensorhub/version.hpp"
+#include "support/gate.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace sensorhub;
@@ -590,4 +591,33 @@ TEST_CASE("hub_options::logger: a failing bus and a throwing callback are report
   CHECK(second.id == first.id + 1);
   CHECK(h.sensors().get(second.id).has_value());
   CHECK(log.has(log_level::error, "bus is down"));
+}
+
+TEST_CASE("publish_async: a write returns while its fan-out is still running, order kept") {
+  hub_options o;
+  o.storage.path = ":memory:";
+  o.publish_async = true;
+  hub h(o);
+  sensorhub::testing::gate release;
+  std::mutex m;
+  std::vector<std::uint64_t> seen;
+  auto sub = h.subscribe(channel::sensors, [&](const event& e) {
+    release.wait();  // the first delivery holds the publisher until released
+    std::lock_guard<std::mutex> lk(m);
+    seen.push_back(e.seq);
+  });
+  h.start();
+  // Each create returns although the subscriber has not been called back
+  // (it is held): the writer never waits for the fan-out.
+  std::vector<std::uint64_t> written;
+  for (int i = 0; i < 5; ++i) {
+    const sensor s = h.sensors().create(sensor_patch{std::string("t"), std::string("m"), {}, {}});
+    written.push_back(static_cast<std::uint64_t>(s.id));
+  }
+  CHECK(written.size() == 5);
+  release.open();
+  h.stop();  // publishes everything before it returns
+  std::lock_guard<std::mutex> lk(m);
+  REQUIRE(seen.size() == 5);
+  for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] > seen[i - 1]);
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "detail/prune_thread.hpp"
+#include "detail/publish_thread.hpp"
 #include "detail/worker_pool.hpp"
 #include "sensorhub/codec.hpp"
 #include "sensorhub/local_event_bus.hpp"
@@ -83,6 +84,12 @@ struct hub::impl {
         sensors(*repo),
         readings(*repo),
         pool(options.workers, options.logger) {
+    if (options.publish_async) {
+      publisher = std::make_unique<detail::publish_thread>(bus, options.logger);
+      repo->set_commit_hook(
+          [p = publisher.get()](const std::vector<event>& evs) { p->enqueue(evs); });
+      return;
+    }
     repo->set_commit_hook([b = bus, log = options.logger](const std::vector<event>& evs) {
       try {
         b->publish(evs);
@@ -95,6 +102,7 @@ struct hub::impl {
   ~impl() {
     try {
       repo->set_commit_hook({});  // an injected repository may outlive the hub
+      if (publisher) publisher->stop();
     } catch (...) {
       log_to(options.logger, log_level::warn,
              describe("removing the commit hook failed", std::current_exception()));
@@ -115,6 +123,7 @@ struct hub::impl {
   const std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
   std::shared_ptr<event_bus> bus;  // before repo: the commit hook publishes into it
   std::shared_ptr<repository> repo;
+  std::unique_ptr<detail::publish_thread> publisher;  // with publish_async
   sensor_service sensors;
   reading_service readings;
   detail::worker_pool pool;  // declared last: its threads start after everything else
@@ -205,6 +214,9 @@ void hub::stop() noexcept {
       log_to(impl_->options.logger, log_level::warn,
              describe("writing server_stopping failed", std::current_exception()));
     }
+    // Every committed event, server_stopping included, reaches the
+    // transports before they close.
+    if (impl_->publisher) impl_->publisher->flush();
     for (auto& t : ts) t->stop();
   }
   impl_->pool.stop();

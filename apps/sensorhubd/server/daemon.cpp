@@ -135,6 +135,7 @@ int run(const daemon_config& cfg, sigset_t signals) {
   sensorhub::hub_options ho;
   ho.storage.path = cfg.db;
   ho.workers = cfg.workers;
+  ho.publish_async = true;  // a write is answered once committed, not after its fan-out
   ho.storage.synchronous =
       cfg.storage.synchronous_full ? sensorhub::sync_mode::full : sensorhub::sync_mode::normal;
   ho.retention.max_events = cfg.storage.retention_events;

@@ -24,6 +24,14 @@ struct hub_options {
   // Storage: used when `repo` is not set (a sqlite_repository is opened).
   sqlite_options storage;
   std::size_t workers = 2;  // threads for blocking (SQLite) work
+  // Publish committed events from a publisher thread of the hub instead of
+  // the committing thread: a write returns as soon as its commit is durable
+  // (the outbox already holds its event), and every group committed during
+  // a fan-out goes out in the next one. Order is commit order either way.
+  // With it, subscribers and stats().events_published see an event shortly
+  // after the write returned, not before (stop() still publishes
+  // everything before transports close). sensorhubd turns it on.
+  bool publish_async = false;
   // Event-log retention (SPEC §5). When max_events or max_age is set, a
   // background thread started by start() applies it every prune_interval
   // (first pass right after start), in bounded batches so writers get in
