@@ -4,7 +4,7 @@
 #include <atomic>
 #include <mutex>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 #include <utility>
 
 namespace sensorhub {
@@ -45,6 +45,23 @@ struct local_event_bus::impl {
   // Copy-on-write subscription list; the mutex only guards the pointer swap.
   mutable std::mutex list_mutex;
   std::shared_ptr<const entry_list> list = std::make_shared<const entry_list>();
+  // Kept with the list (under list_mutex), so stats() is O(1) and a
+  // greeting never walks every subscription: slots per channel and per
+  // distinct subscriber.
+  std::array<std::uint64_t, 3> channel_slots{};
+  std::unordered_map<const subscriber*, std::size_t> subscriber_slots;
+
+  void count(const slot& s, bool added) {
+    auto& per_channel = channel_slots[static_cast<int>(s.chan)];
+    if (added) {
+      ++per_channel;
+      ++subscriber_slots[s.sub.get()];
+      return;
+    }
+    --per_channel;
+    const auto it = subscriber_slots.find(s.sub.get());
+    if (it != subscriber_slots.end() && --it->second == 0) subscriber_slots.erase(it);
+  }
 
   explicit impl(log_sink l) : log(std::move(l)) {}
 
@@ -63,10 +80,14 @@ struct local_event_bus::impl {
   }
 
   void add(entry e) {
+    std::shared_ptr<const entry_list> old;  // released outside the lock
     std::lock_guard<std::mutex> lk(list_mutex);
-    auto next = std::make_shared<entry_list>(*list);
+    auto next = std::make_shared<entry_list>();
+    next->reserve(list->size() + 1);
+    next->insert(next->end(), list->begin(), list->end());
+    count(*e.s, true);
     next->push_back(std::move(e));
-    list = std::move(next);
+    old = std::exchange(list, std::move(next));
   }
 
   void remove(const slot* s) {
@@ -77,6 +98,7 @@ struct local_event_bus::impl {
     for (const auto& x : *list) {
       if (x.s.get() != s) next->push_back(x);
     }
+    if (next->size() != list->size()) count(*s, false);
     old = std::exchange(list, std::move(next));
   }
 
@@ -223,14 +245,13 @@ void local_event_bus::set_error_handler(error_handler handler) {
 
 hub_stats local_event_bus::stats() const {
   hub_stats s;
-  const auto entries = impl_->snapshot();
-  std::unordered_set<const subscriber*> distinct;
-  for (const auto& en : *entries) {
-    if (!en.s->active.load(std::memory_order_acquire)) continue;
-    ++s.of(en.s->chan).connections;
-    distinct.insert(en.s->sub.get());
+  {
+    std::lock_guard<std::mutex> lk(impl_->list_mutex);
+    for (channel c : all_channels) {
+      s.of(c).connections = impl_->channel_slots[static_cast<int>(c)];
+    }
+    s.total_connections = impl_->subscriber_slots.size();
   }
-  s.total_connections = distinct.size();
   for (channel c : all_channels) {
     s.of(c).messages_sent = impl_->messages_sent[static_cast<int>(c)].load();
   }
