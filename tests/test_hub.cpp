@@ -621,3 +621,32 @@ TEST_CASE("publish_async: a write returns while its fan-out is still running, or
   REQUIRE(seen.size() == 5);
   for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] > seen[i - 1]);
 }
+
+TEST_CASE("publish_async: a client's live events are those committed after its greeting") {
+  hub_options o;
+  o.storage.path = ":memory:";
+  o.publish_async = true;
+  hub h(o);
+  sensorhub::testing::gate release;
+  auto holder = h.subscribe(channel::sensors, [&](const event&) { release.wait(); });
+  auto lb = std::make_shared<loopback_transport>();
+  h.add_transport(lb);
+  h.start();
+  // The first publish is held in the holder; `before` is committed and
+  // waits in the publisher's queue behind it.
+  h.sensors().create(sensor_patch{std::string("t"), std::string("held"), {}, {}});
+  const sensor before =
+      h.sensors().create(sensor_patch{std::string("t"), std::string("a"), {}, {}});
+  session_options so;
+  so.channels = {channel::sensors};
+  auto c = lb->connect(so);
+  CHECK(next_message(*c).find("connection_established") != std::string::npos);
+  const std::string stats = next_message(*c);
+  CHECK(stats.find("\"last_seq\":") != std::string::npos);
+  release.open();  // `before` is published now, after this client's greeting
+  const sensor after = h.sensors().create(sensor_patch{std::string("t"), std::string("b"), {}, {}});
+  const std::string first = next_message(*c);
+  CHECK(first.find("\"entity_id\":" + std::to_string(after.id)) != std::string::npos);
+  CHECK(first.find("\"entity_id\":" + std::to_string(before.id)) == std::string::npos);
+  h.stop();
+}

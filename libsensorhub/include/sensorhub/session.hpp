@@ -96,6 +96,9 @@ class session final : public queued_subscriber, public std::enable_shared_from_t
                    bool snapshot);
   void on_subscribe(const client_message& msg);
   void on_unsubscribe(channel c);
+  // Live events at or below seq on these channels are not sent (they were
+  // committed before the client's view began).
+  void set_live_floor(const std::vector<channel>& chans, std::uint64_t seq);
   // session_replay.cpp: history and snapshots before going live.
   void replay(std::uint64_t since, std::vector<channel> chans, event_filter f);
   // Reads and sends history pages while the client keeps up; when it falls

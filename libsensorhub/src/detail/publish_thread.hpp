@@ -43,7 +43,7 @@ class publish_thread {
   std::uint64_t published_ = 0;  // batches published
   bool stopping_ = false;
   bool exited_ = false;  // the loop ended: flush() returns at once
-  std::thread thread_;  // last: starts once the members above exist
+  std::thread thread_;   // last: starts once the members above exist
 };
 
 }  // namespace sensorhub::detail

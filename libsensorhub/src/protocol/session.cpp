@@ -81,8 +81,14 @@ void session::start(const session_options& opts) {
   // (deduplicated by seq). Queued events wait until the greeting is out.
   for (channel c : chans) add_channel(c, opts.filter, std::nullopt, false);
 
+  // The greeting's stats carry last_seq, read after subscribing: live
+  // events are those committed after it. An event committed earlier but
+  // published later (a hub that publishes asynchronously) is not live for
+  // this client; a since replay or a snapshot takes over from here instead.
+  const hub_stats st = current_stats(*ctx_);
+  if (!opts.snapshot && !opts.since) set_live_floor(chans, st.last_seq);
   send(text_of(encode_connection_established(client_id_, chans, ctx_->server, now())));
-  send(text_of(encode_stats_message(current_stats(*ctx_), now())));
+  send(text_of(encode_stats_message(st, now())));
 
   if (opts.snapshot) {  // wins over since (see session_options)
     send_snapshot(chans, opts.filter);
@@ -103,9 +109,11 @@ void session::start(const session_options& opts) {
 void session::add_channel(channel c, const event_filter& f, std::optional<std::uint64_t> since,
                           bool snapshot) {
   bool exists = false;
+  bool greeting = false;  // start() sets the floor of its own channels
   {
     std::lock_guard<std::mutex> lk(st_->m);
     if (st_->ph == session_phase::closed) return;
+    greeting = st_->ph == session_phase::greeting;
     if (auto* cs = st_->find(c)) {
       cs->sub.set_filter(f);  // on the bus: the next publish uses it
       exists = true;
@@ -130,6 +138,15 @@ void session::add_channel(channel c, const event_filter& f, std::optional<std::u
     send_snapshot({c}, f);
   } else if (since) {
     replay(*since, {c}, f);
+  } else if (!exists && !greeting && ctx_->repo != nullptr) {
+    set_live_floor({c}, ctx_->repo->last_seq());  // a channel added by `subscribe`
+  }
+}
+
+void session::set_live_floor(const std::vector<channel>& chans, std::uint64_t seq) {
+  std::lock_guard<std::mutex> lk(st_->m);
+  for (channel c : chans) {
+    if (auto* cs = st_->find(c)) cs->last_seq = std::max(cs->last_seq, seq);
   }
 }
 
