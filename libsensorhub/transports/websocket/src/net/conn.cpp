@@ -31,6 +31,9 @@ void conn::start() {
   sh_.adopt(shared_from_this());
   asio::error_code ec;
   sock_.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (const std::size_t sndbuf = owner().options().socket_send_buffer; sndbuf != 0) {
+    sock_.set_option(asio::socket_base::send_buffer_size(static_cast<int>(sndbuf)), ec);
+  }
   sock_.native_non_blocking(true, ec);
   if (ec) return close_socket();
   const auto ep = sock_.remote_endpoint(ec);

@@ -51,6 +51,11 @@ struct websocket_options {
   // after this long.
   std::chrono::milliseconds idle_timeout{60000};
   std::size_t max_header_bytes = 16u << 10;  // request line + headers; larger -> 431
+  // SO_SNDBUF of every accepted socket (Linux doubles it): bounds what the
+  // kernel holds for a client that stops reading, so a slow consumer's
+  // 1008 frame is never megabytes behind, and fixes the kernel memory per
+  // connection. 0: the kernel's autotuning.
+  std::size_t socket_send_buffer = 128u << 10;
   // Network threads; connections are spread over them. 0: one per core.
   std::size_t network_threads = 0;
   std::chrono::milliseconds stop_grace{3000};         // stop(): wait for closes and responses
