@@ -108,7 +108,9 @@ void add_daemon_flags(CLI::App& app, daemon_flags& f) {
       ->check(non_empty());
   app.add_option("--log-level", f.log_level, "debug|info|warn|error (default info)")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  app.add_option("--workers", f.workers, "worker threads for SQLite work; concurrent writes among them commit together (default 8)")
+  app.add_option(
+         "--workers", f.workers,
+         "worker threads for SQLite work; concurrent writes among them commit together (default 8)")
       ->transform(decimal())
       ->check(CLI::Range(1u, 64u));
   app.add_option("--threads", f.threads,

@@ -71,14 +71,18 @@ void shard::post_urgent(std::function<void()> fn) {
   if (stopped_.load()) return;
   asio::post(io_, [this, fn = std::move(fn)] {
     cork c(*this);
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      owner_.log(log_level::error, std::string("network thread: a task threw: ") + e.what());
-    } catch (...) {
-      owner_.log(log_level::error, "network thread: a task threw");
-    }
+    run_task(fn);
   });
+}
+
+void shard::run_task(const std::function<void()>& fn) noexcept {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    owner_.log(log_level::error, std::string("network thread: a task threw: ") + e.what());
+  } catch (...) {
+    owner_.log(log_level::error, "network thread: a task threw");
+  }
 }
 
 void shard::run_pass() {
@@ -96,14 +100,8 @@ void shard::run_pass() {
     cork c(*this);
     const std::size_t end = std::min(running_.size(), running_pos_ + slice);
     for (; running_pos_ < end; ++running_pos_) {
-      auto fn = std::move(running_[running_pos_]);
-      try {
-        fn();
-      } catch (const std::exception& e) {
-        owner_.log(log_level::error, std::string("network thread: a task threw: ") + e.what());
-      } catch (...) {
-        owner_.log(log_level::error, "network thread: a task threw");
-      }
+      const auto fn = std::move(running_[running_pos_]);
+      run_task(fn);
     }
   }
   // The rest of this pass (or the next one) after the handlers that queued

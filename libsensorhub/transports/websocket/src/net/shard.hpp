@@ -98,6 +98,8 @@ class shard : public std::enable_shared_from_this<shard> {
  private:
   void run_thread();
   void run_pass();
+  // Runs one posted function; what it throws is logged, never propagated.
+  void run_task(const std::function<void()>& fn) noexcept;
   void flush_dirty();
   void schedule_sweep();
 

@@ -16,10 +16,20 @@
 
 namespace sensorhub::ws_detail {
 
+namespace {
+
+// websocketpp's message allocator: stateless, so every processor shares one.
+const std::shared_ptr<ws_msg_manager>& message_manager() {
+  static const auto m = std::make_shared<ws_msg_manager>();
+  return m;
+}
+
+}  // namespace
+
 // Client frames in, whole messages out (control frames included).
 class ws_frame_reader {
  public:
-  explicit ws_frame_reader(std::size_t max_message) : proc_(false, true, manager(), rng_) {
+  explicit ws_frame_reader(std::size_t max_message) : proc_(false, true, message_manager(), rng_) {
     proc_.set_max_message_size(max_message);
   }
 
@@ -46,10 +56,6 @@ class ws_frame_reader {
   }
 
  private:
-  static const std::shared_ptr<ws_msg_manager>& manager() {
-    static const auto m = std::make_shared<ws_msg_manager>();
-    return m;
-  }
   static int close_code(const websocketpp::lib::error_code& ec) {
     namespace pe = websocketpp::processor::error;
     if (ec == pe::make_error_code(pe::message_too_big)) return 1009;
@@ -75,7 +81,7 @@ std::string accept_key(const http_request& req) {
   r.set_uri(req.query.empty() ? req.path : req.path + "?" + req.query);
   for (const auto& [name, value] : req.headers) r.append_header(name, value);
   ws_protocol_config::rng_type rng;
-  ws_processor proc(false, true, std::make_shared<ws_msg_manager>(), rng);
+  ws_processor proc(false, true, message_manager(), rng);
   if (proc.validate_handshake(r)) return {};
   ws_http_response resp;
   if (proc.process_handshake(r, "", resp)) return {};

@@ -58,7 +58,7 @@ struct websocket_options {
   std::size_t socket_send_buffer = 128u << 10;
   // Network threads; connections are spread over them. 0: one per core.
   std::size_t network_threads = 0;
-  std::chrono::milliseconds stop_grace{3000};         // stop(): wait for closes and responses
+  std::chrono::milliseconds stop_grace{3000};  // stop(): wait for closes and responses
 
   // Decides on a plain HTTP request's head, before any byte of its body is
   // read (SPEC §9): `head.body` is empty. Return a response to answer now
