@@ -9,6 +9,11 @@ packages=(build-essential cmake ninja-build pkg-config
           curl python3)
 # bench/ceiling (OpenSSL's SHA-1 for the handshake) and bench/scripts' plots
 packages+=(libssl-dev gnuplot-nox)
+# the fuzz stage (scripts/fuzz.sh): clang, its sanitizer and libFuzzer
+# runtimes (libclang-rt-14-dev is only recommended by clang-14, so named
+# here), libFuzzer, and llvm-symbolizer for readable crash reports. Debian 12
+# has no unversioned libfuzzer-dev; 14 is its clang.
+packages+=(clang libclang-rt-14-dev libfuzzer-14-dev llvm-14)
 
 missing=()
 for p in "${packages[@]}"; do

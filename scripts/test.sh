@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs the whole test suite twice (a
 # RelWithDebInfo build and an ASan+UBSan build), then once more under
-# ThreadSanitizer. Exits non-zero on failure.
+# ThreadSanitizer, then runs every libFuzzer harness for FUZZ_SECONDS
+# (default 30; scripts/fuzz.sh, docs/testing.md). Exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -32,3 +33,9 @@ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSENSORHUB_
 cmake --build build-tsan -j "$jobs"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan --output-on-failure -j "$jobs"
+
+# libFuzzer (clang build in build-fuzz): each harness for FUZZ_SECONDS on a
+# temp copy of fuzz/corpus/<harness> and fuzz/regressions/<harness>; any
+# crash, leak or timeout fails. About 2.5 min plus the clang build.
+echo "== fuzz"
+FUZZ_SECONDS=${FUZZ_SECONDS:-30} ./scripts/fuzz.sh
