@@ -148,14 +148,16 @@ std::map<std::string, int> connection_ends(const std::vector<subscriber_record>&
 double drive(const soak_options& o, shared_state& s, daemon_runner& d, std::atomic<pid_t>& pid,
              std::vector<std::string>& failures) {
   const auto t0 = steady::now();
+  const auto end = t0 + std::chrono::seconds(o.duration_s);
   auto next_kill = t0 + std::chrono::seconds(o.kill_every_s);
   double slowest_restart_ms = 0;
-  while (seconds_since(t0) < o.duration_s) {
+  while (steady::now() < end) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const bool died = !d.running();
     if (died)
       failures.push_back("the daemon died on its own at t=" + std::to_string(seconds_since(t0)));
-    if (!died && (o.kill_every_s <= 0 || steady::now() < next_kill)) continue;
+    // Kills at kill_every, 2 * kill_every, ... before the end (none at it).
+    if (!died && (o.kill_every_s <= 0 || steady::now() < next_kill || next_kill >= end)) continue;
     if (!died) {
       d.kill9();
       ++s.kills;
