@@ -31,8 +31,12 @@ const char* const daemon_footer = R"(
   shared_message_rate_per_s (100), shared_message_burst (200): the same summed per client
   address and per token; max_connections_per_address (256): open WebSockets per address,
   over it the handshake gets 429; idle_timeout_ms (60000): an idle keep-alive HTTP
-  connection is closed after it; max_header_bytes (16384): request line and headers,
-  over it 431; a rate or cap of 0 is no limit},
+  connection is closed after it (and a request body must arrive within it, else 408);
+  max_header_bytes (16384): request line and headers, over it 431; header_timeout_ms
+  (5000): a request head must arrive within it, else 408; max_buffered_body_bytes
+  (67108864): request bodies held at once over all connections, a request that does
+  not fit gets 503 with Retry-After: 1 (keep it >= max_batch_body_bytes);
+  a rate, burst or cap of 0 is no limit},
   storage{synchronous: "normal"|"full", retention_events, retention_age_s,
   prune_interval_s}). // and /* */ comments and trailing commas are allowed.
   Precedence: command-line flag, then environment variable, then config file.

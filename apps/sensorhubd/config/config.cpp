@@ -73,17 +73,17 @@ std::string apply_limits(const rapidjson::Value& obj, daemon_config& cfg) {
     } else if (key == "write_rate_per_s") {
       err = read_rate(it->value, name, 1e6, lim.write_rate_per_s);
     } else if (key == "write_burst") {
-      if ((err = read_uint(it->value, name.c_str(), 1, 1000000, n)).empty())
+      if ((err = read_uint(it->value, name.c_str(), 0, 1000000, n)).empty())
         lim.write_burst = static_cast<double>(n);
     } else if (key == "message_rate_per_s") {
       err = read_rate(it->value, name, 1e6, lim.message_rate_per_s);
     } else if (key == "message_burst") {
-      if ((err = read_uint(it->value, name.c_str(), 1, 1000000, n)).empty())
+      if ((err = read_uint(it->value, name.c_str(), 0, 1000000, n)).empty())
         lim.message_burst = static_cast<double>(n);
     } else if (key == "shared_message_rate_per_s") {
       err = read_rate(it->value, name, 1e6, lim.shared_message_rate_per_s);
     } else if (key == "shared_message_burst") {
-      if ((err = read_uint(it->value, name.c_str(), 1, 1000000, n)).empty())
+      if ((err = read_uint(it->value, name.c_str(), 0, 1000000, n)).empty())
         lim.shared_message_burst = static_cast<double>(n);
     } else if (key == "message_flood_warnings") {
       if ((err = read_uint(it->value, name.c_str(), 0, 1000000, n)).empty())
@@ -98,6 +98,13 @@ std::string apply_limits(const rapidjson::Value& obj, daemon_config& cfg) {
     } else if (key == "max_header_bytes") {
       if ((err = read_uint(it->value, name.c_str(), 1024, 1u << 20, n)).empty())
         lim.max_header_bytes = n;
+    } else if (key == "header_timeout_ms") {
+      if ((err = read_uint(it->value, name.c_str(), 1, 3600000, n)).empty()) {
+        lim.header_timeout = std::chrono::milliseconds(n);
+      }
+    } else if (key == "max_buffered_body_bytes") {
+      if ((err = read_uint(it->value, name.c_str(), 0, big, n)).empty())
+        lim.max_buffered_body_bytes = n;
     } else {
       err = name + ": unknown setting";
     }

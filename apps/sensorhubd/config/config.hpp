@@ -24,10 +24,14 @@ struct daemon_limits {
   double message_burst = 40;
   double shared_message_rate_per_s = 100;  // the same, per address and per token
   double shared_message_burst = 200;
-  std::size_t message_flood_warnings = 10;        // rate_limited replies in a row, then close 1008
-  std::size_t max_connections_per_address = 256;  // open WebSockets; 0: no cap
-  std::chrono::milliseconds idle_timeout{60000};  // idle keep-alive HTTP connection -> closed
-  std::size_t max_header_bytes = 16u << 10;       // request line + headers; larger -> 431
+  std::size_t message_flood_warnings = 10;         // rate_limited replies in a row, then close 1008
+  std::size_t max_connections_per_address = 256;   // open WebSockets; 0: no cap
+  std::chrono::milliseconds idle_timeout{60000};   // idle keep-alive HTTP connection -> closed
+  std::size_t max_header_bytes = 16u << 10;        // request line + headers; larger -> 431
+  std::chrono::milliseconds header_timeout{5000};  // to read a request head; then 408
+  // Request bodies buffered at once over all connections; one that does
+  // not fit -> 503 with Retry-After. 0: no budget. See docs/security.md.
+  std::size_t max_buffered_body_bytes = 64u << 20;
 };
 
 // Who may do what (SPEC §7, docs/security.md).

@@ -67,6 +67,8 @@ sensorhub::websocket_options transport_options(const daemon_config& cfg, http_fr
   o.max_connections_per_address = cfg.limits.max_connections_per_address;
   o.idle_timeout = cfg.limits.idle_timeout;
   o.max_header_bytes = cfg.limits.max_header_bytes;
+  o.handshake_timeout = cfg.limits.header_timeout;
+  o.max_buffered_body_bytes = cfg.limits.max_buffered_body_bytes;
   o.network_threads = cfg.network_threads;
   if (!cfg.no_auth) {
     o.message_rate = {cfg.limits.message_rate_per_s, cfg.limits.message_burst};

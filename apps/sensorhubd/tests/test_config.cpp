@@ -98,6 +98,27 @@ TEST_CASE("an empty object keeps every default") {
   CHECK(cfg.limits.max_connections_per_address == 256);
 }
 
+TEST_CASE("issue 10 limits: header timeout, body budget, bursts of 0 (no limit)") {
+  daemon_config cfg;
+  CHECK(cfg.limits.max_buffered_body_bytes == 64u << 20);
+  CHECK(cfg.limits.header_timeout == std::chrono::milliseconds(5000));
+  const std::string err = load(R"({"limits": {"header_timeout_ms": 700,
+      "max_buffered_body_bytes": 0, "write_burst": 0, "message_burst": 0,
+      "shared_message_burst": 0}})",
+                               cfg);
+  REQUIRE(err.empty());
+  CHECK(cfg.limits.header_timeout == std::chrono::milliseconds(700));
+  CHECK(cfg.limits.max_buffered_body_bytes == 0);
+  CHECK(cfg.limits.write_burst == 0);
+  CHECK(cfg.limits.message_burst == 0);
+  CHECK(cfg.limits.shared_message_burst == 0);
+  daemon_config bad;
+  CHECK(contains(load(R"({"limits": {"header_timeout_ms": 0}})", bad),
+                 "limits.header_timeout_ms: must be an integer"));
+  CHECK(contains(load(R"({"limits": {"max_buffered_body_bytes": -1}})", bad),
+                 "limits.max_buffered_body_bytes: must be an integer"));
+}
+
 TEST_CASE("bad values are refused with a message naming the key") {
   struct bad_case {
     const char* text;

@@ -50,6 +50,11 @@ bool same_double(double a, double b) noexcept {
   return a == b && std::signbit(a) == std::signbit(b);
 }
 
+// The one zero a reading stores: SQLite keeps -0.0 as the integer 0, so a
+// -0 taken as given would be answered and published as -0.0 but read back
+// as 0.0. -0.0 + 0.0 is +0.0; every other value is unchanged.
+double canonical_valor(double v) noexcept { return v + 0.0; }
+
 // Applies the patch to `l`; returns the names of the fields whose value
 // really changed, in the entity's field order.
 std::vector<std::string> apply(reading& l, const reading_patch& p) {
@@ -58,8 +63,8 @@ std::vector<std::string> apply(reading& l, const reading_patch& p) {
     l.sensor_id = *p.sensor_id;
     changed.emplace_back("sensor_id");
   }
-  if (p.valor && !same_double(*p.valor, l.valor)) {
-    l.valor = *p.valor;
+  if (p.valor && !same_double(canonical_valor(*p.valor), l.valor)) {
+    l.valor = canonical_valor(*p.valor);
     changed.emplace_back("valor");
   }
   if (p.unidad && *p.unidad != l.unidad) {
@@ -76,7 +81,7 @@ std::vector<std::string> apply(reading& l, const reading_patch& p) {
 reading from_patch(const reading_patch& p, timestamp at) {
   reading l;
   l.sensor_id = *p.sensor_id;
-  l.valor = *p.valor;
+  l.valor = canonical_valor(*p.valor);
   if (p.unidad) {
     l.unidad = *p.unidad;
   }

@@ -86,3 +86,13 @@ TEST_CASE("retry_after_seconds rounds up to whole seconds, at least 1") {
   CHECK(retry_after_seconds(1001ms) == 2);
   CHECK(retry_after_seconds(clk::duration::zero()) == 1);
 }
+
+TEST_CASE(
+    "token_bucket: a burst of 0 is unlimited (a bucket that never holds a token is no limit anyone "
+    "means)") {
+  const auto t0 = clk::time_point{} + 1000s;
+  token_bucket b({50.0, 0.0}, t0);
+  for (int i = 0; i < 1000; ++i) CHECK(b.acquire(t0) == clk::duration::zero());
+  CHECK(rate_limit{50.0, 0.0}.unlimited());
+  CHECK_FALSE(rate_limit{50.0, 1.0}.unlimited());
+}

@@ -68,10 +68,11 @@ void conn::arm_read() {
 
 void conn::on_readable() {
   for (int turn = 0; turn < reads_per_turn && reading_wanted(); ++turn) {
-    const ssize_t n = ::recv(sock_.native_handle(), sh_.rx_data(), sh_.rx_size(), 0);
+    const std::size_t want = read_size();
+    const ssize_t n = ::recv(sock_.native_handle(), sh_.rx_data(), want, 0);
     if (n > 0) {
       on_bytes(sh_.rx_data(), static_cast<std::size_t>(n));
-      if (static_cast<std::size_t>(n) < sh_.rx_size()) break;  // drained, most likely
+      if (static_cast<std::size_t>(n) < want) break;  // drained, most likely
       continue;
     }
     if (n == 0) return on_eof();
@@ -153,6 +154,8 @@ void conn::after_drain() {
     arm_read();
   } else if (ph_ == phase::ws_closing && ws_peer_closed()) {
     close_socket();
+  } else if (ph_ == phase::http_busy && http_ && http_->awaiting_drain) {  // the next request
+    sh_.post_urgent([self = shared_from_this()] { self->answers_drained(); });
   }
 }
 
@@ -201,7 +204,9 @@ void conn::tick(clock::time_point now) {
     case phase::draining:
       if (now - since_ >= (lingering_ ? server::linger : server::close_grace)) close_socket();
       return;
-    case phase::http_busy:
+    case phase::http_busy:  // a client that leaves its answers unread
+      if (http_ && http_->awaiting_drain && now - since_ >= o.idle_timeout) close_socket();
+      return;
     case phase::http_streaming:
     case phase::closed:
       return;

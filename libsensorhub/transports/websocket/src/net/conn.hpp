@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -78,7 +79,8 @@ class conn : public std::enable_shared_from_this<conn> {
     http_head,       // reading a request head (header timeout: 408)
     http_idle,       // keep-alive, between requests (idle timeout)
     http_body,       // reading a request body
-    http_busy,       // the handler has the request; reading paused
+    http_busy,       // the handler has the request, or its answer waits
+                     // for earlier ones to be sent; reading paused
     http_streaming,  // a streamed answer is being written
     ws_open,
     ws_closing,  // close frame sent; waiting for the peer's (close grace)
@@ -106,7 +108,11 @@ class conn : public std::enable_shared_from_this<conn> {
   void refuse_http(const http_response& r, bool close_after);
   void write_http(const http_response& r, bool keep_alive, bool head_only);
   void resume_http();
+  void answers_drained();
+  void next_request();
   void on_upgrade(const char* rest, std::size_t len);
+  bool hold_body(std::uint64_t total, std::size_t step);
+  std::size_t read_size() const noexcept;
   // conn_stream.cpp
   void start_stream(const http_response& r, bool keep_alive);
   void stream_input(const char* data, std::size_t len);

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "http/http1_parser.hpp"
+#include "policy/body_budget.hpp"
 #include "policy/flood_policy.hpp"
 #include "policy/ping_sweeper.hpp"
 #include "sensorhub/session.hpp"
@@ -30,11 +31,18 @@ struct http_state {
   explicit http_state(const websocket_options& o) : parser(o.max_header_bytes) {}
 
   http1_parser parser;
-  std::string stash;  // bytes read past the request the handler has
+  // Bytes read past the request the handler has: at most max_header_bytes,
+  // because conn::read_size() never reads further ahead (SPEC §9 pipelining).
+  std::string stash;
+  // The request body's share of the server-wide body budget; given back
+  // when the body is dropped (parser.next()) or with this state.
+  body_reservation body_hold;
   // A refusal decided on the head of a request without a body: sent in
   // place of the handler's answer once the request is complete.
   std::optional<http_response> early;
   bool keep_alive = true;  // of the request in progress
+  // Answered, but earlier answers are unsent: the next request waits.
+  bool awaiting_drain = false;
   bool head_only = false;
   int version_minor = 1;
   std::shared_ptr<conn_stream> stream;  // while a streamed answer is written

@@ -3,7 +3,10 @@
 // (decoded) up to the limit the head check set, the handler's answer
 // written in request order, keep-alive and pipelining, and the upgrade to a
 // WebSocket.
+#include <algorithm>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <utility>
 
 #include "http/http1_writer.hpp"
@@ -25,6 +28,13 @@ http_response transport_error(int status, std::string_view detail) {
 }
 
 namespace {
+
+// A chunked body's budget is taken in steps of this much.
+constexpr std::size_t chunked_budget_step = 64u << 10;
+// Past this many unsent bytes of answers the next pipelined request waits
+// (and the connection is not read) until they are sent: a client that
+// pipelines requests and never reads cannot make answers pile up.
+constexpr std::size_t unread_answers_limit = 64u << 10;
 
 // The shared state of one http_responder: answers at most once, on the
 // connection's thread; if every copy is dropped unanswered, a 500 goes out
@@ -63,6 +73,11 @@ void conn::on_http_bytes(const char* data, std::size_t len) {
     const auto st = http_->parser.feed(data, len);
     data += st.consumed;
     len -= st.consumed;
+    // A chunked body takes its budget as it grows (by at most one read).
+    if (ph_ == phase::http_body && http_->parser.chunked() &&
+        !hold_body(http_->parser.request().body.size(), chunked_budget_step)) {
+      return;  // refused and closing
+    }
     switch (st.st) {
       case http1_parser::state::need_more:
         break;
@@ -76,8 +91,14 @@ void conn::on_http_bytes(const char* data, std::size_t len) {
           write_http(r, http_->keep_alive && !owner().stopping(), http_->head_only);
           if (ph_ == phase::draining) return;
           http_->parser.next();
-          ph_ = phase::http_idle;
           since_ = clock::now();
+          if (out_.pending_bytes() > unread_answers_limit) {  // answers left unread
+            ph_ = phase::http_busy;
+            http_->awaiting_drain = true;
+            http_->stash.assign(data, len);
+            return;
+          }
+          ph_ = phase::http_idle;
           break;
         }
         http_->stash.assign(data, len);
@@ -133,6 +154,12 @@ bool conn::on_head() {
                 true);
     return false;
   }
+  if (p.has_body() && !p.chunked()) {
+    if (!hold_body(p.content_length(), 1)) return false;
+    // Budgeted: the whole body's room at once (pages come as bytes do), so
+    // growing never holds twice the body while it is copied.
+    req.body.reserve(static_cast<std::size_t>(p.content_length()));
+  }
   if (p.expects_continue() && p.has_body()) queue(std::make_shared<std::string>(http1_continue()));
   ph_ = phase::http_body;
   return true;
@@ -171,11 +198,71 @@ void conn::write_http(const http_response& r, bool keep_alive, bool head_only) {
   if (!keep_alive) drain_then_close();
 }
 
-// The answer is queued: the next request, from the stash first.
+// Takes the request body's budget up to `total` bytes. False when it does
+// not fit: answered 503 with Retry-After, the body is never read, closing.
+bool conn::hold_body(std::uint64_t total, std::size_t step) {
+  body_reservation& hold = http_->body_hold;
+  if (hold.held() == 0) hold = owner().reserve_body();
+  const auto want = static_cast<std::size_t>(
+      std::min<std::uint64_t>(total, std::numeric_limits<std::size_t>::max()));
+  if (hold.grow_to(want, step)) return true;
+  hold.release();
+  http_response r = transport_error(503, "too many request bodies in progress; retry shortly");
+  r.headers.emplace_back("Retry-After", "1");
+  owner().log(log_level::warn, "request body refused: the body budget of " +
+                                   std::to_string(owner().options().max_buffered_body_bytes) +
+                                   " bytes is in use");
+  refuse_http(r, true);
+  return false;
+}
+
+// How much one recv() may take: reading a head (or a chunked body, whose
+// end is not known), at most max_header_bytes; a Content-Length body, at
+// most its rest plus max_header_bytes. So the bytes read past a complete
+// request (the pipelining stash) are never more than max_header_bytes.
+std::size_t conn::read_size() const noexcept {
+  const std::size_t rx = sh_.rx_size();
+  if (!http_ || ws_) return rx;
+  const std::size_t ahead = owner().options().max_header_bytes;
+  switch (ph_) {
+    case phase::http_head:
+    case phase::http_idle:
+      return std::min(rx, ahead);
+    case phase::http_body: {
+      http1_parser& p = http_->parser;  // (unique_ptr: not const here)
+      if (p.chunked()) return std::min(rx, ahead);
+      const std::uint64_t rest = p.content_length() - p.request().body.size();
+      return static_cast<std::size_t>(std::min<std::uint64_t>(rx, rest + ahead));
+    }
+    default:
+      return rx;
+  }
+}
+
+// The answer is queued: the next request, from the stash first; unless
+// the client leaves its answers unread, then not before they are sent.
 void conn::resume_http() {
   http_->parser.next();
+  http_->body_hold.release();
+  since_ = clock::now();
+  if (out_.pending_bytes() > unread_answers_limit) {
+    http_->awaiting_drain = true;  // phase stays http_busy: nothing is read
+    return;
+  }
+  ph_ = phase::http_idle;
+  next_request();
+}
+
+// The answers a pipelining client left unread are sent (conn::after_drain).
+void conn::answers_drained() {
+  if (!http_ || !http_->awaiting_drain || ph_ != phase::http_busy) return;
+  http_->awaiting_drain = false;
   ph_ = phase::http_idle;
   since_ = clock::now();
+  next_request();
+}
+
+void conn::next_request() {
   if (!http_->stash.empty()) {
     const std::string rest = std::move(http_->stash);
     http_->stash.clear();

@@ -19,6 +19,7 @@
 #include "net/shard.hpp"
 #include "net_log.hpp"
 #include "policy/admission.hpp"
+#include "policy/body_budget.hpp"
 #include "policy/flood_policy.hpp"
 #include "policy/frame_cache.hpp"
 #include "policy/ping_sweeper.hpp"
@@ -73,6 +74,11 @@ class server : public std::enable_shared_from_this<server> {
   bool count_websocket(const std::string& address);
   void release_websocket(const std::string& address);
 
+  // A share of the request-body budget (max_buffered_body_bytes), empty
+  // until grown; any network thread.
+  body_reservation reserve_body() const { return body_reservation(bodies_); }
+  std::size_t buffered_body_bytes() const noexcept { return bodies_->in_use(); }
+
   // Client messages (any network thread; the shared buckets are locked).
   flood_state open_flood(clock::time_point now) const { return flood_.open(now); }
   flood_verdict judge_message(flood_state& s, const std::string& address,
@@ -100,6 +106,8 @@ class server : public std::enable_shared_from_this<server> {
   ping_sweeper pings_;
 
   admission admission_{opts_};
+  std::shared_ptr<body_budget> bodies_ =
+      std::make_shared<body_budget>(opts_.max_buffered_body_bytes);
 
   std::mutex frames_m_;
   frame_cache<out_queue::bytes> frames_{1024};  // guarded by frames_m_

@@ -13,12 +13,14 @@
 namespace sensorhub {
 
 // A token-bucket rate: `per_second` tokens are added continuously up to
-// `burst`; each allowed action takes one. per_second <= 0 means unlimited.
+// `burst`; each allowed action takes one. per_second <= 0 or burst <= 0
+// means unlimited (a bucket that can never hold a token is no setting
+// anyone means; the daemon documents 0 as "no limit" for both).
 struct rate_limit {
   double per_second = 0;
   double burst = 1;
 
-  bool unlimited() const noexcept { return per_second <= 0; }
+  bool unlimited() const noexcept { return per_second <= 0 || burst <= 0; }
 };
 
 // One token bucket. The caller passes the time, so tests need no clock.

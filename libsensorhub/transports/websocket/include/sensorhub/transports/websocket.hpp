@@ -29,7 +29,16 @@ struct websocket_options {
 
   std::size_t max_message_size = 64u << 10;    // client frames; larger -> close 1009
   std::size_t max_http_body_size = 16u << 20;  // larger bodies -> 413 before any handler
-  std::size_t max_connections = 10000;         // sockets; over it -> 503
+  // All request bodies buffered at once, over every connection: a request
+  // reserves its declared Content-Length when its head passed every check
+  // (a chunked one as its decoded body grows) and gives it back once its
+  // answer is written or its connection closes. A request that does not fit
+  // gets 503 unavailable with Retry-After: 1 and its body is never read.
+  // The default holds four bodies of the default max_http_body_size at
+  // once; a handler usually parses a body into several times its size, so
+  // this also caps that. 0: no budget.
+  std::size_t max_buffered_body_bytes = 64u << 20;
+  std::size_t max_connections = 10000;  // sockets; over it -> 503
   // Open WebSockets per client address; one more is refused at the
   // handshake with 429 rate_limited. 0: no cap.
   std::size_t max_connections_per_address = 256;
