@@ -358,7 +358,7 @@ TEST_CASE("parse_filter_params") {
   }
 }
 
-TEST_CASE("parse_conflate_param: true, false or absent; anything else is refused") {
+TEST_CASE("parse_conflate_param: true, false or absent, anything else is refused") {
   CHECK_FALSE(parse_conflate_param(parse_query_string("channel=readings")));
   CHECK(parse_conflate_param(parse_query_string("conflate=true")));
   CHECK_FALSE(parse_conflate_param(parse_query_string("conflate=false")));
