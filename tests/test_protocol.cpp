@@ -50,9 +50,9 @@ field_errors fields_of(Fn fn) {
 hub_stats sample_stats() {
   hub_stats s;
   s.total_connections = 4;
-  s.of(channel::sensors) = {2, 10};
-  s.of(channel::readings) = {1, 20};
-  s.of(channel::general) = {3, 30};
+  s.of(channel::sensors) = {2, 10, 0};
+  s.of(channel::readings) = {1, 20, 5};
+  s.of(channel::general) = {3, 30, 0};
   s.events_published = 60;
   s.last_seq = 77;
   s.uptime_s = 3600;
@@ -65,13 +65,14 @@ void check_stats_object(const rapidjson::Value& d) {
         keylist{"total_connections", "channels", "events_published", "last_seq", "uptime_s"});
   CHECK(d["total_connections"].GetUint64() == 4);
   CHECK(keys(d["channels"]) == keylist{"sensors", "readings", "general"});
-  const std::uint64_t want[3][2] = {{2, 10}, {1, 20}, {3, 30}};
+  const std::uint64_t want[3][3] = {{2, 10, 0}, {1, 20, 5}, {3, 30, 0}};
   const char* names[] = {"sensors", "readings", "general"};
   for (int i = 0; i < 3; ++i) {
     const auto& c = d["channels"][names[i]];
-    CHECK(keys(c) == keylist{"connections", "messages_sent"});
+    CHECK(keys(c) == keylist{"connections", "messages_sent", "conflated"});
     CHECK(c["connections"].GetUint64() == want[i][0]);
     CHECK(c["messages_sent"].GetUint64() == want[i][1]);
+    CHECK(c["conflated"].GetUint64() == want[i][2]);  // SPEC §11
   }
   CHECK(d["events_published"].GetUint64() == 60);
   CHECK(d["last_seq"].GetUint64() == 77);
@@ -190,7 +191,8 @@ TEST_CASE("parse_client_message: ping, get_stats, unsubscribe") {
 TEST_CASE("parse_client_message: subscribe with everything") {
   const auto m = parse_client_message(
       R"({"type":"subscribe","channel":"readings","filter":{"entity_id":5,"sensor_id":[1,2],)"
-      R"("event_type":["created","deleted"],"tipo":"temperatura"},"since":42,"snapshot":true})");
+      R"("event_type":["created","deleted"],"tipo":"temperatura"},"since":42,"snapshot":true,)"
+      R"("conflate":true})");
   CHECK(m.type == client_message_type::subscribe);
   CHECK(m.chan == channel::readings);
   CHECK(m.filter.entity_id == std::vector<std::int64_t>{5});
@@ -199,12 +201,16 @@ TEST_CASE("parse_client_message: subscribe with everything") {
   CHECK(m.filter.tipo == std::vector<std::string>{"temperatura"});
   CHECK(m.since == 42u);
   CHECK(m.snapshot);
+  CHECK(m.conflate == std::optional<bool>(true));
 
   const auto plain = parse_client_message(R"({"type":"subscribe","channel":"sensors"})");
   CHECK(plain.chan == channel::sensors);
   CHECK(plain.filter.empty());
   CHECK_FALSE(plain.since);
   CHECK_FALSE(plain.snapshot);
+  CHECK_FALSE(plain.conflate.has_value());  // absent: the channel keeps what it had
+  CHECK(parse_client_message(R"({"type":"subscribe","channel":"readings","conflate":false})")
+            .conflate == std::optional<bool>(false));
   CHECK(parse_client_message(R"({"type":"subscribe","channel":"general","since":0})").since == 0u);
   CHECK(parse_client_message(
             R"({"type":"subscribe","channel":"general","since":18446744073709551615})")
@@ -283,6 +289,17 @@ TEST_CASE("parse_client_message: well-formed but wrong is a validation error") {
   CHECK(fields_of([] {
           parse_client_message(R"({"type":"subscribe","channel":"general","snapshot":"true"})");
         }) == field_errors{{"snapshot", "must be a boolean"}});
+  for (const char* conflate : {"\"true\"", "1", "null", "[true]"}) {
+    INFO(std::string(conflate));
+    const std::string msg =
+        std::string(R"({"type":"subscribe","channel":"readings","conflate":)") + conflate + "}";
+    CHECK(fields_of([&] { parse_client_message(msg); }) ==
+          field_errors{{"conflate", "must be a boolean"}});
+  }
+  // conflate belongs to subscribe only.
+  CHECK(fields_of([] {
+          parse_client_message(R"({"type":"unsubscribe","channel":"readings","conflate":true})");
+        }) == field_errors{{"conflate", "unknown field"}});
   std::string many = R"({"type":"subscribe","channel":"general","filter":{"entity_id":[1)";
   for (int i = 0; i < 20000; ++i) many += ",1";
   many += "]}}";
@@ -338,6 +355,17 @@ TEST_CASE("parse_filter_params") {
         "sensor_id=99999999999999999999", "event_type=made", "event_type=", "tipo=", "tipo=a,"}) {
     INFO(std::string(q));
     CHECK(code_of([&] { parse_filter_params(parse_query_string(q)); }) == errc::invalid_parameter);
+  }
+}
+
+TEST_CASE("parse_conflate_param: true, false or absent, anything else is refused") {
+  CHECK_FALSE(parse_conflate_param(parse_query_string("channel=readings")));
+  CHECK(parse_conflate_param(parse_query_string("conflate=true")));
+  CHECK_FALSE(parse_conflate_param(parse_query_string("conflate=false")));
+  for (const char* q : {"conflate=1", "conflate=yes", "conflate=", "conflate", "conflate=True",
+                        "conflate=true&conflate=false", "conflate=true,false"}) {
+    INFO(std::string(q));
+    CHECK(code_of([&] { parse_conflate_param(parse_query_string(q)); }) == errc::invalid_parameter);
   }
 }
 

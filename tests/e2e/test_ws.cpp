@@ -434,7 +434,9 @@ TEST_CASE("stats counts rise and fall with connections") {
   const http_response one = h.get("/api/v1/ws/stats/sensors");
   CHECK(one.status == 200);
   const json_doc oj = one.json();
-  CHECK(oj.root().keys() == std::set<std::string>{"channel", "connections", "messages_sent"});
+  CHECK(oj.root().keys() ==
+        std::set<std::string>{"channel", "connections", "messages_sent", "conflated"});
+  CHECK(oj["conflated"].i64() == 0);  // SPEC §11: nobody conflates here
   CHECK(oj["channel"].str() == "sensors");
   CHECK(oj["connections"].i64() == 4);
   CHECK(oj["messages_sent"].is_int());

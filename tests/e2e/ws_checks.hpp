@@ -24,8 +24,8 @@ inline std::string stats_object_problem(jv s) {
   }
   for (const char* ch : {"sensors", "readings", "general"}) {
     const jv c = s["channels"][ch];
-    if (c.keys() != std::set<std::string>{"connections", "messages_sent"} ||
-        !c["connections"].is_int() || !c["messages_sent"].is_int()) {
+    if (c.keys() != std::set<std::string>{"connections", "messages_sent", "conflated"} ||
+        !c["connections"].is_int() || !c["messages_sent"].is_int() || !c["conflated"].is_int()) {
       why += std::string("channel ") + ch + " " + c.dump() + "; ";
     }
   }

@@ -72,6 +72,12 @@ std::string metrics::render(const sensorhub::hub_stats& s) const {
     line(std::string("sensorhub_messages_sent_total{channel=\"") + sensorhub::channel_name(c) +
          "\"} " + std::to_string(s.of(c).messages_sent));
   }
+  line("# HELP sensorhub_conflated_total Queued events replaced by a newer one, per channel.");
+  line("# TYPE sensorhub_conflated_total counter");
+  for (auto c : sensorhub::all_channels) {
+    line(std::string("sensorhub_conflated_total{channel=\"") + sensorhub::channel_name(c) + "\"} " +
+         std::to_string(s.of(c).conflated));
+  }
   line("# HELP sensorhub_dropped_subscribers_total Subscribers closed as slow consumers.");
   line("# TYPE sensorhub_dropped_subscribers_total counter");
   line("sensorhub_dropped_subscribers_total " + std::to_string(s.dropped_subscribers));

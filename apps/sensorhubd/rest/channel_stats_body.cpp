@@ -15,6 +15,8 @@ std::string encode_channel_stats(sensorhub::channel c, const sensorhub::channel_
   w.Uint64(s.connections);
   w.Key("messages_sent");
   w.Uint64(s.messages_sent);
+  w.Key("conflated");
+  w.Uint64(s.conflated);
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }

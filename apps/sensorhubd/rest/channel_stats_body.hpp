@@ -8,7 +8,7 @@
 namespace sensorhubd {
 
 // Body of GET /api/v1/ws/stats/{channel} (SPEC §4):
-// {"channel":"sensors","connections":N,"messages_sent":N}. Thread-safe.
+// {"channel":"sensors","connections":N,"messages_sent":N,"conflated":N}. Thread-safe.
 std::string encode_channel_stats(sensorhub::channel c, const sensorhub::channel_stats& s);
 
 }  // namespace sensorhubd

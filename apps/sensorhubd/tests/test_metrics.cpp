@@ -23,7 +23,7 @@ sensorhub::hub_stats sample_stats() {
   sensorhub::hub_stats s;
   s.total_connections = 4;
   s.of(sensorhub::channel::sensors) = {3, 10};
-  s.of(sensorhub::channel::readings) = {1, 20};
+  s.of(sensorhub::channel::readings) = {1, 20, 9};
   s.events_published = 30;
   s.last_seq = 77;
   s.dropped_subscribers = 2;
@@ -46,6 +46,9 @@ TEST_CASE("hub stats are rendered as gauges and counters") {
   CHECK(has_line(text, "sensorhub_last_seq 77"));
   CHECK(has_line(text, "sensorhub_messages_sent_total{channel=\"readings\"} 20"));
   CHECK(has_line(text, "sensorhub_dropped_subscribers_total 2"));
+  CHECK(has_line(text, "# TYPE sensorhub_conflated_total counter"));
+  CHECK(has_line(text, "sensorhub_conflated_total{channel=\"readings\"} 9"));
+  CHECK(has_line(text, "sensorhub_conflated_total{channel=\"sensors\"} 0"));
   CHECK(has_line(text, "sensorhub_uptime_seconds 3600"));
   CHECK(text.back() == '\n');
 }

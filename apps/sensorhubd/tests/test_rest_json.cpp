@@ -146,6 +146,6 @@ TEST_CASE("numbers RapidJSON cannot hold are judged like the codec does") {
 }
 
 TEST_CASE("channel stats body") {
-  CHECK(encode_channel_stats(channel::readings, sensorhub::channel_stats{5, 6}) ==
-        R"({"channel":"readings","connections":5,"messages_sent":6})");
+  CHECK(encode_channel_stats(channel::readings, sensorhub::channel_stats{5, 6, 7}) ==
+        R"({"channel":"readings","connections":5,"messages_sent":6,"conflated":7})");
 }

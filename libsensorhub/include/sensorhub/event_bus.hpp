@@ -59,6 +59,12 @@ class event_bus {
 
   // Counts a subscriber closed as a slow consumer (for stats and metrics).
   virtual void note_dropped_subscriber() = 0;
+
+  // Counts a queued event on channel c replaced by a newer one for a
+  // conflating subscriber (SPEC §11; hub_stats channel `conflated`). Called
+  // on the publishing thread from inside on_event: must not block. The
+  // default counts nothing.
+  virtual void note_conflated(channel /*c*/) noexcept {}
 };
 
 }  // namespace sensorhub

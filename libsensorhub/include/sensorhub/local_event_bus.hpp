@@ -27,6 +27,7 @@ class local_event_bus final : public event_bus {
   void set_error_handler(error_handler handler) override;
   hub_stats stats() const override;
   void note_dropped_subscriber() override;
+  void note_conflated(channel c) noexcept override;
 
  private:
   struct impl;

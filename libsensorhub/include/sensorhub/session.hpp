@@ -29,6 +29,11 @@ struct session_options {
   // carries everything the replay would have led up to.
   bool snapshot = false;
   std::size_t backlog_limit = 4u << 20;  // slow-consumer limit (bytes)
+  // Conflate every channel of the handshake (SPEC §11): while events wait
+  // in the daemon for this client, a newer event of the same sensor
+  // replaces the waiting one (queued_subscriber). A later `subscribe` sets
+  // it per channel.
+  bool conflate = false;
   // The client's data scope (SPEC §7.1; default unrestricted), fixed for
   // the session's life: ANDed into every subscription, including channels
   // and filters a later client `subscribe` sets; snapshots and `since`
@@ -50,6 +55,11 @@ struct client_message;  // sensorhub/protocol.hpp
 // session calls the connection only from that thread. Work that reads
 // SQLite runs on ctx.run_blocking, never on the connection's thread.
 // stop() and set_transport_backlog() may be called from any thread.
+// A conflating session hands live events to the connection only while its
+// buffered_bytes() are below queued_subscriber::handoff_watermark; the
+// rest wait in the queue, where newer ones replace them, until the
+// transport reports a smaller backlog (set_transport_backlog). Replies,
+// replays and snapshots are never conflated.
 // A client subscribe on a channel it already has changes the filter on the
 // bus (subscription::set_filter): no gap, no duplicate.
 class session final : public queued_subscriber, public std::enable_shared_from_this<session> {
@@ -89,6 +99,7 @@ class session final : public queued_subscriber, public std::enable_shared_from_t
   struct replay_cursor;
   void wake() final;
   void on_overflow() final;
+  void on_conflated(channel c) noexcept final;
   void pump();
   void send(std::shared_ptr<const std::string> text);
   void send(const event& e);

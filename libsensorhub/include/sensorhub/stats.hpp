@@ -11,6 +11,7 @@ namespace sensorhub {
 struct channel_stats {
   std::uint64_t connections = 0;    // live subscriptions on the channel
   std::uint64_t messages_sent = 0;  // events delivered on the channel
+  std::uint64_t conflated = 0;      // queued events replaced by a newer one (SPEC §11)
 };
 
 struct hub_stats {

@@ -70,6 +70,7 @@ struct local_event_bus::impl {
   error_handler handler;  // empty: report to `log`
 
   std::array<std::atomic<std::uint64_t>, 3> messages_sent{};
+  std::array<std::atomic<std::uint64_t>, 3> conflated{};
   std::atomic<std::uint64_t> events_published{0};
   std::atomic<std::uint64_t> last_seq{0};
   std::atomic<std::uint64_t> dropped{0};
@@ -254,6 +255,7 @@ hub_stats local_event_bus::stats() const {
   }
   for (channel c : all_channels) {
     s.of(c).messages_sent = impl_->messages_sent[static_cast<int>(c)].load();
+    s.of(c).conflated = impl_->conflated[static_cast<int>(c)].load();
   }
   s.events_published = impl_->events_published.load();
   s.last_seq = impl_->last_seq.load();
@@ -262,5 +264,9 @@ hub_stats local_event_bus::stats() const {
 }
 
 void local_event_bus::note_dropped_subscriber() { impl_->dropped.fetch_add(1); }
+
+void local_event_bus::note_conflated(channel c) noexcept {
+  impl_->conflated[static_cast<int>(c)].fetch_add(1, std::memory_order_relaxed);
+}
 
 }  // namespace sensorhub

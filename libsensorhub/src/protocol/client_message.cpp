@@ -128,6 +128,12 @@ client_message parse_client_message(std::string_view text) {
         } else {
           errs.emplace(key, "must be a boolean");
         }
+      } else if (sub && key == "conflate") {
+        if (value.is_bool()) {
+          m.conflate = value.boolean;
+        } else {
+          errs.emplace(key, "must be a boolean");
+        }
       } else {
         errs.emplace(key, "unknown field");
       }

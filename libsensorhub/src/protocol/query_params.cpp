@@ -101,6 +101,16 @@ event_filter parse_filter_params(const query_params& q) {
   return f;
 }
 
+bool parse_conflate_param(const query_params& q) {
+  const auto n = q.count("conflate");
+  if (n == 0) return false;
+  if (n > 1) throw error(errc::invalid_parameter, "conflate: given more than once");
+  const std::string& v = q.find("conflate")->second;
+  if (v == "true") return true;
+  if (v == "false") return false;
+  throw error(errc::invalid_parameter, "conflate: must be true or false");
+}
+
 std::optional<std::int64_t> parse_id(std::string_view text) noexcept {
   const auto n = parse_uint(text);
   if (!n || *n == 0 || *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {

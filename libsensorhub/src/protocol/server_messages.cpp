@@ -19,6 +19,7 @@ void write_channels(json_writer& w, const std::vector<channel>& channels) {
 void write_channel_counters(json_writer& w, const channel_stats& s) {
   w.key("connections").u64(s.connections);
   w.key("messages_sent").u64(s.messages_sent);
+  w.key("conflated").u64(s.conflated);
 }
 
 void write_stats(json_writer& w, const hub_stats& s) {

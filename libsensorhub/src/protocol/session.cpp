@@ -75,6 +75,9 @@ void session::start(const session_options& opts) {
   }
   if (chans.empty()) chans.push_back(channel::general);
   st_->scope = opts.scope;
+  if (opts.conflate) {
+    for (channel c : chans) set_conflate(c, true);
+  }
 
   // Subscribe before anything else (and before reading history): every
   // event is then either in the history read or in the live queue, or both
@@ -155,7 +158,7 @@ void session::pump() {
     std::lock_guard<std::mutex> lk(st_->m);
     if (st_->ph != session_phase::live) return;  // replaying: live events stay queued
   }
-  drain([this](const event& e) {
+  const auto send_live = [this](const event& e) {
     bool deliver = false;
     {
       std::lock_guard<std::mutex> lk(st_->m);
@@ -170,7 +173,18 @@ void session::pump() {
       }
     }
     if (deliver) send(e);
-  });
+  };
+  if (!conflating()) {
+    drain(send_live);  // the fast path: everything goes to the connection at once
+    return;
+  }
+  // What the connection does not take yet stays queued and replaceable;
+  // set_transport_backlog wakes us when it has room again.
+  drain_while([this] { return conn_->buffered_bytes() < handoff_watermark; }, send_live);
+}
+
+void session::on_conflated(channel c) noexcept {
+  if (ctx_->bus != nullptr) ctx_->bus->note_conflated(c);
 }
 
 void session::wake() {
@@ -245,6 +259,7 @@ void session::on_subscribe(const client_message& msg) {
     send(text_of(encode_ws_error("invalid_message", "subscribe needs a channel")));
     return;
   }
+  if (msg.conflate) set_conflate(*msg.chan, *msg.conflate);
   add_channel(*msg.chan, msg.filter, msg.since, msg.snapshot);
   send(text_of(encode_subscribed(channels())));
 }
@@ -262,6 +277,7 @@ void session::on_unsubscribe(channel c) {
     }
   }
   old.reset();
+  set_conflate(c, false);  // a later subscribe starts afresh
   send(text_of(encode_unsubscribed(channels())));
 }
 

@@ -20,6 +20,7 @@ struct client_message {
   event_filter filter;                 // subscribe
   std::optional<std::uint64_t> since;  // subscribe: resume
   bool snapshot = false;               // subscribe
+  std::optional<bool> conflate;        // subscribe: SPEC §11 for this channel
 };
 
 // Throws error(errc::invalid_json) for malformed JSON and

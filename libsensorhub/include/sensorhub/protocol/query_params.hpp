@@ -30,6 +30,11 @@ std::vector<std::string> param_values(const query_params& q, const std::string& 
 // event_type, tipo). Throws error(invalid_parameter) on malformed values.
 event_filter parse_filter_params(const query_params& q);
 
+// The `conflate` query parameter (SPEC §11; WebSocket and SSE): absent ->
+// false; "true" or "false" once; anything else (or given twice) throws
+// error(invalid_parameter).
+bool parse_conflate_param(const query_params& q);
+
 // Parses a positive 64-bit id ("abc", "0", "-1", overflow -> nullopt).
 std::optional<std::int64_t> parse_id(std::string_view text) noexcept;
 // Parses a non-negative integer (no sign, no spaces, no overflow).

@@ -10,8 +10,9 @@ namespace sensorhub::ws_detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 8> known_keys{
-    "channel", "since", "snapshot", "token", "entity_id", "sensor_id", "event_type", "tipo"};
+constexpr std::array<std::string_view, 9> known_keys{"channel",    "since",     "snapshot",
+                                                     "token",      "entity_id", "sensor_id",
+                                                     "event_type", "tipo",      "conflate"};
 
 [[noreturn]] void bad(const std::string& detail) { throw error(errc::invalid_parameter, detail); }
 
@@ -54,6 +55,7 @@ ws_query parse_ws_query(std::string_view raw_query) {
     }
   }
   if (q.count("token") != 0) out.token = single(q, "token");
+  out.session.conflate = parse_conflate_param(q);
 
   out.session.filter = parse_filter_params(q);
   return out;

@@ -15,7 +15,7 @@ struct ws_query {
 };
 
 // Parses `channel` (repeated or comma-separated; default general), `since`,
-// `snapshot`, `token` and the filter keys. Any other key, an unknown channel,
+// `snapshot`, `conflate`, `token` and the filter keys. Any other key, an unknown channel,
 // a bad `since` or a malformed filter throws error(errc::invalid_parameter).
 // Thread-safe (no shared state).
 ws_query parse_ws_query(std::string_view raw_query);

@@ -67,10 +67,15 @@ TEST_CASE("parse_ws_query: channels, since, filters, refusals") {
   q = ws_detail::parse_ws_query("snapshot=true&token=abc");
   CHECK(q.session.snapshot);
   CHECK(q.token == std::optional<std::string>("abc"));
+  CHECK_FALSE(q.session.conflate);
+
+  CHECK(ws_detail::parse_ws_query("channel=sensors,readings&conflate=true").session.conflate);
+  CHECK_FALSE(ws_detail::parse_ws_query("conflate=false").session.conflate);
 
   for (const char* bad :
        {"channel=bogus", "since=-1", "since=x", "since=1&since=2", "foo=1", "entity_id=abc",
-        "event_type=exploded", "snapshot=maybe", "channel=%zz"}) {
+        "event_type=exploded", "snapshot=maybe", "channel=%zz", "conflate=yes", "conflate=1",
+        "conflate=", "conflate", "conflate=TRUE", "conflate=true&conflate=true"}) {
     INFO(bad);
     CHECK_THROWS_AS(ws_detail::parse_ws_query(bad), sensorhub::error);
   }
