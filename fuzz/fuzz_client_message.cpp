@@ -46,6 +46,7 @@ std::string encode(const client_message& m) {
   if (m.type != client_message_type::subscribe) return out + "}";
   if (m.since) out += ",\"since\":" + std::to_string(*m.since);
   out += m.snapshot ? ",\"snapshot\":true" : ",\"snapshot\":false";
+  if (m.conflate) out += *m.conflate ? ",\"conflate\":true" : ",\"conflate\":false";
   const auto& f = m.filter;
   out += ",\"filter\":{";
   const auto num = [](std::int64_t id) { return std::to_string(id); };
@@ -70,13 +71,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool channelled =
       m.type == client_message_type::subscribe || m.type == client_message_type::unsubscribe;
   check(m.chan.has_value() == channelled);
-  if (m.type != client_message_type::subscribe) check(m.filter.empty() && !m.since && !m.snapshot);
+  if (m.type != client_message_type::subscribe) {
+    check(m.filter.empty() && !m.since && !m.snapshot && !m.conflate);
+  }
   for (const auto id : m.filter.entity_id) check(id > 0);
   for (const auto id : m.filter.sensor_id) check(id > 0);
   for (const auto& t : m.filter.tipo) check(!t.empty());
 
   const client_message back = parse_client_message(encode(m));  // must not throw
   check(back.type == m.type && back.chan == m.chan && back.since == m.since &&
-        back.snapshot == m.snapshot && sensorhub_fuzz::same_filter(back.filter, m.filter));
+        back.snapshot == m.snapshot && back.conflate == m.conflate &&
+        sensorhub_fuzz::same_filter(back.filter, m.filter));
   return 0;
 }

@@ -34,6 +34,7 @@ std::string encode(const ws_query& w) {
   for (const auto c : w.session.channels) add("channel", channel_name(c));
   if (w.session.since) add("since", std::to_string(*w.session.since));
   if (w.session.snapshot) add("snapshot", "true");
+  if (w.session.conflate) add("conflate", "true");
   if (w.token) add("token", *w.token);
   const auto& f = w.session.filter;
   for (const auto id : f.entity_id) add("entity_id", std::to_string(id));
@@ -53,7 +54,8 @@ void ws_round_trip(std::string_view text) {
   check(!w.session.channels.empty());
   const ws_query back = parse_ws_query(encode(w));  // must not throw
   check(back.session.channels == w.session.channels && back.session.since == w.session.since &&
-        back.session.snapshot == w.session.snapshot && back.token == w.token &&
+        back.session.snapshot == w.session.snapshot &&
+        back.session.conflate == w.session.conflate && back.token == w.token &&
         sensorhub_fuzz::same_filter(back.session.filter, w.session.filter));
 }
 
