@@ -134,7 +134,7 @@ TEST_CASE("the per-address cap answers 429 to the 257th WebSocket of one address
 }
 
 TEST_CASE(
-    "20 rounds of 200 connections ended with RST: descriptors back to baseline, no RSS drift") {
+    "20 rounds of 200 connections ended with RST: descriptors back to baseline and no RSS drift") {
   daemon_process d;
   const std::size_t base_fds = fd_count(d.pid());
   churn_round(d, 200);  // warm-up: buffers and caches reach their working size

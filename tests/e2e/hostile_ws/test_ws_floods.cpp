@@ -40,7 +40,7 @@ std::string close_seen(ws_client& c, std::chrono::milliseconds timeout,
 
 }  // namespace
 
-TEST_CASE("a ping flood that never reads is cut off with 1008; memory stays bounded") {
+TEST_CASE("a ping flood that never reads is cut off with 1008 and memory stays bounded") {
   // The issue's probe: public WebSocket, SO_RCVBUF 4096, 10,000 pings of
   // 125 bytes per second, never reading. The control-frame bucket refuses
   // it within its burst (4 x message_burst), so the connection is closed
@@ -98,7 +98,7 @@ TEST_CASE("without rate limits a ping flood that never reads is a slow consumer 
   CHECK(healthy(d));
 }
 
-TEST_CASE("a ping flood that reads its pongs is closed with 1008 rate limited; others go on") {
+TEST_CASE("a ping flood that reads its pongs is closed with 1008 rate limited and others go on") {
   daemon_process d(auth_on());
   ws_client other = open_ws(d, "?channel=general");
   ws_client c = open_ws(d, "?channel=general");
@@ -122,7 +122,7 @@ TEST_CASE("a ping flood that reads its pongs is closed with 1008 rate limited; o
   CHECK(healthy(d));
 }
 
-TEST_CASE("an oversized message is closed with 1009, also when only its header arrived") {
+TEST_CASE("an oversized message is closed with 1009 even when only its header arrived") {
   daemon_process d;
   SUBCASE("one frame of max_message_bytes + 1") {
     ws_client c = open_ws(d, "?channel=general");
@@ -154,7 +154,8 @@ TEST_CASE("an oversized message is closed with 1009, also when only its header a
   CHECK(healthy(d));
 }
 
-TEST_CASE("many tiny fragmented messages are rate limited (1008), empty fragments cost no memory") {
+TEST_CASE(
+    "many tiny fragmented messages are rate limited (1008) and empty fragments cost no memory") {
   daemon_process d(auth_on());
   SUBCASE("tiny messages in three fragments each") {
     ws_client c = open_ws(d, "?channel=general");

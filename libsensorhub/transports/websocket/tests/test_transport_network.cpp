@@ -196,7 +196,7 @@ TEST_CASE("a subscriber that stops reading is closed with 1008 and sees the fram
   }
 }
 
-TEST_CASE("past the global backlog budget stalled subscribers are cut (1008), a reader never") {
+TEST_CASE("past the global backlog budget stalled subscribers are cut (1008) but a reader never") {
   websocket_options o;
   o.backlog_limit = 4u << 20;         // never reached here
   o.total_backlog_limit = 96u << 10;  // all backlogs together
