@@ -4,6 +4,7 @@
 // budget, the largest cut first (SPEC §3).
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,19 +70,32 @@ TEST_CASE("8 subscribers that stop reading see 1008 slow consumer and resume wit
     cut = open == 1;
   }
   REQUIRE(cut);
-  // They come back to read half a second late, inside the close grace.
+  // They come back to read half a second late, inside the close grace,
+  // each on its own thread (as 8 separate clients would).
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  std::vector<std::int64_t> last_seen;
-  for (auto& c : slow) {
+  struct outcome {
+    std::optional<ws_message> close;
     std::vector<std::string> skipped;
-    const auto m = c.wait_close(std::chrono::seconds(10), &skipped);
-    const std::string end = c.eof() ? "EOF without a close frame" : "timeout";
-    INFO("slow subscriber " << last_seen.size() << ": " << skipped.size() << " messages, then "
-                            << end);
-    REQUIRE(m.has_value());
-    CHECK(m->close_code == 1008);
-    CHECK(m->payload == "slow consumer");
-    const auto seen = seqs_of(skipped);
+    bool eof = false;
+  };
+  std::vector<outcome> out(slow.size());
+  std::vector<std::thread> readers;
+  for (std::size_t i = 0; i < slow.size(); ++i) {
+    readers.emplace_back([&, i] {
+      out[i].close = slow[i].wait_close(std::chrono::seconds(10), &out[i].skipped);
+      out[i].eof = slow[i].eof();
+    });
+  }
+  for (auto& t : readers) t.join();
+  std::vector<std::int64_t> last_seen;
+  for (std::size_t i = 0; i < slow.size(); ++i) {
+    const outcome& o = out[i];
+    const std::string end = o.eof ? "EOF without a close frame" : "timeout";
+    INFO("slow subscriber " << i << ": " << o.skipped.size() << " messages, then " << end);
+    REQUIRE(o.close.has_value());
+    CHECK(o.close->close_code == 1008);
+    CHECK(o.close->payload == "slow consumer");
+    const auto seen = seqs_of(o.skipped);
     // What reached it is a gap-free prefix of the stream.
     REQUIRE(seen.size() <= all.size());
     CHECK(std::equal(seen.begin(), seen.end(), all.begin()));
