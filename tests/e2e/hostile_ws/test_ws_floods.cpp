@@ -105,18 +105,35 @@ TEST_CASE("a ping flood that reads its pongs is closed with 1008 rate limited an
   const std::string batch = pings(20);
   std::string closed;
   int warnings = 0;
-  for (int round = 0; round < 1000 && closed.empty(); ++round) {
-    c.send_raw(batch);
-    while (auto m = c.recv(std::chrono::milliseconds(1))) {
-      if (m->type == ws_message::kind::close) {
-        closed = std::to_string(m->close_code.value_or(-1)) + " " + m->payload;
-        break;
-      }
-      if (m->payload.find("\"rate_limited\"") != std::string::npos) ++warnings;
+  const auto take = [&](const ws_message& m) {
+    if (m.type == ws_message::kind::close) {
+      closed = std::to_string(m.close_code.value_or(-1)) + " " + m.payload;
+    } else if (m.payload.find("\"rate_limited\"") != std::string::npos) {
+      ++warnings;
+    }
+  };
+  // Floods 20 pings at a time, reading what came back in between...
+  for (int round = 0; round < 500 && closed.empty(); ++round) {
+    try {
+      c.send_raw(batch);
+    } catch (const std::exception&) {
+      break;  // closed and gone: what it sent is still to be read
+    }
+    while (closed.empty()) {
+      const auto m = c.recv(std::chrono::milliseconds(1));
+      if (!m) break;
+      take(*m);
     }
   }
+  // ...and reads the rest (the 1008 may still be behind the pongs).
+  while (closed.empty()) {
+    const auto m = c.recv(std::chrono::seconds(10));
+    if (!m) break;
+    take(*m);
+  }
+  INFO("eof " << c.eof() << ", protocol problem '" << c.protocol_problem() << "'");
   CHECK(closed == "1008 rate limited");
-  CHECK(warnings >= 1);
+  CHECK(warnings == 10);  // message_flood_warnings
   CHECK(other.is_open());
   CHECK(drain_until_pong(other).empty());
   CHECK(healthy(d));
