@@ -42,8 +42,8 @@ tcp_socket& tcp_socket::operator=(tcp_socket&& other) noexcept {
 }
 
 tcp_socket tcp_socket::connect(const std::string& host, std::uint16_t port,
-                               std::chrono::milliseconds timeout,
-                               const std::string& source_address) {
+                               std::chrono::milliseconds timeout, const std::string& source_address,
+                               int receive_buffer) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -57,6 +57,9 @@ tcp_socket tcp_socket::connect(const std::string& host, std::uint16_t port,
     const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
     tcp_socket s(fd);
+    if (receive_buffer > 0) {  // before connect: the window scale follows it
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    }
     if (!source_address.empty()) {
       sockaddr_in src{};
       src.sin_family = AF_INET;

@@ -26,10 +26,12 @@ class tcp_socket {
 
   // Connects to host:port (numeric IPv4/IPv6 or a name). With a numeric
   // IPv4 source_address (e.g. "127.0.0.2") the socket is bound to it first,
-  // so a test can look like a second client address. Throws std::runtime_error.
+  // so a test can look like a second client address. receive_buffer > 0
+  // sets SO_RCVBUF before connecting (a small window from the start).
+  // Throws std::runtime_error.
   static tcp_socket connect(const std::string& host, std::uint16_t port,
                             std::chrono::milliseconds timeout = default_timeout,
-                            const std::string& source_address = {});
+                            const std::string& source_address = {}, int receive_buffer = 0);
 
   bool is_open() const noexcept { return fd_ >= 0; }
   int fd() const noexcept { return fd_; }

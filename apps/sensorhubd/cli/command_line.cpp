@@ -24,7 +24,10 @@ const char* const daemon_footer = R"(
   no_auth, no_public_ws, allowed_origins: ["https://site", ...], log_level, workers,
   network{threads (0: one per core)},
   limits{max_body_bytes, max_batch_body_bytes, max_message_bytes, max_connections,
-  backlog_bytes, ping_interval_s, pong_timeout_s, write_rate_per_s (50), write_burst (100):
+  backlog_bytes (4194304): a subscriber's unsent backlog, over it close 1008 slow consumer;
+  total_backlog_bytes (268435456): all subscribers' backlogs together, over it the largest
+  are closed first the same way (0: no budget);
+  ping_interval_s, pong_timeout_s, write_rate_per_s (50), write_burst (100):
   REST writes per token and per client address, over it 429 with Retry-After;
   message_rate_per_s (20), message_burst (40), message_flood_warnings (10): WebSocket
   client messages per connection, over it an error message, then close 1008;

@@ -62,6 +62,9 @@ std::string apply_limits(const rapidjson::Value& obj, daemon_config& cfg) {
         lim.max_connections = n;
     } else if (key == "backlog_bytes") {
       if ((err = read_uint(it->value, name.c_str(), 1024, big, n)).empty()) lim.backlog_bytes = n;
+    } else if (key == "total_backlog_bytes") {
+      if ((err = read_uint(it->value, name.c_str(), 0, big, n)).empty())
+        lim.total_backlog_bytes = n;
     } else if (key == "ping_interval_s") {
       if ((err = read_uint(it->value, name.c_str(), 0, 86400, n)).empty()) {
         lim.ping_interval = std::chrono::seconds(n);

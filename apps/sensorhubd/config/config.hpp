@@ -15,6 +15,7 @@ struct daemon_limits {
   std::size_t max_message_bytes = 64u << 10;     // WebSocket client frames
   std::size_t max_connections = 10000;           // open sockets
   std::size_t backlog_bytes = 4u << 20;          // per subscriber: slow consumer
+  std::size_t total_backlog_bytes = 256u << 20;  // all subscribers: largest cut first; 0: none
   std::chrono::seconds ping_interval{30};
   std::chrono::seconds pong_timeout{10};
   // Token buckets (SPEC §7); a rate of 0 turns that limit off.

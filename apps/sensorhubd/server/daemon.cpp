@@ -62,6 +62,7 @@ sensorhub::websocket_options transport_options(const daemon_config& cfg, http_fr
   o.max_http_body_size = std::max(cfg.limits.max_body_bytes, cfg.limits.max_batch_body_bytes);
   o.max_connections = cfg.limits.max_connections;
   o.backlog_limit = cfg.limits.backlog_bytes;
+  o.total_backlog_limit = cfg.limits.total_backlog_bytes;
   o.ping_interval = cfg.limits.ping_interval;
   o.pong_timeout = cfg.limits.pong_timeout;
   o.max_connections_per_address = cfg.limits.max_connections_per_address;

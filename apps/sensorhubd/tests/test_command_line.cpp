@@ -190,8 +190,9 @@ TEST_CASE("--help and --version") {
       INFO(listed);
       CHECK(contains(cl.output, listed));
     }
-    for (const char* listed : {"--threads", "--max-connections-per-address", "--idle-timeout-ms",
-                               "network{threads", "idle_timeout_ms", "max_header_bytes"}) {
+    for (const char* listed :
+         {"--threads", "--max-connections-per-address", "--idle-timeout-ms", "network{threads",
+          "idle_timeout_ms", "max_header_bytes", "total_backlog_bytes"}) {
       INFO(listed);
       CHECK(contains(cl.output, listed));
     }

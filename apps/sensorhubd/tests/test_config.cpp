@@ -35,7 +35,7 @@ TEST_CASE("a full config file is applied") {
     "log_level": "debug", "workers": 8, "network": {"threads": 3},
     "limits": {"idle_timeout_ms": 300, "max_header_bytes": 4096, "max_body_bytes": 2048, "max_message_bytes": 4096, "ping_interval_s": 5,
                "pong_timeout_s": 3, "write_rate_per_s": 2.5, "write_burst": 7,
-               "max_connections_per_address": 0},
+               "max_connections_per_address": 0, "total_backlog_bytes": 6291456},
     "storage": {"synchronous": "full", "retention_events": 1000, "retention_age_s": 86400,
                 "prune_interval_s": 30}
   })",
@@ -58,6 +58,7 @@ TEST_CASE("a full config file is applied") {
   CHECK(cfg.limits.write_rate_per_s == doctest::Approx(2.5));
   CHECK(cfg.limits.write_burst == doctest::Approx(7));
   CHECK(cfg.limits.max_connections_per_address == 0);
+  CHECK(cfg.limits.total_backlog_bytes == 6291456);
   CHECK(cfg.network_threads == 3);
   CHECK(cfg.limits.idle_timeout == std::chrono::milliseconds(300));
   CHECK(cfg.limits.max_header_bytes == 4096);
@@ -96,6 +97,7 @@ TEST_CASE("an empty object keeps every default") {
   CHECK(cfg.limits.idle_timeout == std::chrono::seconds(60));
   CHECK(cfg.limits.max_header_bytes == 16384);
   CHECK(cfg.limits.max_connections_per_address == 256);
+  CHECK(cfg.limits.total_backlog_bytes == 256u << 20);
 }
 
 TEST_CASE("issue 10 limits: header timeout, body budget, bursts of 0 (no limit)") {
@@ -137,6 +139,8 @@ TEST_CASE("bad values are refused with a message naming the key") {
       {R"({"allowed_origins": [""]})", "allowed_origins: must be an array of non-empty strings"},
       {R"({"limits": {"max_message_bytes": 10}})", "limits.max_message_bytes: must be an integer"},
       {R"({"limits": {"write_rate_per_s": -1}})", "limits.write_rate_per_s: must be a number"},
+      {R"({"limits": {"total_backlog_bytes": -1}})",
+       "limits.total_backlog_bytes: must be an integer"},
       {R"({"limits": {"bogus": 1}})", "limits.bogus: unknown setting"},
       {R"({"limits": []})", "limits: must be an object"},
       {R"({"storage": {"synchronous": "fast"}})", "storage.synchronous: must be"},

@@ -87,3 +87,40 @@ TEST_CASE("flood_policy: per_second <= 0 is unlimited") {
   for (int i = 0; i < 1000; ++i) REQUIRE(p.judge(s, "10.0.0.1", "t", t0) == flood_verdict::accept);
   CHECK(p.shared().size() == 0);
 }
+
+TEST_CASE("flood_policy: control frames have their own bucket, control_factor times the rate") {
+  flood_policy p({1.0, 2.0}, {1.0, 1.0}, 2);
+  const auto t0 = clk::time_point{} + 1h;
+  flood_state s = p.open(t0);
+  const int burst = static_cast<int>(2.0 * flood_policy::control_factor);
+  for (int i = 0; i < burst; ++i) CHECK(p.judge_control(s, t0) == flood_verdict::accept);
+  // The message bucket (and the shared ones) are untouched by the pings.
+  CHECK(p.judge(s, "10.0.0.1", "", t0) == flood_verdict::accept);
+  CHECK(p.judge_control(s, t0) == flood_verdict::warn);
+  CHECK(p.judge_control(s, t0) == flood_verdict::warn);
+  CHECK(s.control_strikes == 2);
+  CHECK(s.strikes == 0);
+  CHECK(p.judge_control(s, t0) == flood_verdict::close);
+  CHECK(p.judge_control(s, t0 + 1h) == flood_verdict::ignore);
+  CHECK(p.judge(s, "10.0.0.1", "", t0 + 1h) == flood_verdict::ignore);
+}
+
+TEST_CASE("flood_policy: an accepted control frame clears only the control strikes") {
+  flood_policy p({1.0, 1.0}, {}, 1);
+  const auto t0 = clk::time_point{} + 1h;
+  flood_state s = p.open(t0);
+  for (int i = 0; i < 4; ++i) CHECK(p.judge_control(s, t0) == flood_verdict::accept);
+  CHECK(p.judge_control(s, t0) == flood_verdict::warn);
+  CHECK(p.judge_control(s, t0 + 1s) == flood_verdict::accept);  // 4 tokens per second
+  CHECK(s.control_strikes == 0);
+  CHECK(p.judge(s, "", "", t0) == flood_verdict::accept);
+  CHECK(p.judge(s, "", "", t0) == flood_verdict::warn);
+  CHECK(p.judge_control(s, t0 + 1s) == flood_verdict::accept);
+  CHECK(s.strikes == 1);
+}
+
+TEST_CASE("flood_policy: an unlimited message rate leaves control frames unlimited") {
+  flood_policy p({}, {}, 0);
+  flood_state s = p.open(clk::now());
+  for (int i = 0; i < 10000; ++i) REQUIRE(p.judge_control(s, clk::now()) == flood_verdict::accept);
+}

@@ -1,7 +1,7 @@
 // The network layer over real loopback sockets, with an in-memory hub and
 // several network threads: fan-out order across threads, the close
 // handshake both ways, pings, HEAD, 100-continue, the idle timeout and the
-// slow-consumer close of SPEC §3.
+// slow-consumer close and the global backlog budget of SPEC §3.
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -194,6 +194,57 @@ TEST_CASE("a subscriber that stops reading is closed with 1008 and sees the fram
     CHECK(seq > last);
     last = seq;
   }
+}
+
+TEST_CASE("past the global backlog budget stalled subscribers are cut (1008) but a reader never") {
+  websocket_options o;
+  o.backlog_limit = 4u << 20;         // never reached here
+  o.total_backlog_limit = 96u << 10;  // all backlogs together
+  net_fixture f(o);
+  std::vector<std::unique_ptr<client>> slow;
+  for (int i = 0; i < 2; ++i) {
+    slow.push_back(std::make_unique<client>(f.ws->port(), 16 << 10));
+    slow.back()->send(upgrade("/api/v1/ws?channel=sensors"));
+    skip_greeting(*slow.back());
+  }
+  client fast(f.ws->port());
+  fast.send(upgrade("/api/v1/ws?channel=sensors"));
+  skip_greeting(fast);
+
+  constexpr int events = 2000;  // ~700 KB for each: far past the budget, below 4 MiB
+  std::atomic<int> fast_got{0};
+  std::thread reader([&] {
+    for (int i = 0; i < events && fast.frame().first == 1; ++i) ++fast_got;
+  });
+  for (int i = 0; i < events; ++i) {
+    while (fast_got.load() < i - 50) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    f.h.sensors().create(sensor_patch{std::string("temperatura"), std::string(100, 'x'), {}, {}});
+  }
+  reader.join();
+  CHECK(fast_got.load() == events);
+  // Both stalled ones are cut (counted as dropped subscribers) while they
+  // still hold their backlogs; reading, each finds the 1008 after what the
+  // kernel already had.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (f.h.stats().dropped_subscribers < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(f.h.stats().dropped_subscribers == 2);
+  for (auto& c : slow) {
+    for (;;) {
+      auto [op, payload] = c->frame();
+      REQUIRE(op != -1);
+      if (op != 0x8) continue;
+      CHECK(close_code(payload) == 1008);
+      CHECK(payload.substr(2) == "slow consumer");
+      break;
+    }
+  }
+  // The reader was never cut: it still answers.
+  fast.send_frame(0x1, R"({"type":"ping"})");
+  auto [op, payload] = fast.frame();
+  CHECK(op == 1);
+  CHECK(payload.find("pong") != std::string::npos);
 }
 
 TEST_CASE("a streamed answer goes out chunked, ends, and the connection serves the next request") {

@@ -62,6 +62,14 @@ class conn : public std::enable_shared_from_this<conn> {
   // the transport does on stop, revocation, floods and protocol errors.
   void ws_shutdown(int code, std::string_view reason);
   std::size_t unsent_bytes() const noexcept { return out_.pending_bytes(); }
+  // An open WebSocket's backlog: the larger of its unsent bytes and its
+  // session's (events waiting in the session queue plus the last unsent
+  // count it was told). 0 for anything else.
+  std::size_t ws_backlog() const noexcept;
+  // Closes an open WebSocket as a slow consumer (SPEC §3) and counts it as
+  // a dropped subscriber; logs `why` at warn (with the session's
+  // client_id) unless it is empty.
+  void cut_slow_consumer(std::string_view why);
   // The principal handshake_check tagged this WebSocket with ("" if none).
   const std::string& principal() const noexcept;
   bool is_websocket() const noexcept { return ws_ != nullptr; }
@@ -125,6 +133,7 @@ class conn : public std::enable_shared_from_this<conn> {
   void on_ws_message(int opcode, std::string& payload);
   void ws_fail(int code, std::string_view reason);
   void ws_queue(out_queue::bytes b);
+  bool judge_control(clock::time_point now);
   void ws_close_reply(int code);
   void ws_tick(clock::time_point now);
   bool ws_peer_closed() const noexcept;

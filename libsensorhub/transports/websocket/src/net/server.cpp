@@ -174,6 +174,20 @@ flood_verdict server::judge_message(flood_state& s, const std::string& address,
   return flood_.judge(s, address, principal, now);
 }
 
+std::size_t server::total_backlog() const noexcept {
+  std::size_t sum = 0;
+  for (const auto& s : shards_) sum += s->backlog_total();
+  return sum;
+}
+
+std::size_t server::largest_backlog_except(const shard* self) const noexcept {
+  std::size_t largest = 0;
+  for (const auto& s : shards_) {
+    if (s.get() != self) largest = std::max(largest, s->backlog_largest());
+  }
+  return largest;
+}
+
 out_queue::bytes server::event_frame(const std::shared_ptr<const std::string>& json) {
   std::lock_guard<std::mutex> lk(frames_m_);
   return frames_.get(json, [this](const std::string& text) { return maker_.text(text); });

@@ -83,7 +83,17 @@ class server : public std::enable_shared_from_this<server> {
   flood_state open_flood(clock::time_point now) const { return flood_.open(now); }
   flood_verdict judge_message(flood_state& s, const std::string& address,
                               const std::string& principal, clock::time_point now);
+  flood_verdict judge_control(flood_state& s, clock::time_point now) {
+    return flood_.judge_control(s, now);
+  }
   const ping_sweeper& pings() const noexcept { return pings_; }
+
+  // The global backlog budget (websocket_options::total_backlog_limit):
+  // each shard publishes the sum and the largest of its WebSockets'
+  // backlogs every sweep. Any thread.
+  std::size_t total_backlog() const noexcept;
+  // The largest backlog any shard other than `self` reported.
+  std::size_t largest_backlog_except(const shard* self) const noexcept;
 
   // The event's frame, made once for all threads.
   out_queue::bytes event_frame(const std::shared_ptr<const std::string>& json);

@@ -1,6 +1,8 @@
 #include "net/shard.hpp"
 
+#include <algorithm>
 #include <exception>
+#include <string>
 #include <utility>
 
 #include "net/conn.hpp"
@@ -147,6 +149,55 @@ void shard::forget(conn& c) {
   c.live_index = static_cast<std::size_t>(-1);
 }
 
+// SPEC §3: all subscriber backlogs together have a budget; past it the
+// largest are cut first, by the slow-consumer rule. Every thread measures
+// its own connections each sweep; the one holding the largest backlog of
+// all cuts it and looks again, so the cuts go largest first across threads
+// (the others' figures are at most one sweep old).
+void shard::enforce_backlog_budget() {
+  std::vector<std::pair<std::size_t, std::shared_ptr<conn>>> heap;
+  std::size_t total = 0;
+  for (const auto& c : live_) {
+    const std::size_t b = c->ws_backlog();
+    if (b == 0) continue;
+    total += b;
+    heap.emplace_back(b, c);
+  }
+  const auto by_size = [](const auto& a, const auto& b) { return a.first < b.first; };
+  std::make_heap(heap.begin(), heap.end(), by_size);
+  const auto publish = [&] {
+    backlog_total_.store(total);
+    backlog_largest_.store(heap.empty() ? 0 : heap.front().first);
+  };
+  publish();
+  const std::size_t budget = owner_.options().total_backlog_limit;
+  if (budget == 0) return;
+  while (!heap.empty()) {
+    const std::size_t all = owner_.total_backlog();
+    if (all <= budget || heap.front().first < owner_.largest_backlog_except(this)) break;
+    std::pop_heap(heap.begin(), heap.end(), by_size);
+    auto [bytes, c] = std::move(heap.back());
+    heap.pop_back();
+    const std::string why = "backlog budget: cutting the largest subscriber backlog (" +
+                            std::to_string(bytes) + " bytes; all backlogs " + std::to_string(all) +
+                            " bytes, budget " + std::to_string(budget) + ")";
+    c->cut_slow_consumer(why);
+    total -= bytes;
+    publish();
+  }
+}
+
+void shard::request_budget_check() {
+  if (budget_check_pending_ || owner_.options().total_backlog_limit == 0) return;
+  budget_check_pending_ = true;
+  asio::post(io_, [this] {
+    budget_check_pending_ = false;
+    if (stopped_.load()) return;
+    cork c(*this);
+    enforce_backlog_budget();
+  });
+}
+
 void shard::schedule_sweep() {
   sweep_timer_.expires_after(ping_sweeper::period);
   sweep_timer_.async_wait([this](const asio::error_code& ec) {
@@ -155,6 +206,7 @@ void shard::schedule_sweep() {
       cork c(*this);
       const auto now = clock::now();
       for_each([now](conn& x) { x.tick(now); });
+      enforce_backlog_budget();
     }
     frames_.sweep();
     if (index_ == 0) owner_.sweep_frames();

@@ -95,6 +95,16 @@ class shard : public std::enable_shared_from_this<shard> {
   }
   std::size_t live() const noexcept { return live_.size(); }
 
+  // The sum and the largest of this thread's WebSocket backlogs as of its
+  // last sweep (server::total_backlog). Any thread.
+  std::size_t backlog_total() const noexcept { return backlog_total_.load(); }
+  std::size_t backlog_largest() const noexcept { return backlog_largest_.load(); }
+  // A backlog of this thread grew by another budget_step: checks the
+  // global budget soon, without waiting for the sweep (at most one check
+  // pending). This thread.
+  void request_budget_check();
+  static constexpr std::size_t budget_step = 256u << 10;
+
  private:
   void run_thread();
   void run_pass();
@@ -102,6 +112,9 @@ class shard : public std::enable_shared_from_this<shard> {
   void run_task(const std::function<void()>& fn) noexcept;
   void flush_dirty();
   void schedule_sweep();
+  // Publishes this thread's backlogs; over the global budget, cuts its
+  // largest while it holds the largest of all threads.
+  void enforce_backlog_budget();
 
   server& owner_;
   const std::size_t index_;
@@ -110,6 +123,8 @@ class shard : public std::enable_shared_from_this<shard> {
   asio::steady_timer sweep_timer_{io_};
   std::thread thread_;
   std::atomic<bool> stopped_{false};
+  std::atomic<std::size_t> backlog_total_{0};
+  std::atomic<std::size_t> backlog_largest_{0};
 
   std::mutex m_;
   std::vector<std::function<void()>> queue_;  // guarded by m_
@@ -122,6 +137,7 @@ class shard : public std::enable_shared_from_this<shard> {
   std::vector<std::shared_ptr<conn>> dirty_;
   std::vector<std::shared_ptr<conn>> live_;
   std::vector<char> rx_;
+  bool budget_check_pending_ = false;
   frame_cache<out_queue::bytes> frames_{256};
   frame_maker maker_;
 };

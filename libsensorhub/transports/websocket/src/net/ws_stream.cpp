@@ -4,6 +4,7 @@
 // rule: unsent output is dropped, the close frame follows the bytes the
 // kernel already has, and the peer gets a grace period to read it.
 #include <exception>
+#include <string>
 #include <utility>
 
 #include "net/conn.hpp"
@@ -11,6 +12,7 @@
 #include "net/server.hpp"
 #include "net/shard.hpp"
 #include "net/ws_link.hpp"
+#include "sensorhub/event_bus.hpp"
 #include "sensorhub/protocol.hpp"
 #include "wspp.hpp"
 
@@ -177,10 +179,11 @@ void conn::on_ws_message(int opcode, std::string& payload) {
       return;
     }
     case op::ping:
-      if (ph_ == phase::ws_open) ws_queue(sh_.maker().pong(payload));
+      if (ph_ == phase::ws_open && judge_control(now)) ws_queue(sh_.maker().pong(payload));
       return;
     case op::pong:
       ws_->ping.answered(now);
+      if (ph_ == phase::ws_open) judge_control(now);
       return;
     case op::close: {
       ws_->peer_closed = true;
@@ -203,6 +206,29 @@ void conn::on_ws_message(int opcode, std::string& payload) {
     default:
       return;
   }
+}
+
+// A ping or pong against the connection's control bucket (flood_policy):
+// true to answer it. A refused one gets a rate_limited error (the usual
+// warnings); a client that keeps flooding is closed with 1008.
+bool conn::judge_control(clock::time_point now) {
+  switch (owner().judge_control(ws_->flood, now)) {
+    case flood_verdict::accept:
+      return true;
+    case flood_verdict::ignore:
+      return false;
+    case flood_verdict::close:
+      owner().log(log_level::warn,
+                  "closing a WebSocket that kept flooding control frames after rate_limited "
+                  "warnings");
+      ws_shutdown(1008, "rate limited");
+      return false;
+    case flood_verdict::warn:
+      ws_queue(sh_.maker().text(
+          encode_ws_error("rate_limited", "too many pings: slow down or the connection closes")));
+      return false;
+  }
+  return false;
 }
 
 // Echoes the peer's close (its code, or none) and closes once it is out.
@@ -229,11 +255,36 @@ void conn::ws_send_event(const event& e) {
 
 // Queues a frame; past the backlog limit (replies and pongs count too, not
 // only events) the client is a slow consumer.
+// Each budget_step of growth also has the global budget checked at once:
+// between two sweeps the backlogs may grow fast.
 void conn::ws_queue(out_queue::bytes b) {
+  const std::size_t before = out_.pending_bytes();
   queue(std::move(b));
-  if (ph_ == phase::ws_open && out_.pending_bytes() > owner().options().backlog_limit) {
-    ws_shutdown(1008, "slow consumer");
+  if (ph_ != phase::ws_open) return;
+  const std::size_t after = out_.pending_bytes();
+  if (after > owner().options().backlog_limit) return cut_slow_consumer({});
+  if (before / shard::budget_step != after / shard::budget_step) sh_.request_budget_check();
+}
+
+std::size_t conn::ws_backlog() const noexcept {
+  if (ph_ != phase::ws_open) return 0;
+  const std::size_t own = out_.pending_bytes();
+  const std::size_t session = ws_->session ? ws_->session->backlog_bytes() : 0;
+  return own > session ? own : session;
+}
+
+// SPEC §3's rule, by the transport: counted as a dropped subscriber, then
+// 1008 "slow consumer" (unsent output dropped, close frame, grace).
+void conn::cut_slow_consumer(std::string_view why) {
+  if (ph_ != phase::ws_open) return;
+  if (!why.empty()) {
+    const std::string id = ws_->session ? ws_->session->client_id() : std::string("-");
+    owner().log(log_level::warn, std::string(why) + "; client_id " + id);
   }
+  if (auto* bus = owner().context() ? owner().context()->bus : nullptr) {
+    bus->note_dropped_subscriber();
+  }
+  ws_shutdown(1008, "slow consumer");
 }
 
 void conn::ws_close(int code, std::string_view reason) {

@@ -22,4 +22,17 @@ flood_verdict flood_policy::judge(flood_state& s, const std::string& address,
   return flood_verdict::warn;
 }
 
+flood_verdict flood_policy::judge_control(flood_state& s, clock::time_point now) {
+  if (s.closed) return flood_verdict::ignore;
+  if (control_.unlimited() || s.control.acquire(now) == clock::duration::zero()) {
+    s.control_strikes = 0;
+    return flood_verdict::accept;
+  }
+  if (++s.control_strikes > warnings_) {
+    s.closed = true;
+    return flood_verdict::close;
+  }
+  return flood_verdict::warn;
+}
+
 }  // namespace sensorhub::ws_detail

@@ -52,7 +52,15 @@ struct websocket_options {
   // not multiply a client's allowance. per_second <= 0: no limit.
   rate_limit shared_message_rate{100.0, 200.0};
   std::size_t message_flood_warnings = 10;
-  std::size_t backlog_limit = 4u << 20;               // per WebSocket: slow consumer -> 1008
+  std::size_t backlog_limit = 4u << 20;  // per WebSocket: slow consumer -> 1008
+  // All WebSocket backlogs together (SPEC §3): each network thread sums
+  // its subscribers' backlogs every 250 ms; while the sum over all threads
+  // is past this budget, the largest backlogs are cut first, by the same
+  // 1008 "slow consumer" rule. The default holds 64 subscribers at their
+  // full 4 MiB limit (the frames of one event are shared by every queue, so
+  // the sum overstates the memory): a daemon of many subscribers can never
+  // hold 4 MiB for each of them. 0: no global budget.
+  std::size_t total_backlog_limit = 256u << 20;
   std::chrono::milliseconds ping_interval{30000};     // ping a connection idle this long
   std::chrono::milliseconds pong_timeout{10000};      // no pong by then -> close
   std::chrono::milliseconds handshake_timeout{5000};  // to read a full request head
