@@ -147,3 +147,32 @@ TEST_CASE("resume from before the retained history: resume_failed first, then th
   CHECK((*m)["type"].str() == "entity_event");
   CHECK((*m)["seq"].i64() == seqs.back());
 }
+
+TEST_CASE("a resume longer than a small backlog limit is paced, never cut by its own replay") {
+  // Pages of replayed history stay within a quarter of the backlog limit:
+  // with a 128 KiB limit, a 1,000-event page (~0.3 MB) used to cut every
+  // resuming client before its first event, on every reconnect.
+  temp_dir probe;
+  const auto cfg = probe.path() / "small_backlog.json";
+  std::ofstream(cfg) << R"({"limits":{"backlog_bytes":131072}})";
+  daemon_process d({"--test-endpoints", "--no-auth", "--config", cfg.string()});
+  const auto h = d.http();
+  const auto sid = create_sensor(h);
+  constexpr int batches = 6;
+  constexpr int per_batch = 500;
+  std::string body = "[";
+  for (int i = 0; i < per_batch; ++i) {
+    body += (i ? ",{\"sensor_id\":" : "{\"sensor_id\":") + std::to_string(sid) +
+            ",\"valor\":2.5,\"unidad\":\"padding-padding-padding-padding\"}";
+  }
+  body += "]";
+  for (int b = 0; b < batches; ++b) REQUIRE(h.post("/api/v1/lecturas/batch", body).status == 201);
+
+  ws_client c = open_ws(d, "?channel=readings&since=0");
+  std::set<std::int64_t> seen;
+  const auto order = read_seqs(c, batches * per_batch, seen);
+  INFO("close code " << c.close_code().value_or(-1));
+  CHECK(seen.size() == static_cast<std::size_t>(batches * per_batch));
+  CHECK(order.size() == seen.size());
+  CHECK(strictly_ascending(order));
+}

@@ -18,8 +18,23 @@ constexpr std::size_t replay_page_size = 1000;
 // half its limit, so a long history is never buffered whole and a client
 // that reads slower than SQLite is paced instead of dropped.
 constexpr int max_pages_in_flight = 2;
+
 // How long a replay step waits for room before it gives its worker back.
 constexpr std::chrono::milliseconds replay_wait{20};
+
+// Keeps the longest prefix of `page` within `max_bytes` of JSON (at least
+// one event); true when something was cut off.
+bool trim_page(std::vector<event>& page, std::size_t max_bytes) {
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < page.size(); ++i) {
+    bytes += page[i].json ? page[i].json->size() : 0;
+    if (i > 0 && bytes > max_bytes) {
+      page.resize(i);
+      return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -127,8 +142,16 @@ bool session::replay_page(const std::shared_ptr<replay_cursor>& r, bool throttle
   q.limit = replay_page_size;
   // The same history read as /events: scoped views, then the filter.
   event_page page = read_events(*ctx_->repo, q, st_->scope, &r->filter);
-  r->cursor = std::max(r->cursor, page.cursor);
   std::vector<event> out = std::move(page.events);
+  // A page stays within a quarter of the backlog limit (at least one
+  // event), so that a client with a small limit is never cut by its own
+  // replay: the rest is read again from the last event kept.
+  if (trim_page(out, st_->backlog_limit / 4)) {
+    r->cursor = std::max(r->cursor, out.back().seq);
+    page.more = true;
+  } else {
+    r->cursor = std::max(r->cursor, page.cursor);
+  }
   if (!out.empty()) {
     if (throttle) {
       std::lock_guard<std::mutex> lk(st_->m);
