@@ -149,7 +149,7 @@ TEST_CASE("resume from before the retained history: resume_failed first, then th
 }
 
 TEST_CASE("a resume longer than a small backlog limit is paced, never cut by its own replay") {
-  // Pages of replayed history stay within a quarter of the backlog limit:
+  // Pages of replayed history stay within an eighth of the backlog limit:
   // with a 128 KiB limit, a 1,000-event page (~0.3 MB) used to cut every
   // resuming client before its first event, on every reconnect.
   temp_dir probe;

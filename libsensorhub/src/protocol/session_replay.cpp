@@ -143,10 +143,12 @@ bool session::replay_page(const std::shared_ptr<replay_cursor>& r, bool throttle
   // The same history read as /events: scoped views, then the filter.
   event_page page = read_events(*ctx_->repo, q, st_->scope, &r->filter);
   std::vector<event> out = std::move(page.events);
-  // A page stays within a quarter of the backlog limit (at least one
+  // A page stays within an eighth of the backlog limit (at least one
   // event), so that a client with a small limit is never cut by its own
-  // replay: the rest is read again from the last event kept.
-  if (trim_page(out, st_->backlog_limit / 4)) {
+  // replay: reading waits for a backlog of at most half the limit, two
+  // pages may be in flight, and each event gains its frame header on the
+  // wire. The rest is read again from the last event kept.
+  if (trim_page(out, st_->backlog_limit / 8)) {
     r->cursor = std::max(r->cursor, out.back().seq);
     page.more = true;
   } else {
