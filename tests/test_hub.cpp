@@ -616,7 +616,8 @@ TEST_CASE("publish_async: a write returns while its fan-out is still running, or
   }
   CHECK(written.size() == 5);
   release.open();
-  h.stop();  // publishes everything before it returns
+  h.stop();     // publishes everything before it returns
+  sub.reset();  // the callback's own thread delivers what it was given, then joins
   std::lock_guard<std::mutex> lk(m);
   REQUIRE(seen.size() == 5);
   for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] > seen[i - 1]);

@@ -55,25 +55,4 @@ std::string daemon_runner::stop() {
   return child_ ? child_->stop(std::chrono::seconds(30)) : std::string("not started");
 }
 
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
-int fd_count(pid_t pid) {
-  std::error_code ec;
-  std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec);
-  if (ec) return -1;
-  int n = 0;
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    ++n;
-  }
-  return n;
-}
-
 }  // namespace sensorhub::soak

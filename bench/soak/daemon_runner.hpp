@@ -40,9 +40,4 @@ class daemon_runner {
   pid_t pid_ = -1;
 };
 
-// VmRSS of a process in KiB (0 if gone).
-long rss_kib(pid_t pid);
-// Number of open file descriptors of a process (-1 if gone).
-int fd_count(pid_t pid);
-
 }  // namespace sensorhub::soak

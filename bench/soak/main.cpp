@@ -17,6 +17,7 @@
 #include "daemon_runner.hpp"
 #include "soak_state.hpp"
 #include "subscriber.hpp"
+#include "support/process_stats.hpp"
 #include "support/http_client.hpp"
 #include "verify.hpp"
 #include "writer.hpp"
@@ -44,7 +45,7 @@ std::int64_t stats_value(const shared_state& s, const char* member) {
 // Samples the daemon every period into the CSV until `stop`.
 struct sample {
   long rss_kib = 0;
-  int fds = 0;
+  long fds = 0;
 };
 
 void run_sampler(const soak_options& o, shared_state& s, const std::atomic<pid_t>& pid,
@@ -53,10 +54,10 @@ void run_sampler(const soak_options& o, shared_state& s, const std::atomic<pid_t
   csv << "t_s,pid,rss_kib,fds,connections,events_received,writes_acked,writes_unknown,kills\n";
   while (!stop.load()) {
     const pid_t p = pid.load();
-    const sample now{rss_kib(p), fd_count(p)};
+    const sample now{static_cast<long>(testing::vm_rss_kib(p)), testing::open_fd_count(p)};
     if (now.rss_kib > 0) out.push_back(now);
     char line[256];
-    std::snprintf(line, sizeof line, "%.1f,%d,%ld,%d,%lld,%lld,%lld,%lld,%d\n", seconds_since(t0),
+    std::snprintf(line, sizeof line, "%.1f,%d,%ld,%ld,%lld,%lld,%lld,%lld,%d\n", seconds_since(t0),
                   static_cast<int>(p), now.rss_kib, now.fds,
                   static_cast<long long>(stats_value(s, "total_connections")),
                   static_cast<long long>(s.events_received.load()),
@@ -238,7 +239,7 @@ void write_summary(std::ostream& out, const soak_options& o, const shared_state&
   std::int64_t batches = 0, batch_items = 0;
   for (const auto& led : l.ledgers) batches += led.batches, batch_items += led.batch_items;
   long rss_max = 0;
-  int fds_max = 0;
+  long fds_max = 0;
   for (const auto& x : r.samples) {
     rss_max = std::max(rss_max, x.rss_kib);
     fds_max = std::max(fds_max, x.fds);

@@ -13,18 +13,9 @@
 #include <vector>
 
 #include "../http1/http1_checks.hpp"
+#include "support/process_stats.hpp"
 
 namespace sensorhub::e2e {
-
-// VmRSS of a process in KiB (0 when it cannot be read).
-inline std::size_t vm_rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
-  }
-  return 0;
-}
 
 // A JSON config file in a temp dir, removed at the end.
 class temp_config {

@@ -9,7 +9,6 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -17,29 +16,9 @@
 #include <vector>
 
 #include "e2e/e2e_test_util.hpp"
+#include "support/process_stats.hpp"
 
 namespace sensorhub::e2e::hostile {
-
-// VmRSS of a process in KiB (0 when it is gone).
-inline std::size_t rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
-  }
-  return 0;
-}
-
-// Open descriptors of a process.
-inline std::size_t fd_count(pid_t pid) {
-  std::size_t n = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
-       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    ++n;
-  }
-  return n;
-}
 
 // A greeted WebSocket whose socket had SO_RCVBUF `rcvbuf` before it
 // connected: it advertises a small window from the first byte.

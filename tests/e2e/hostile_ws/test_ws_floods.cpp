@@ -47,21 +47,21 @@ TEST_CASE("a ping flood that never reads is cut off with 1008 and memory stays b
   // long before a pong backlog builds.
   daemon_process d(auth_on());
   ws_client c = open_small_window_ws(d, "?channel=general");
-  const std::size_t base = rss_kib(d.pid());
+  const std::size_t base = vm_rss_kib(d.pid());
   std::size_t peak = base;
   const std::string batch = pings(100);
   int sent = 0;
   try {
     for (; sent < 20000; sent += 100) {  // ~2 s at ~10,000/s
       c.send_raw(batch);
-      peak = std::max(peak, rss_kib(d.pid()));
+      peak = std::max(peak, vm_rss_kib(d.pid()));
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   } catch (const std::exception& e) {
     MESSAGE("the daemon stopped taking pings after " << sent << ": " << e.what());
   }
   MESSAGE("RSS " << base << " KiB before, peak " << peak << " KiB during " << sent << " pings");
-  CHECK(peak - base < 16 * 1024);
+  if (rss_bounds_checked) CHECK(peak - base < 16 * 1024);
   // Now it reads: the pongs it was owed, the warnings, then the 1008.
   std::vector<std::string> skipped;
   CHECK(close_seen(c, std::chrono::seconds(10), &skipped) == "1008 rate limited");
@@ -77,21 +77,21 @@ TEST_CASE("without rate limits a ping flood that never reads is a slow consumer 
   // connection is closed with 1008 "slow consumer" and the pongs dropped.
   daemon_process d;
   ws_client c = open_small_window_ws(d, "?channel=general");
-  const std::size_t base = rss_kib(d.pid());
+  const std::size_t base = vm_rss_kib(d.pid());
   std::size_t peak = base;
   const std::string batch = pings(1000);  // 131 KB of pings, 127 KB of pongs
   int sent = 0;
   try {
     for (; sent < 80000; sent += 1000) {  // 10 MB of pongs owed: past 4 MiB
       c.send_raw(batch);
-      peak = std::max(peak, rss_kib(d.pid()));
+      peak = std::max(peak, vm_rss_kib(d.pid()));
     }
   } catch (const std::exception& e) {
     MESSAGE("the daemon stopped taking pings after " << sent << ": " << e.what());
   }
-  peak = std::max(peak, rss_kib(d.pid()));
+  peak = std::max(peak, vm_rss_kib(d.pid()));
   MESSAGE("RSS " << base << " KiB before, peak " << peak << " KiB during " << sent << " pings");
-  CHECK(peak - base < 32 * 1024);
+  if (rss_bounds_checked) CHECK(peak - base < 32 * 1024);
   CHECK(close_seen(c, std::chrono::seconds(10)) == "1008 slow consumer");
   const auto h = d.http();
   CHECK(number_after(h.get("/metrics").body, "\nsensorhub_dropped_subscribers_total ") == 1);
@@ -190,7 +190,7 @@ TEST_CASE(
   }
   SUBCASE("200,000 empty continuation fragments make one message") {
     ws_client c = open_ws(d, "?channel=general");
-    const std::size_t base = rss_kib(d.pid());
+    const std::size_t base = vm_rss_kib(d.pid());
     std::string all = ws_client::encode_frame(op_text, R"({"type":"ping"})", false);
     const std::string empty = ws_client::encode_frame(op_cont, "", false);
     for (int i = 0; i < 200000; ++i) all += empty;
@@ -199,9 +199,9 @@ TEST_CASE(
     const auto m = c.recv_json(std::chrono::seconds(30));
     REQUIRE(m.has_value());
     CHECK((*m)["type"].str() == "pong");
-    const std::size_t after = rss_kib(d.pid());
+    const std::size_t after = vm_rss_kib(d.pid());
     MESSAGE("RSS " << base << " KiB before, " << after << " KiB after 200,000 empty fragments");
-    CHECK(after - std::min(after, base) < 4 * 1024);
+    if (rss_bounds_checked) CHECK(after - std::min(after, base) < 4 * 1024);
   }
   CHECK(healthy(d));
 }
