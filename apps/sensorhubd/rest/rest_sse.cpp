@@ -14,7 +14,7 @@ void add_sse_route(router& r, security& guard, sensorhub::sse_transport& sse) {
            if (auto refusal = guard.check_ws(req, "/api/v1/ws", principal, scope)) {
              return respond(std::move(*refusal));
            }
-           respond(sse.open(req, scope));
+           respond(sse.open(req, scope, std::move(principal)));
          }});
 }
 

@@ -173,8 +173,10 @@ int run(const daemon_config& cfg, sigset_t signals) {
   hub.add_transport(ws);
   hub.start();  // binds; throws when the port is taken
   std::weak_ptr<sensorhub::websocket_transport> weak_ws = ws;
-  guard.start([weak_ws](const std::string& principal) {
+  std::weak_ptr<sensorhub::sse_transport> weak_sse = sse;
+  guard.start([weak_ws, weak_sse](const std::string& principal) {
     if (auto t = weak_ws.lock()) t->close_principal(principal, 1008, "token revoked");
+    if (auto t = weak_sse.lock()) t->close_principal(principal);
   });
 
   std::printf("listening on http://%s:%u\n", url_host(cfg.host).c_str(),

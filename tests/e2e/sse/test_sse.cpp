@@ -1,8 +1,8 @@
 // End-to-end: Server-Sent Events (SPEC §10) against the real daemon over
 // real sockets: the record format with ids, the headers, resume with
 // `since` and Last-Event-ID (which wins), filters, data scopes, keepalive
-// comments, truncated history, auth like /api/v1/ws, /ws/stats counting and
-// server_stopping on shutdown.
+// comments, truncated history, auth like /api/v1/ws (revocation included),
+// /ws/stats counting and server_stopping on shutdown.
 
 #include <fstream>
 #include <string>
@@ -188,6 +188,13 @@ TEST_CASE("auth like /api/v1/ws: --no-public-ws demands a read token, which brin
   sse_client replay = open_sse(w.d, "?channel=sensors&since=0", bearer(w.green));
   CHECK(next_entity(replay)["entity_id"].i64() == w.in_sensor);
   CHECK(next_entity(replay)["entity_id"].i64() == in);
+
+  // Revoking the token ends its streams (as it closes its WebSockets).
+  const std::string reader = make_token(w.d, "reader", "read");
+  sse_client doomed = open_sse(w.d, "?channel=sensors", bearer(reader));
+  REQUIRE(w.d.token_command({"revoke", "reader"}).exit_code == 0);
+  CHECK_FALSE(doomed.next(std::chrono::seconds(10)).has_value());
+  CHECK(ok.streaming());
 }
 
 TEST_CASE("on shutdown a stream gets server_stopping, then ends") {

@@ -25,8 +25,12 @@ std::shared_ptr<session> sse_link::take() {
 }
 
 sse_connection::sse_connection(std::shared_ptr<http_stream> stream,
-                               std::shared_ptr<serial_executor> ex, std::shared_ptr<sse_link> link)
-    : stream_(std::move(stream)), ex_(std::move(ex)), link_(std::move(link)) {}
+                               std::shared_ptr<serial_executor> ex, std::shared_ptr<sse_link> link,
+                               std::string principal)
+    : stream_(std::move(stream)),
+      ex_(std::move(ex)),
+      link_(std::move(link)),
+      principal_(std::move(principal)) {}
 
 void sse_connection::send_text(std::shared_ptr<const std::string> text) {
   if (!text) return;
@@ -59,6 +63,11 @@ void sse_connection::post(std::function<void()> fn) { ex_->post(std::move(fn)); 
 void sse_connection::keepalive(clock::time_point now, clock::duration interval) {
   if (ended_ || now - last_write_ < interval) return;
   write(sse_comment("keepalive"));
+}
+
+void sse_connection::close_if(const std::string& principal) {
+  if (ended_ || principal_.empty() || principal_ != principal) return;
+  if (auto s = link_->get()) s->close(1008, "token revoked");
 }
 
 }  // namespace sensorhub::sse_detail

@@ -47,7 +47,7 @@ class sse_connection final : public connection {
   using clock = std::chrono::steady_clock;
 
   sse_connection(std::shared_ptr<http_stream> stream, std::shared_ptr<serial_executor> ex,
-                 std::shared_ptr<sse_link> link);
+                 std::shared_ptr<sse_link> link, std::string principal);
 
   void send_text(std::shared_ptr<const std::string> text) override;
   void send_event(const event& e) override;
@@ -58,6 +58,8 @@ class sse_connection final : public connection {
   // Writes `: keepalive` when nothing was written for `interval`.
   void keepalive(clock::time_point now, clock::duration interval);
   bool ended() const noexcept { return ended_; }
+  // Closes the session (1008 "token revoked") when opened with principal.
+  void close_if(const std::string& principal);
 
  private:
   void write(std::string record);
@@ -65,6 +67,7 @@ class sse_connection final : public connection {
   std::shared_ptr<http_stream> stream_;
   std::shared_ptr<serial_executor> ex_;
   std::shared_ptr<sse_link> link_;
+  const std::string principal_;
   clock::time_point last_write_ = clock::now();
   bool ended_ = false;
 };

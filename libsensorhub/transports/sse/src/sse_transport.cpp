@@ -25,7 +25,8 @@ using sse_detail::sse_link;
 struct sse_transport::impl : std::enable_shared_from_this<sse_transport::impl> {
   explicit impl(sse_options o) : opts(o) {}
 
-  void start_stream(std::shared_ptr<http_stream> stream, const session_options& so);
+  void start_stream(std::shared_ptr<http_stream> stream, const session_options& so,
+                    std::string principal);
   void open_session(const std::shared_ptr<sse_connection>& conn,
                     const std::shared_ptr<sse_link>& link, const session_options& so);
   void tick();
@@ -47,10 +48,11 @@ struct sse_transport::impl : std::enable_shared_from_this<sse_transport::impl> {
 
 namespace {
 
-// Last-Event-ID (EventSource's reconnect) wins over since and snapshot.
+// Last-Event-ID (EventSource's reconnect) wins over since and snapshot; an
+// empty one is no id (the SSE spec's reset value).
 void apply_last_event_id(const http_request& req, session_options& so) {
   const auto it = req.headers.find("last-event-id");
-  if (it == req.headers.end()) return;
+  if (it == req.headers.end() || it->second.empty()) return;
   const auto id = parse_uint(it->second);
   if (!id) throw error(errc::invalid_parameter, "Last-Event-ID: must be a non-negative integer");
   so.since = *id;
@@ -60,9 +62,9 @@ void apply_last_event_id(const http_request& req, session_options& so) {
 }  // namespace
 
 void sse_transport::impl::start_stream(std::shared_ptr<http_stream> stream,
-                                       const session_options& so) {
+                                       const session_options& so, std::string principal) {
   auto link = std::make_shared<sse_link>();
-  auto conn = std::make_shared<sse_connection>(stream, executor, link);
+  auto conn = std::make_shared<sse_connection>(stream, executor, link, std::move(principal));
   // The client left (or the front stopped): the session stops and lets go.
   stream->on_close([link] {
     if (auto s = link->take()) s->stop();
@@ -142,7 +144,8 @@ void sse_transport::stop() noexcept {
   impl_->executor->stop();
 }
 
-http_response sse_transport::open(const http_request& req, const data_scope& scope) {
+http_response sse_transport::open(const http_request& req, const data_scope& scope,
+                                  std::string principal) {
   {
     std::lock_guard<std::mutex> lk(impl_->m);
     if (!impl_->started || impl_->stopping) {
@@ -164,14 +167,29 @@ http_response sse_transport::open(const http_request& req, const data_scope& sco
   r.content_type = "text/event-stream";
   r.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
   std::weak_ptr<impl> w = impl_;
-  r.stream = [w, so](std::shared_ptr<http_stream> stream) {
+  r.stream = [w, so, principal = std::move(principal)](std::shared_ptr<http_stream> stream) {
     if (auto me = w.lock()) {
-      me->start_stream(std::move(stream), so);
+      me->start_stream(std::move(stream), so, principal);
     } else {
       stream->end();
     }
   };
   return r;
+}
+
+void sse_transport::close_principal(const std::string& principal) {
+  {
+    std::lock_guard<std::mutex> lk(impl_->m);
+    if (!impl_->started || impl_->stopping) return;
+  }
+  std::weak_ptr<impl> w = impl_;
+  impl_->executor->post([w, principal] {
+    auto me = w.lock();
+    if (!me) return;
+    for (const auto& weak : me->live) {
+      if (auto c = weak.lock()) c->close_if(principal);
+    }
+  });
 }
 
 std::size_t sse_transport::streams() const { return impl_->sessions.size(); }

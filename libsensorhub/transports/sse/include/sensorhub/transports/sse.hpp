@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "sensorhub/data_scope.hpp"
 #include "sensorhub/transport.hpp"
@@ -49,8 +50,13 @@ class sse_transport final : public transport {
   // else a 200 text/event-stream whose stream starts a session. The query
   // is the WebSocket's (channel, since, filters, snapshot, conflate,
   // token); Last-Event-ID wins over since and over snapshot (a reconnect
-  // resumes instead of taking a new snapshot).
-  http_response open(const http_request& req, const data_scope& scope);
+  // resumes instead of taking a new snapshot). `principal` names the
+  // credential the caller used (e.g. "token:NAME"; empty: none), for
+  // close_principal.
+  http_response open(const http_request& req, const data_scope& scope, std::string principal = {});
+  // Ends every stream opened with this principal (a revoked token's): its
+  // session closes, the stream ends. From any thread; does not wait.
+  void close_principal(const std::string& principal);
 
   // Streams with a session (for tests and metrics).
   std::size_t streams() const;
