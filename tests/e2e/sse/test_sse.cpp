@@ -53,7 +53,7 @@ TEST_CASE("events arrive as SSE records: id = seq, event = type, data = the WebS
   CHECK(healthy(d));
 }
 
-TEST_CASE("since and Last-Event-ID replay without gap or duplicate; Last-Event-ID wins") {
+TEST_CASE("since and Last-Event-ID replay without gap or duplicate, and Last-Event-ID wins") {
   daemon_process d;
   const auto h = d.http();
   std::vector<std::int64_t> ids;
@@ -89,7 +89,7 @@ TEST_CASE("since and Last-Event-ID replay without gap or duplicate; Last-Event-I
   CHECK(error_mismatch(bad_query.response(), 400, "invalid_parameter") == "");
 }
 
-TEST_CASE("filters select events; a truncated history sends event: resume_failed") {
+TEST_CASE("filters select events, and a truncated history sends event: resume_failed") {
   daemon_process d;
   const auto h = d.http();
   sse_client c = open_sse(d, "?channel=sensors&tipo=humedad&event_type=created");
