@@ -14,6 +14,7 @@ namespace {
 
 constexpr const char* secure_ws_path = "/api/v1/ws/secure";
 constexpr const char* public_ws_path = "/api/v1/ws";
+constexpr const char* sse_stream_path = "/api/v1/events/stream";
 
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -77,6 +78,9 @@ access route_access(const route& r, const daemon_config& cfg) {
   }
   if (p == "/api/v1/ws/test-event") return cfg.test_endpoints ? access::open : access::admin;
   if (p == public_ws_path) return cfg.auth.no_public_ws ? access::read : access::open;
+  // Server-Sent Events check their token like /api/v1/ws (check_ws, in the
+  // route): the header or ?token=, public unless --no-public-ws.
+  if (p == sse_stream_path) return access::open;
   if (p.rfind("/api/v1/tokens", 0) == 0) return access::admin;
   return r.method == "GET" || r.method == "HEAD" ? access::read : access::write;
 }

@@ -39,6 +39,7 @@ const char* const daemon_footer = R"(
   (5000): a request head must arrive within it, else 408; max_buffered_body_bytes
   (67108864): request bodies held at once over all connections, a request that does
   not fit gets 503 with Retry-After: 1 (keep it >= max_batch_body_bytes);
+  sse_keepalive_ms (15000): a Server-Sent Events stream silent this long gets a comment;
   a rate, burst or cap of 0 is no limit},
   storage{synchronous: "normal"|"full", retention_events, retention_age_s,
   prune_interval_s}). // and /* */ comments and trailing commas are allowed.

@@ -98,6 +98,10 @@ std::string apply_limits(const rapidjson::Value& obj, daemon_config& cfg) {
       if ((err = read_uint(it->value, name.c_str(), 1, 86400000, n)).empty()) {
         lim.idle_timeout = std::chrono::milliseconds(n);
       }
+    } else if (key == "sse_keepalive_ms") {
+      if ((err = read_uint(it->value, name.c_str(), 10, 3600000, n)).empty()) {
+        lim.sse_keepalive = std::chrono::milliseconds(n);
+      }
     } else if (key == "max_header_bytes") {
       if ((err = read_uint(it->value, name.c_str(), 1024, 1u << 20, n)).empty())
         lim.max_header_bytes = n;

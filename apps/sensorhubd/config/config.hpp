@@ -30,6 +30,7 @@ struct daemon_limits {
   std::chrono::milliseconds idle_timeout{60000};   // idle keep-alive HTTP connection -> closed
   std::size_t max_header_bytes = 16u << 10;        // request line + headers; larger -> 431
   std::chrono::milliseconds header_timeout{5000};  // to read a request head; then 408
+  std::chrono::milliseconds sse_keepalive{15000};  // SSE `: keepalive` after this silence
   // Request bodies buffered at once over all connections; one that does
   // not fit -> 503 with Retry-After. 0: no budget. See docs/security.md.
   std::size_t max_buffered_body_bytes = 64u << 20;

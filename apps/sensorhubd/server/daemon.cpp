@@ -23,7 +23,9 @@
 #include "http/router.hpp"
 #include "obs/metrics.hpp"
 #include "rest/rest_handlers.hpp"
+#include "rest/rest_sse.hpp"
 #include "sensorhub/hub.hpp"
+#include "sensorhub/transports/sse.hpp"
 #include "sensorhub/transports/websocket.hpp"
 #include "sensorhub/version.hpp"
 
@@ -156,14 +158,25 @@ int run(const daemon_config& cfg, sigset_t signals) {
   add_system_routes(routes, a);
   add_token_routes(routes, a);
   security guard(cfg);  // opens the tokens table (sensorhub::auth creates it if needed)
+  // Server-Sent Events ride on the WebSocket transport's HTTP front: added
+  // first, so that on stop its streams get server_stopping and end while
+  // that front still carries them.
+  sensorhub::sse_options so;
+  so.backlog_limit = cfg.limits.backlog_bytes;
+  so.keepalive_interval = cfg.limits.sse_keepalive;
+  auto sse = std::make_shared<sensorhub::sse_transport>(so);
+  add_sse_route(routes, guard, *sse);
   http_front front(routes, counters, guard, cfg.limits.max_body_bytes);
 
   auto ws = std::make_shared<sensorhub::websocket_transport>(transport_options(cfg, front, guard));
+  hub.add_transport(sse);
   hub.add_transport(ws);
   hub.start();  // binds; throws when the port is taken
   std::weak_ptr<sensorhub::websocket_transport> weak_ws = ws;
-  guard.start([weak_ws](const std::string& principal) {
+  std::weak_ptr<sensorhub::sse_transport> weak_sse = sse;
+  guard.start([weak_ws, weak_sse](const std::string& principal) {
     if (auto t = weak_ws.lock()) t->close_principal(principal, 1008, "token revoked");
+    if (auto t = weak_sse.lock()) t->close_principal(principal);
   });
 
   std::printf("listening on http://%s:%u\n", url_host(cfg.host).c_str(),

@@ -35,7 +35,8 @@ TEST_CASE("a full config file is applied") {
     "log_level": "debug", "workers": 8, "network": {"threads": 3},
     "limits": {"idle_timeout_ms": 300, "max_header_bytes": 4096, "max_body_bytes": 2048, "max_message_bytes": 4096, "ping_interval_s": 5,
                "pong_timeout_s": 3, "write_rate_per_s": 2.5, "write_burst": 7,
-               "max_connections_per_address": 0, "total_backlog_bytes": 6291456},
+               "max_connections_per_address": 0, "total_backlog_bytes": 6291456,
+               "sse_keepalive_ms": 250},
     "storage": {"synchronous": "full", "retention_events": 1000, "retention_age_s": 86400,
                 "prune_interval_s": 30}
   })",
@@ -58,6 +59,7 @@ TEST_CASE("a full config file is applied") {
   CHECK(cfg.limits.write_rate_per_s == doctest::Approx(2.5));
   CHECK(cfg.limits.write_burst == doctest::Approx(7));
   CHECK(cfg.limits.max_connections_per_address == 0);
+  CHECK(cfg.limits.sse_keepalive == std::chrono::milliseconds(250));
   CHECK(cfg.limits.total_backlog_bytes == 6291456);
   CHECK(cfg.network_threads == 3);
   CHECK(cfg.limits.idle_timeout == std::chrono::milliseconds(300));

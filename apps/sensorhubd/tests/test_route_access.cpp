@@ -70,3 +70,10 @@ TEST_CASE("the public WebSocket is open unless --no-public-ws") {
   cfg.auth.no_public_ws = true;
   CHECK(of("GET", "/api/v1/ws", cfg) == access::read);
 }
+
+TEST_CASE("the SSE stream checks its token itself, like /api/v1/ws (check_ws)") {
+  daemon_config cfg;
+  CHECK(of("GET", "/api/v1/events/stream", cfg) == access::open);
+  cfg.auth.no_public_ws = true;  // still open here: the route calls check_ws
+  CHECK(of("GET", "/api/v1/events/stream", cfg) == access::open);
+}

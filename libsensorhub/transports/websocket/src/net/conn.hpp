@@ -79,6 +79,7 @@ class conn : public std::enable_shared_from_this<conn> {
   // A streamed answer's body (conn_stream.cpp, through http_stream).
   void stream_write(const std::string& data);
   void stream_end();
+  void stream_cut(const std::string& last);  // drops unsent output, writes last, ends
 
   std::size_t live_index = static_cast<std::size_t>(-1);  // the shard's live set
 

@@ -40,20 +40,47 @@ class conn_stream final : public http_stream, public std::enable_shared_from_thi
       });
     }
   }
+  void cut(std::string last) override {
+    if (done_.exchange(true)) return;
+    if (auto s = shard_.lock()) {
+      s->post([w = conn_, last = std::move(last)] {
+        if (auto c = w.lock()) c->stream_cut(last);
+      });
+    }
+  }
   std::size_t buffered_bytes() const override { return in_flight_.load() + unsent_.load(); }
   void on_close(std::function<void()> fn) override {
     std::lock_guard<std::mutex> lk(m_);
     on_close_ = std::move(fn);
   }
+  void on_backlog(std::function<void(std::size_t)> fn) override {
+    std::lock_guard<std::mutex> lk(m_);
+    on_backlog_ = std::make_shared<std::function<void(std::size_t)>>(std::move(fn));
+  }
 
-  // Network thread.
-  void set_unsent(std::size_t n) noexcept { unsent_.store(n); }
+  // Network thread. A drop of the unsent count (the kernel took bytes) is
+  // told to the owner.
+  void set_unsent(std::size_t n) noexcept {
+    const std::size_t before = unsent_.exchange(n);
+    if (n >= before) return;
+    std::shared_ptr<std::function<void(std::size_t)>> fn;
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      fn = on_backlog_;
+    }
+    if (!fn || !*fn) return;
+    try {
+      (*fn)(buffered_bytes());
+    } catch (...) {  // the owner's business
+    }
+  }
   void closed() noexcept {
     done_.store(true);
     std::function<void()> fn;
     {
       std::lock_guard<std::mutex> lk(m_);
       fn.swap(on_close_);
+      on_backlog_.reset();
     }
     if (!fn) return;
     try {
@@ -70,6 +97,7 @@ class conn_stream final : public http_stream, public std::enable_shared_from_thi
   std::atomic<std::size_t> unsent_{0};     // queued on the conn, not yet sent
   std::mutex m_;
   std::function<void()> on_close_;
+  std::shared_ptr<std::function<void(std::size_t)>> on_backlog_;
 };
 
 void conn::start_stream(const http_response& r, bool keep_alive) {
@@ -110,6 +138,15 @@ void conn::stream_end() {
   queue(std::make_shared<std::string>(http1_last_chunk()));
   ph_ = phase::http_busy;  // resume_http takes it from here
   resume_http();
+}
+
+// A slow consumer's end: what was never handed to the kernel is dropped
+// (whole chunks: one partly sent stays), `last` follows what was sent.
+void conn::stream_cut(const std::string& last) {
+  if (ph_ != phase::http_streaming) return;
+  out_.drop_unstarted();
+  stream_write(last);
+  stream_end();
 }
 
 // Bytes from the client while its answer streams: kept as the next

@@ -59,12 +59,22 @@ class http_stream {
   virtual bool write(std::string data) = 0;
   // Ends the response; the connection then serves the next request.
   virtual void end() = 0;
+  // Ends it as a slow consumer's (SPEC §10): every write not yet handed to
+  // the kernel is dropped (one partly sent is finished, so the client reads
+  // whole writes), then `last` goes out and the response ends. Once; a
+  // no-op after end().
+  virtual void cut(std::string last) = 0;
   // Bytes written here and not yet taken by the kernel (for a
   // slow-consumer rule); updated on the network thread.
   virtual std::size_t buffered_bytes() const = 0;
   // fn runs once, on the network thread, if the client goes away (or the
   // transport stops) before end(). Set it before the first write.
   virtual void on_close(std::function<void()> fn) = 0;
+  // fn(buffered_bytes()) runs on the network thread whenever the kernel
+  // took some of the unsent bytes, so that an owner holding output back
+  // (a slow-consumer rule, conflation) hears of the room. Set it before
+  // the first write.
+  virtual void on_backlog(std::function<void(std::size_t)> fn) = 0;
 };
 
 // Answers one HTTP request. Call it exactly once, from any thread: the
