@@ -221,6 +221,9 @@ void conn::begin_shutdown() {
     case phase::http_head:
     case phase::http_idle:
     case phase::http_body:
+      // An answer or an ended stream may still be queued (a stream that
+      // ended in this same pass, with its last records): it goes out first.
+      if (!out_.empty() || writing_) return drain_then_close();
       close_socket();
       return;
     case phase::http_streaming:  // the stream's owner hears on_close
