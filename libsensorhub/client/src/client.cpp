@@ -9,6 +9,7 @@
 #include <websocketpp/config/asio_no_tls_client.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -94,7 +95,17 @@ class client::impl {
 
   void stop() {
     request_stop();
-    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+    if (!thread_.joinable() || thread_.get_id() == std::this_thread::get_id()) return;
+    // The close handshake normally ends the run at once; a peer that does not
+    // answer is cut off after a bound.
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!run_done_cv_.wait_for(lock, std::chrono::seconds(3), [&] { return run_done_; })) {
+        lock.unlock();
+        ep_.stop();
+      }
+    }
+    thread_.join();
   }
 
   std::optional<event> next_event(std::chrono::milliseconds timeout) {
@@ -128,6 +139,9 @@ class client::impl {
       report({error_kind::connection_lost, std::string("network thread: ") + e.what(), 0, 0});
       shutdown(client_error{error_kind::connection_lost, e.what(), 0, 0});
     }
+    std::lock_guard<std::mutex> lock(mu_);
+    run_done_ = true;
+    run_done_cv_.notify_all();
   }
 
   // ---- connection life cycle (network thread) ----
@@ -166,7 +180,11 @@ class client::impl {
   }
 
   void handle_open(connection_hdl h) {
-    if (!same(h, hdl_)) return;
+    if (!same(h, hdl_)) {  // abandoned while connecting
+      std::error_code ec;
+      ep_.close(h, websocketpp::close::status::going_away, "", ec);
+      return;
+    }
     connected_once_ = true;
     backoff_.reset();
     last_rx_ = clock::now();
@@ -228,10 +246,15 @@ class client::impl {
     endpoint::connection_ptr con = ep_.get_con_from_hdl(hdl_, ec);
     hdl_.reset();
     ping_timer_->cancel();
-    if (con) {
-      con->close(websocketpp::close::status::normal, "", ec);
-      con->get_socket().close(ec);
-    }
+    if (con) drop(con);
+  }
+
+  // Ends `con` at once, whatever its state: no close handshake, pending
+  // operations aborted (its handlers then find it stale).
+  static void drop(const endpoint::connection_ptr& con) {
+    con->terminate(websocketpp::lib::error_code());
+    std::error_code ec;
+    con->get_socket().close(ec);
   }
 
   void schedule_reconnect(std::chrono::milliseconds delay) {
@@ -274,8 +297,15 @@ class client::impl {
     ping_timer_->cancel();
     if (!hdl_.expired()) {
       std::error_code ec;
-      ep_.close(hdl_, websocketpp::close::status::normal, "client stop", ec);
+      endpoint::connection_ptr con = ep_.get_con_from_hdl(hdl_, ec);
       hdl_.reset();
+      // An open connection says goodbye (1000); one still connecting is dropped.
+      if (con && con->get_state() == websocketpp::session::state::open) {
+        con->close(websocketpp::close::status::normal, "client stop", ec);
+        if (ec) drop(con);
+      } else if (con) {
+        drop(con);
+      }
     }
     ep_.stop_perpetual();
     set_state(connection_state::stopped);
@@ -435,6 +465,8 @@ class client::impl {
   std::atomic<bool> stop_requested_{false};
 
   mutable std::mutex mu_;
+  std::condition_variable run_done_cv_;
+  bool run_done_ = false;
   bool started_ = false;
   bool shut_down_ = false;
   connection_state state_ = connection_state::connecting;

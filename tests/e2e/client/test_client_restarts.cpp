@@ -58,6 +58,20 @@ TEST_CASE("a client stays subscribed through 10 restarts and misses nothing, twi
   for (int round = 0; round < 10; ++round) {
     const std::size_t want = (round + 1) * per_round;
     REQUIRE(wait_until([&] { return acked_count.load() >= want; }, std::chrono::seconds(60)));
+    // The client is back and live in this round: it got the newest
+    // acknowledged write (so each restart below cuts a live subscription).
+    std::int64_t newest = 0;
+    {
+      std::lock_guard<std::mutex> lock(acked_mu);
+      newest = acked.back();
+    }
+    REQUIRE(wait_until(
+        [&] {
+          for (const auto& e : rec.events())
+            if (e.event_type == "created" && e.entity_id == newest) return true;
+          return false;
+        },
+        std::chrono::seconds(60)));
     if (round % 2 == 0) {
       d.terminate();
       REQUIRE(d.wait_exit(std::chrono::seconds(30)).has_value());

@@ -112,8 +112,8 @@ TEST_CASE("post, update and delete: the original system's test script") {
                                               "sensor", std::to_string(id), "activo=false"});
   INFO(updated.output);
   CHECK(exit_code(updated) == 0);
-  CHECK(json_doc::parse(lines_of(updated.output).at(0))["activo"].is_bool());
-  CHECK(d.http().get("/api/v1/sensores/" + std::to_string(id)).json()["activo"].text() == "false");
+  CHECK(json_doc::parse(lines_of(updated.output).at(0))["activo"].boolean() == false);
+  CHECK(d.http().get("/api/v1/sensores/" + std::to_string(id)).json()["activo"].boolean() == false);
 
   const command_result deleted =
       run_command({cli, "delete", "--url", url, "--test-endpoints", "sensor", std::to_string(id)});
