@@ -420,8 +420,9 @@ class client::impl {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (state_ == connection_state::stopped) return;  // final
-      if (state_ == s) return;
+      if (state_ == s && state_reported_) return;
       state_ = s;
+      state_reported_ = true;
     }
     if (on_state) {
       try {
@@ -469,6 +470,7 @@ class client::impl {
   bool run_done_ = false;
   bool started_ = false;
   bool shut_down_ = false;
+  bool state_reported_ = false;  // the first state (connecting) is reported too
   connection_state state_ = connection_state::connecting;
   std::optional<std::int64_t> last_seq_;
   std::optional<client_error> stop_error_;

@@ -96,8 +96,8 @@ TEST_CASE("a frozen daemon is a dead peer: the client replaces the connection an
   o.connect_timeout = std::chrono::milliseconds(1500);
   o.backoff.initial = std::chrono::milliseconds(50);
   o.backoff.max = std::chrono::milliseconds(300);
+  recorder rec;  // outlives the client: its callbacks run until c stops
   sc::client c(o);
-  recorder rec;
   rec.attach(c);
   c.start();
   REQUIRE(wait_until([&] { return c.state() == sc::connection_state::open; },

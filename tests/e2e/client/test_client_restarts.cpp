@@ -19,8 +19,8 @@ TEST_CASE("a client stays subscribed through 10 restarts and misses nothing, twi
   o.backoff.initial = std::chrono::milliseconds(20);
   o.backoff.max = std::chrono::milliseconds(250);
   o.ping_interval = std::chrono::milliseconds(500);
+  recorder rec;  // outlives the client: its callbacks run until c stops
   sc::client c(o);
-  recorder rec;
   rec.attach(c);
   c.start();
   REQUIRE(wait_until([&] { return c.state() == sc::connection_state::open; },

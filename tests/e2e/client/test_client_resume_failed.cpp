@@ -55,8 +55,8 @@ TEST_CASE("resume_failed with resync_snapshot: reported, then a snapshot, then l
   std::vector<std::int64_t> sensors;
   make_truncated_history(d, sensors);
 
+  recorder rec;  // outlives the client: its callbacks run until c stops
   sc::client c(options_for(d, sc::resume_failed_policy::resync_snapshot));
-  recorder rec;
   rec.attach(c);
   c.start();
   const sc::event failed = next(c);

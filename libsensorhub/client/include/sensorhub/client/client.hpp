@@ -29,7 +29,8 @@ namespace sensorhub::client {
 // (it may call request_stop()). A callback that throws is reported to
 // on_error (error_kind::callback) and the client goes on. start(), stop(),
 // request_stop(), next_event(), state() and last_seq() may be called from any
-// thread; next_event() from one consumer thread at a time.
+// thread; next_event() from one consumer thread at a time. Callbacks may run
+// until stop() (or the destructor) returns: what they use must outlive it.
 class client {
  public:
   // Checks the options (throws std::invalid_argument for a bad or wss:// URL,
