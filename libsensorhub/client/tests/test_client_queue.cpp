@@ -21,7 +21,7 @@ event with_seq(std::int64_t s) {
 
 }  // namespace
 
-TEST_CASE("events come out in order; an empty queue times out") {
+TEST_CASE("events come out in order, and an empty queue times out") {
   event_queue q(8);
   for (int i = 1; i <= 3; ++i) CHECK(q.push(with_seq(i)));
   for (int i = 1; i <= 3; ++i) CHECK(q.pop(ms(1000))->seq == i);

@@ -66,7 +66,7 @@ TEST_CASE("options are checked before anything connects") {
   CHECK_THROWS_AS(sensorhub::client::client{b}, std::invalid_argument);
 }
 
-TEST_CASE("next_event without a queue is a usage error; stop before start is fine") {
+TEST_CASE("next_event without a queue is a usage error, and stop before start is fine") {
   sensorhub::client::client c(sensorhub::client::client_options{});
   CHECK_THROWS_AS(c.next_event(std::chrono::milliseconds(1)), std::logic_error);
   c.stop();
