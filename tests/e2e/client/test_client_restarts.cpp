@@ -33,13 +33,16 @@ TEST_CASE("a client stays subscribed through 10 restarts and misses nothing, twi
   std::vector<std::int64_t> acked;  // sensor ids answered 201
   std::atomic<std::size_t> acked_count{0};
   std::atomic<int> other_statuses{0};
-  std::thread writer([&] {
+  // Its own copy of the address (the port stays; daemon_process is not
+  // thread-safe and is restarted meanwhile).
+  const http_client to_daemon = d.http();
+  std::thread writer([&, to_daemon] {
     int i = 0;
     while (!stop_writing.load()) {
       try {
         const http_response r =
-            d.http().post("/api/v1/sensores/",
-                          "{\"tipo\":\"restart\",\"modelo\":\"m" + std::to_string(i++) + "\"}");
+            to_daemon.post("/api/v1/sensores/",
+                           "{\"tipo\":\"restart\",\"modelo\":\"m" + std::to_string(i++) + "\"}");
         if (r.status == 201) {
           const auto id = r.json()["id"].i64();
           std::lock_guard<std::mutex> lock(acked_mu);
