@@ -4,6 +4,7 @@
 #   core                 sensorhub::sensorhub            sensorhubTargets.cmake
 #   transport_websocket  sensorhub::transport_websocket  sensorhubTransportWebsocketTargets.cmake
 #   auth                 sensorhub::auth                 sensorhubAuthTargets.cmake
+#   client               sensorhub::client               sensorhubClientTargets.cmake
 # The transport and auth are installed when their targets are part of this
 # build (SENSORHUB_BUILD_WEBSOCKET; libsensorhub/auth).
 include(GNUInstallDirs)
@@ -50,6 +51,14 @@ if(TARGET sensorhub_auth)
   sensorhub_install_component(sensorhub_auth sensorhubAuthTargets
                               "${PROJECT_SOURCE_DIR}/libsensorhub/auth/include")
   list(APPEND SENSORHUB_INSTALLED_COMPONENTS auth)
+endif()
+
+if(TARGET sensorhub_client)
+  # websocketpp, Asio and RapidJSON are compiled in (header-only, private):
+  # the client's link interface is Threads only.
+  sensorhub_install_component(sensorhub_client sensorhubClientTargets
+                              "${PROJECT_SOURCE_DIR}/libsensorhub/client/include")
+  list(APPEND SENSORHUB_INSTALLED_COMPONENTS client)
 endif()
 
 configure_package_config_file(cmake/sensorhubConfig.cmake.in

@@ -1,0 +1,30 @@
+// Links sensorhub::client from an installed package and runs it against a
+// port where nothing listens: the client must stop by itself with
+// connect_failed (retry_initial_connect = false).
+#include <sensorhub/client/client.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+int main() {
+  sensorhub::client::client_options o;
+  o.url = "http://127.0.0.1:1";
+  o.channels = {"sensors"};
+  o.retry_initial_connect = false;
+  o.queue_capacity = 16;
+  sensorhub::client::client c(o);
+  c.start();
+  // next_event returns nullopt at once when the client has stopped.
+  for (int i = 0; i < 300 && c.state() != sensorhub::client::connection_state::stopped; ++i)
+    c.next_event(std::chrono::milliseconds(100));
+  const auto err = c.stop_error();
+  if (c.state() != sensorhub::client::connection_state::stopped || !err ||
+      err->kind != sensorhub::client::error_kind::connect_failed) {
+    std::fprintf(stderr, "client did not stop with connect_failed (state %s)\n",
+                 sensorhub::client::to_string(c.state()));
+    return 1;
+  }
+  std::printf("client consumer ok: %s\n", err->message.c_str());
+  return 0;
+}
