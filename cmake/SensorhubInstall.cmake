@@ -62,6 +62,7 @@ if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}" OR IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDE
   set(SENSORHUB_PC_INCLUDEDIR "${CMAKE_INSTALL_FULL_INCLUDEDIR}")
 else()
   file(RELATIVE_PATH _sensorhub_pc_up "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
+  string(REGEX REPLACE "/$" "" _sensorhub_pc_up "${_sensorhub_pc_up}")
   set(SENSORHUB_PC_PREFIX "\${pcfiledir}/${_sensorhub_pc_up}")
   set(SENSORHUB_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
   set(SENSORHUB_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "sensorhub/version.hpp"
+
 namespace bench {
 
 namespace {
