@@ -185,7 +185,7 @@ TEST_CASE("HEAD on an unknown id is 404 with GET's headers and no body") {
   CHECK(c.leftover().empty());
 }
 
-TEST_CASE("HEAD on a POST-only route is 405 with Allow; Allow names HEAD wherever GET is") {
+TEST_CASE("HEAD on a POST-only route is 405 with Allow, and Allow names HEAD wherever GET is") {
   daemon_process d;
   auto c = connect_http1(d);
   c.send(bodiless(c, "HEAD", "/api/v1/lecturas/batch") + bodiless(c, "GET", "/healthz"));
