@@ -60,6 +60,32 @@ if(TARGET sensorhub_client)
                               "${PROJECT_SOURCE_DIR}/libsensorhub/client/include")
   list(APPEND SENSORHUB_INSTALLED_COMPONENTS client)
 endif()
+# sensorhub.pc for pkg-config users (the core library only). The prefix is
+# ${pcfiledir} relative, so an install with --prefix or DESTDIR still works.
+# A static libsensorhub needs SQLiteCpp and SQLite at the consumer's link,
+# so they are in Libs/Requires; a shared one keeps them private.
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}" OR IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(SENSORHUB_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+  set(SENSORHUB_PC_LIBDIR "${CMAKE_INSTALL_FULL_LIBDIR}")
+  set(SENSORHUB_PC_INCLUDEDIR "${CMAKE_INSTALL_FULL_INCLUDEDIR}")
+else()
+  file(RELATIVE_PATH _sensorhub_pc_up "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
+  string(REGEX REPLACE "/$" "" _sensorhub_pc_up "${_sensorhub_pc_up}")
+  set(SENSORHUB_PC_PREFIX "\${pcfiledir}/${_sensorhub_pc_up}")
+  set(SENSORHUB_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
+  set(SENSORHUB_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+endif()
+if(SENSORHUB_STATIC)
+  set(SENSORHUB_PC_REQUIRES "Requires")
+  set(SENSORHUB_PC_LIBS "-lSQLiteCpp -pthread")
+  set(SENSORHUB_PC_LIBS_PRIVATE "")
+else()
+  set(SENSORHUB_PC_REQUIRES "Requires.private")
+  set(SENSORHUB_PC_LIBS "-pthread")
+  set(SENSORHUB_PC_LIBS_PRIVATE "-lSQLiteCpp")
+endif()
+configure_file(cmake/sensorhub.pc.in "${PROJECT_BINARY_DIR}/sensorhub.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/sensorhub.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 configure_package_config_file(cmake/sensorhubConfig.cmake.in
                               "${PROJECT_BINARY_DIR}/sensorhubConfig.cmake"
@@ -71,5 +97,14 @@ install(FILES "${PROJECT_BINARY_DIR}/sensorhubConfig.cmake"
         DESTINATION ${SENSORHUB_CMAKE_DIR})
 
 if(TARGET sensorhubd)
-  install(TARGETS sensorhubd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(TARGETS sensorhubd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT daemon)
+  # The systemd unit and its default config (packaging/, docs/operations.md).
+  # Relative destinations, so `cmake --install --prefix` stays inside its
+  # prefix; the unit's ExecStart is /usr/bin/sensorhubd and it reads
+  # /etc/sensorhub/sensorhubd.json, so a package installs with
+  # CMAKE_INSTALL_PREFIX=/usr and moves usr/etc/sensorhub to /etc.
+  install(FILES "${PROJECT_SOURCE_DIR}/packaging/systemd/sensorhubd.service"
+          DESTINATION lib/systemd/system COMPONENT daemon)
+  install(FILES "${PROJECT_SOURCE_DIR}/packaging/sensorhubd.json"
+          DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/sensorhub COMPONENT daemon)
 endif()

@@ -6,9 +6,9 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
           libsqlite3-dev sqlite3 libsqlitecpp-dev rapidjson-dev
           libasio-dev libwebsocketpp-dev libhttp-parser-dev doctest-dev libcli11-dev
-          curl python3)
-# bench/ceiling (OpenSSL's SHA-1 for the handshake) and bench/scripts' plots
-packages+=(libssl-dev gnuplot-nox)
+          libssl-dev curl python3)
+# bench/scripts' plots
+packages+=(gnuplot-nox)
 # the fuzz stage (scripts/fuzz.sh): clang, its sanitizer and libFuzzer
 # runtimes (libclang-rt-14-dev is only recommended by clang-14, so named
 # here), libFuzzer, and llvm-symbolizer for readable crash reports. Debian 12

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "sensorhub/version.hpp"
+
 namespace {
 
 constexpr const char* schema = R"sql(
@@ -124,6 +126,10 @@ void ingest(sqlite3* db, long n) {
 int main(int argc, char** argv) {
   long n = 10000;
   std::string path = "raw_sqlite_ingest.db";
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::printf("sensorhub_raw_sqlite_ingest %s\n", SENSORHUB_VERSION);
+    return 0;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--readings") == 0) {
       n = std::atol(argv[i + 1]);

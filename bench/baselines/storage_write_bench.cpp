@@ -15,12 +15,17 @@
 
 #include "sensorhub/sensor_service.hpp"
 #include "sensorhub/sqlite_repository.hpp"
+#include "sensorhub/version.hpp"
 
 int main(int argc, char** argv) {
   int threads = 32;
   long writes = 20000;
   sensorhub::sqlite_options o;
   o.path = "storage_write_bench.db";
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::printf("sensorhub_storage_write_bench %s\n", SENSORHUB_VERSION);
+    return 0;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--threads") == 0) {
       threads = std::atoi(argv[i + 1]);

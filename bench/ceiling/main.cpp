@@ -15,6 +15,7 @@
 #include "ceiling/acceptor.hpp"
 #include "ceiling/hub.hpp"
 #include "ceiling/options.hpp"
+#include "sensorhub/version.hpp"
 
 namespace {
 
@@ -61,6 +62,10 @@ int main(int argc, char** argv) {
     const auto o = ceiling::parse_options(argc, argv);
     if (o.help) {
       std::fputs(ceiling::usage_text(), stdout);
+      return 0;
+    }
+    if (o.version) {
+      std::printf("sensorhub_ceiling %s\n", SENSORHUB_VERSION);
       return 0;
     }
     return run(o);

@@ -27,6 +27,7 @@ const char* usage_text() {
          "  --host HOST     listen address (127.0.0.1)\n"
          "  --port PORT     listen port, 0 for any (8000)\n"
          "  --threads N     network threads, one io_context each (default: cores)\n"
+         "  --version       print the version and exit\n"
          "Other flags (--db, --config, --test-endpoints, --no-auth, ...) are ignored.\n"
          "First stdout line: listening on http://HOST:PORT\n";
 }
@@ -50,6 +51,8 @@ options parse_options(int argc, char** argv) {
     };
     if (arg == "--help" || arg == "-h") {
       o.help = true;
+    } else if (arg == "--version") {
+      o.version = true;
     } else if (arg == "--host") {
       o.host = take();
     } else if (arg == "--port") {

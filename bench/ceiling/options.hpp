@@ -13,6 +13,7 @@ struct options {
   std::uint16_t port = 8000;
   unsigned threads = 0;  // 0: one per core
   bool help = false;
+  bool version = false;
 };
 
 // Throws std::invalid_argument on a bad value of a flag it knows.

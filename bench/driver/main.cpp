@@ -7,6 +7,7 @@
 
 #include "driver/options.hpp"
 #include "scenarios/scenarios.hpp"
+#include "sensorhub/version.hpp"
 
 namespace {
 
@@ -29,6 +30,10 @@ int main(int argc, char** argv) {
     const bench::bench_options options = bench::parse_options(argc, argv);
     if (options.help) {
       std::fputs(bench::usage_text().c_str(), stdout);
+      return 0;
+    }
+    if (options.version) {
+      std::printf("sensorhub_bench %s\n", SENSORHUB_VERSION);
       return 0;
     }
     raise_fd_limit();

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "sensorhub/version.hpp"
+
 namespace bench {
 
 namespace {
@@ -139,6 +141,7 @@ void add_flags(CLI::App& app, bench_options& o) {
 void make_app(CLI::App& app, bench_options& o) {
   app.description(description);
   app.footer(footer);
+  app.set_version_flag("--version", std::string("sensorhub_bench ") + SENSORHUB_VERSION);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   add_flags(app, o);
   // --daemon-arg collects every value it is given.
@@ -173,6 +176,9 @@ bench_options parse_options(int argc, char** argv) {
     app.parse(args);
   } catch (const CLI::CallForHelp&) {
     o.help = true;
+    return o;
+  } catch (const CLI::CallForVersion&) {
+    o.version = true;
     return o;
   } catch (const CLI::ParseError& e) {
     throw std::invalid_argument(e.what());

@@ -35,11 +35,12 @@ struct bench_options {
   double scoped_share = 0.0;         // fanout: share of subscribers on a scoped read token
   bool check = false;                // exit 3 unless the run was clean
   bool help = false;
+  bool version = false;  // --version
 };
 
 // Parses argv with CLI11 (--flag VALUE or --flag=VALUE; ranges checked);
 // throws std::invalid_argument with a message on a bad flag. --help sets
-// help and returns at once.
+// help and returns at once, --version sets version.
 bench_options parse_options(int argc, char** argv);
 
 // The --help text (generated from the flags).

@@ -16,6 +16,7 @@
 
 #include "daemon_runner.hpp"
 #include "soak_state.hpp"
+#include "sensorhub/version.hpp"
 #include "subscriber.hpp"
 #include "support/process_stats.hpp"
 #include "support/http_client.hpp"
@@ -81,6 +82,7 @@ soak_options parse(int argc, char** argv) {
   soak_options o;
   CLI::App app{"sensorhub_soak: mixed load with kill -9, then every write and event accounted"};
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.set_version_flag("--version", std::string("sensorhub_soak ") + SENSORHUB_VERSION);
   app.add_option("--daemon", o.daemon, "sensorhubd binary")->required();
   app.add_option("--out", o.out_dir, "directory for samples.csv, summary.txt, the db and log");
   app.add_option("--duration", o.duration_s, "seconds of load");

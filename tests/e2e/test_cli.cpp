@@ -8,6 +8,7 @@
 #include <string>
 
 #include "e2e_test_util.hpp"
+#include "sensorhub/version.hpp"
 
 using namespace sensorhub::e2e;
 
@@ -33,6 +34,12 @@ TEST_CASE("--help lists the flags and exits 0") {
     INFO(flag);
     CHECK(r.output.find(flag) != std::string::npos);
   }
+}
+
+TEST_CASE("--version prints the name and version and exits 0") {
+  const command_result r = run_command({default_daemon_binary(), "--version"});
+  CHECK(exit_code(r) == 0);
+  CHECK(r.output == std::string("sensorhubd ") + SENSORHUB_VERSION + "\n");
 }
 
 TEST_CASE("an unknown flag or an unreadable config fails with a message") {
@@ -87,4 +94,22 @@ TEST_CASE("--config FILE in JSON is accepted") {
   std::ofstream(cfg) << "{}";
   daemon_process d({"--test-endpoints", "--no-auth", "--config", cfg.string()});
   CHECK(healthy(d));
+}
+
+TEST_CASE("the packaged config (packaging/sensorhubd.json) starts the daemon with auth on") {
+  const std::string cfg = std::string(SENSORHUB_SOURCE_DIR) + "/packaging/sensorhubd.json";
+  // daemon_process puts --port 0 --db <temp file> first: flags win over the
+  // file's port 8000 and /var/lib/sensorhub, its host and the rest apply.
+  daemon_process d({"--config", cfg});
+  CHECK(d.first_line() == "listening on http://127.0.0.1:" + std::to_string(d.port()));
+  CHECK(healthy(d));
+  CHECK(lower(d.log_text()).find("authentication on") != std::string::npos);
+  CHECK(d.http().get("/api/v1/sensores").status == 401);
+  // A token made by the CLI on the same file is picked up within its poll.
+  const std::string admin = d.create_token("ops", "read,write,admin");
+  const header_list auth = {{"Authorization", "Bearer " + admin}};
+  CHECK(wait_until([&] {
+    return d.http().request("GET", "/api/v1/sensores", std::nullopt, auth).status == 200;
+  }));
+  CHECK(d.stop(std::chrono::seconds(20)) == "exit 0");
 }

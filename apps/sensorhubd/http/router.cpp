@@ -76,6 +76,8 @@ router::match_result router::match(std::string_view method, std::string_view pat
     }
     if (std::find(allowed.begin(), allowed.end(), e.r.method) == allowed.end()) {
       allowed.push_back(e.r.method);
+      // HEAD is answered wherever GET is (http_front routes it as GET).
+      if (e.r.method == "GET") allowed.push_back("HEAD");
     }
   }
   out.status = 405;

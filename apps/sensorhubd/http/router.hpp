@@ -40,7 +40,7 @@ class router {
     const route* found = nullptr;  // null: see status
     path_params params;
     int status = 404;   // 404 or 405 when found is null
-    std::string allow;  // for 405: "GET, POST"
+    std::string allow;  // for 405: "GET, HEAD, POST" (HEAD wherever GET is)
   };
   match_result match(std::string_view method, std::string_view path) const;
 

@@ -76,11 +76,11 @@ TEST_CASE("a known path with another method is 405 with Allow") {
   const auto m = r.match("PATCH", "/api/v1/lecturas/3");
   CHECK(m.found == nullptr);
   CHECK(m.status == 405);
-  CHECK(m.allow == "GET, PUT, DELETE");
+  CHECK(m.allow == "GET, HEAD, PUT, DELETE");
 
   const auto collection = r.match("DELETE", "/api/v1/lecturas");
   CHECK(collection.status == 405);
-  CHECK(collection.allow == "GET, POST");
+  CHECK(collection.allow == "GET, HEAD, POST");
 }
 
 TEST_CASE("an unknown path is 404") {

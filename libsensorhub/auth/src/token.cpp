@@ -1,14 +1,17 @@
 #include "sensorhub/auth/token.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "sensorhub/auth/token_where.hpp"
 #include "sensorhub/error.hpp"
-#include "sha256.hpp"
+#include "hex.hpp"
 
 namespace sensorhub {
 
@@ -95,12 +98,22 @@ std::string generate_token() {
   return token_prefix + detail::to_hex(raw.data(), raw.size());
 }
 
-token_hash hash_token(std::string_view token) noexcept { return detail::sha256::hash(token); }
+// SHA-256 from OpenSSL's libcrypto. The stored format is the raw 32-byte
+// digest of the token text, as it always was: existing databases keep working.
+token_hash hash_token(std::string_view token) noexcept {
+  token_hash out{};
+  unsigned int size = 0;
+  if (EVP_Digest(token.data(), token.size(), out.data(), &size, EVP_sha256(), nullptr) != 1 ||
+      size != out.size()) {
+    // Only when libcrypto itself is broken (no SHA-256): failing closed
+    // beats comparing against a made-up hash.
+    std::abort();
+  }
+  return out;
+}
 
 bool hashes_equal(const token_hash& a, const token_hash& b) noexcept {
-  volatile std::uint8_t diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff = static_cast<std::uint8_t>(diff | (a[i] ^ b[i]));
-  return diff == 0;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 bool valid_token_name(std::string_view name) noexcept {

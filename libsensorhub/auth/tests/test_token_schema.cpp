@@ -14,7 +14,7 @@
 #include "sensorhub/auth/sqlite_token_store.hpp"
 #include "sensorhub/error.hpp"
 #include "sensorhub/sqlite_repository.hpp"
-#include "sha256.hpp"
+#include "hex.hpp"
 
 namespace fs = std::filesystem;
 using namespace sensorhub;

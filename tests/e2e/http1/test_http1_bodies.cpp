@@ -1,6 +1,6 @@
 // End-to-end, SPEC §9: request bodies and heads against the real daemon over
 // raw sockets: chunked bodies, Expect: 100-continue (100 or the final error
-// instead of it), HEAD, the smuggling guards (Content-Length with
+// instead of it), HEAD (200, 404 and 405 without a body), the smuggling guards (Content-Length with
 // Transfer-Encoding, two Content-Lengths) and 411.
 
 #include <set>
@@ -151,6 +151,54 @@ TEST_CASE("HEAD /metrics and HEAD / answer like GET without a body") {
     CHECK(header_names(head, {"date"}) == header_names(get, {"date"}));
     CHECK(c.leftover().empty());
   }
+}
+
+TEST_CASE("HEAD /metrics is 200 without a body and the connection serves the next request") {
+  daemon_process d;
+  auto c = connect_http1(d);
+  c.send(bodiless(c, "HEAD", "/metrics"));
+  const http_response head = c.read(true);
+  CHECK(head.status == 200);
+  CHECK(head.body.empty());
+  CHECK(std::stoul(head.header("content-length")) > 0);
+  // Sent only after HEAD's answer was read: a body would be read as the
+  // start of the next answer.
+  c.send(bodiless(c, "GET", "/healthz"));
+  const http_response next = c.read();
+  CHECK(next.status == 200);
+  CHECK(next.json()["status"].str() == "ok");
+  CHECK(c.leftover().empty());
+}
+
+TEST_CASE("HEAD on an unknown id is 404 with GET's headers and no body") {
+  daemon_process d;
+  auto c = connect_http1(d);
+  c.send(bodiless(c, "HEAD", "/api/v1/sensores/987654") +
+         bodiless(c, "GET", "/api/v1/sensores/987654"));
+  const http_response head = c.read(true);
+  const http_response get = c.read();
+  CHECK(head.status == 404);
+  CHECK(get.status == 404);
+  CHECK(error_mismatch(get, 404, "not_found") == "");
+  CHECK(head.header("content-length") == std::to_string(get.body.size()));
+  CHECK(head.header("content-type") == get.header("content-type"));
+  CHECK(c.leftover().empty());
+}
+
+TEST_CASE("HEAD on a POST-only route is 405 with Allow, and Allow names HEAD wherever GET is") {
+  daemon_process d;
+  auto c = connect_http1(d);
+  c.send(bodiless(c, "HEAD", "/api/v1/lecturas/batch") + bodiless(c, "GET", "/healthz"));
+  const http_response head = c.read(true);
+  CHECK(head.status == 405);
+  CHECK(head.header("allow") == "POST");
+  CHECK(!head.header("content-length").empty());
+  CHECK(c.read().status == 200);  // no body in between, the connection stays open
+  c.send(bodiless(c, "DELETE", "/api/v1/sensores"));
+  const http_response del = c.read();
+  CHECK(error_mismatch(del, 405, "method_not_allowed") == "");
+  CHECK(del.header("allow") == "GET, HEAD, POST");
+  CHECK(c.leftover().empty());
 }
 
 TEST_CASE("Content-Length with Transfer-Encoding is 400 and the connection is closed") {
