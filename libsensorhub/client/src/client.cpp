@@ -292,7 +292,6 @@ class client::impl {
       if (why) stop_error_ = why;
     }
     stop_requested_ = true;
-    queue_.close();
     retry_timer_->cancel();
     ping_timer_->cancel();
     if (!hdl_.expired()) {
@@ -308,7 +307,10 @@ class client::impl {
       }
     }
     ep_.stop_perpetual();
+    // The state first: a consumer woken by the queue's close finds the
+    // client stopped (and stop_error() set).
     set_state(connection_state::stopped);
+    queue_.close();
   }
 
   // ---- messages (network thread) ----

@@ -15,9 +15,14 @@ int main() {
   o.queue_capacity = 16;
   sensorhub::client::client c(o);
   c.start();
-  // next_event returns nullopt at once when the client has stopped.
-  for (int i = 0; i < 300 && c.state() != sensorhub::client::connection_state::stopped; ++i)
-    c.next_event(std::chrono::milliseconds(100));
+  // next_event returns nullopt at once when the client has stopped; up to
+  // 30 s for the refused connect (a loaded machine).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (c.state() != sensorhub::client::connection_state::stopped &&
+         std::chrono::steady_clock::now() < deadline) {
+    if (!c.next_event(std::chrono::milliseconds(100)))
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   const auto err = c.stop_error();
   if (c.state() != sensorhub::client::connection_state::stopped || !err ||
       err->kind != sensorhub::client::error_kind::connect_failed) {
