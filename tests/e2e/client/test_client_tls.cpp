@@ -136,7 +136,7 @@ TEST_CASE("wss:// without the test CA: verification fails, is retried, and nothi
   CHECK(healthy(d));
 }
 
-TEST_CASE("a certificate for another host is refused; the right name (DNS) is accepted") {
+TEST_CASE("a certificate for another host is refused, the right name (DNS) is accepted") {
   temp_dir dir("sensorhub-tls");
   const test_certs certs(dir.path());
   const auto other = certs.issue("other", "DNS:other.example,IP:127.0.0.2");

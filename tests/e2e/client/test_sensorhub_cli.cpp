@@ -97,7 +97,7 @@ TEST_CASE("watch prints each event's exact JSON text, one per line, through a re
   CHECK(WEXITSTATUS(*status) == 0);
 }
 
-TEST_CASE("watch --url wss://... --ca-file through a TLS proxy; without the CA it exits 3") {
+TEST_CASE("watch --url wss://... --ca-file through a TLS proxy, and exit 3 without the CA") {
   daemon_process d;
   temp_dir dir("sensorhub-tls");
   const test_certs certs(dir.path());
