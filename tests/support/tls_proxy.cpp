@@ -12,6 +12,8 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <system_error>
@@ -29,19 +31,25 @@ using asio::ip::tcp;
 class proxied : public std::enable_shared_from_this<proxied> {
  public:
   using registry = std::set<std::shared_ptr<proxied>>;
+  using sni_sink = std::function<void(const std::string&)>;
 
-  proxied(tcp::socket client, asio::ssl::context& ctx, std::uint16_t backend_port, registry& reg)
+  proxied(tcp::socket client, asio::ssl::context& ctx, std::uint16_t backend_port, registry& reg,
+          sni_sink on_sni)
       : tls_(std::move(client), ctx),
         plain_(tls_.get_executor()),
         backend_port_(backend_port),
-        registry_(reg) {}
+        registry_(reg),
+        on_sni_(std::move(on_sni)) {}
 
   void start() {
-    tls_.async_handshake(asio::ssl::stream_base::server,
-                         [self = shared_from_this()](const std::error_code& ec) {
-                           if (ec) return self->close();
-                           self->connect_backend();
-                         });
+    tls_.async_handshake(
+        asio::ssl::stream_base::server, [self = shared_from_this()](const std::error_code& ec) {
+          if (ec) return self->close();
+          const char* sni =
+              SSL_get_servername(self->tls_.native_handle(), TLSEXT_NAMETYPE_host_name);
+          self->on_sni_(sni != nullptr ? sni : "");
+          self->connect_backend();
+        });
   }
 
   void close() {
@@ -95,6 +103,7 @@ class proxied : public std::enable_shared_from_this<proxied> {
   tcp::socket plain_;
   std::uint16_t backend_port_;
   registry& registry_;
+  sni_sink on_sni_;
   bool closed_ = false;
   std::array<char, 16384> up_{};
   std::array<char, 16384> down_{};
@@ -111,13 +120,19 @@ struct tls_proxy::state {
   std::atomic<std::uint64_t> accepted{0};
   proxied::registry conns;  // io thread only
   std::thread thread;
+  mutable std::mutex sni_mu;
+  std::string last_sni;
 
   void accept() {
     acceptor.async_accept([this](const std::error_code& ec, tcp::socket sock) {
       if (!acceptor.is_open()) return;  // stopping
       if (!ec) {
         accepted.fetch_add(1);
-        auto c = std::make_shared<proxied>(std::move(sock), ctx, backend_port, conns);
+        auto c = std::make_shared<proxied>(std::move(sock), ctx, backend_port, conns,
+                                           [this](const std::string& sni) {
+                                             std::lock_guard<std::mutex> lock(sni_mu);
+                                             last_sni = sni;
+                                           });
         conns.insert(c);
         c->start();
       }
@@ -153,6 +168,11 @@ tls_proxy::~tls_proxy() { stop(); }
 
 std::uint16_t tls_proxy::port() const noexcept { return s_->port; }
 std::uint64_t tls_proxy::accepted() const noexcept { return s_->accepted.load(); }
+
+std::string tls_proxy::last_server_name() const {
+  std::lock_guard<std::mutex> lock(s_->sni_mu);
+  return s_->last_sni;
+}
 
 void tls_proxy::stop() {
   if (!s_->thread.joinable()) return;

@@ -27,6 +27,8 @@ class tls_proxy {
   std::uint16_t port() const noexcept;
   // Connections accepted so far (any thread).
   std::uint64_t accepted() const noexcept;
+  // The SNI host name of the last completed handshake ("" if none was sent).
+  std::string last_server_name() const;
   void stop();
 
  private:

@@ -163,6 +163,7 @@ TEST_CASE("a certificate for another host is refused, the right name (DNS) is ac
   good.start();
   REQUIRE(wait_until([&] { return good.state() == sc::connection_state::open; },
                      std::chrono::seconds(30)));
+  CHECK(right.last_server_name() == "localhost");  // SNI
 
   // Verification off: the wrong certificate is accepted (what verification refused).
   sc::client_options off = tls_options(wss_url("127.0.0.1", wrong));
