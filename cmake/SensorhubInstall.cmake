@@ -55,7 +55,8 @@ endif()
 
 if(TARGET sensorhub_client)
   # websocketpp, Asio and RapidJSON are compiled in (header-only, private):
-  # the client's link interface is Threads only.
+  # OpenSSL (wss://) is private; a static client lists it in its link
+  # interface (the package configuration finds it then).
   sensorhub_install_component(sensorhub_client sensorhubClientTargets
                               "${PROJECT_SOURCE_DIR}/libsensorhub/client/include")
   list(APPEND SENSORHUB_INSTALLED_COMPONENTS client)

@@ -19,6 +19,8 @@ struct watch_args {
   bool quiet = false;  // no connection/state messages on stderr
   std::string token;
   std::uint64_t count = 0;  // stop after this many events (0: never)
+  std::string ca_file;      // wss://: PEM CA bundle (empty: the system's)
+  bool insecure = false;    // wss://: no certificate or host name verification
 };
 int run_watch(const watch_args& a);
 

@@ -23,7 +23,9 @@ int main(int argc, char** argv) {
   watch_args w;
   CLI::App* watch =
       app.add_subcommand("watch", "print each event as one JSON line; reconnects and resumes");
-  watch->add_option("--url", url, "the daemon, http://HOST:PORT or ws://HOST:PORT[/PATH]");
+  watch->add_option("--url", url,
+                    "the daemon, http://HOST:PORT or ws://HOST:PORT[/PATH]; wss:// or https:// "
+                    "through a TLS proxy");
   watch->add_option("--token", token, "API token");
   watch
       ->add_option("--channel", w.channels,
@@ -38,6 +40,12 @@ int main(int argc, char** argv) {
   watch->add_flag("--pretty", w.pretty, "indent each event (several lines per event)");
   watch->add_flag("--quiet", w.quiet, "no connection messages on stderr");
   watch->add_option("--count", w.count, "exit 0 after this many events");
+  CLI::Option* ca_file = watch->add_option(
+      "--ca-file", w.ca_file, "wss://: PEM file of the CA(s) to trust (default: the system's)");
+  watch
+      ->add_flag("--insecure", w.insecure,
+                 "wss://: skip certificate and host name verification (testing only)")
+      ->excludes(ca_file);
 
   write_args p;
   auto add_write_flags = [&](CLI::App* sub) {

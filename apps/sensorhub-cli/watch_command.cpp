@@ -35,6 +35,8 @@ int run_watch(const watch_args& a) {
   o.snapshot = a.snapshot;
   o.conflate = a.conflate;
   o.token = a.token;
+  o.tls_ca_file = a.ca_file;
+  o.tls_verify_peer = !a.insecure;
   o.queue_capacity = 4096;
   o.retry_initial_connect = false;  // an unreachable daemon is exit 3, not a silent wait
   o.backoff.initial = std::chrono::milliseconds(100);

@@ -12,20 +12,23 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 }  // namespace
 
 ws_url parse_url(const std::string& url) {
+  ws_url out;
   std::string rest;
   if (starts_with(url, "ws://")) {
     rest = url.substr(5);
   } else if (starts_with(url, "http://")) {
     rest = url.substr(7);
-  } else if (starts_with(url, "wss://") || starts_with(url, "https://")) {
-    throw std::invalid_argument("'" + url +
-                                "': TLS (wss://, https://) is not supported: sensorhubd serves "
-                                "plain ws:// (put a TLS proxy in front and connect to it "
-                                "through a local ws:// address)");
+  } else if (starts_with(url, "wss://")) {
+    rest = url.substr(6);
+    out.tls = true;
+  } else if (starts_with(url, "https://")) {
+    rest = url.substr(8);
+    out.tls = true;
   } else {
-    throw std::invalid_argument("'" + url + "': the URL must start with ws:// or http://");
+    throw std::invalid_argument("'" + url +
+                                "': the URL must start with ws://, http://, wss:// or https://");
   }
-  ws_url out;
+  if (out.tls) out.port = 443;
   const auto slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
   out.path = slash == std::string::npos ? "" : rest.substr(slash);

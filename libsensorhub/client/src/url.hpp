@@ -8,8 +8,10 @@
 
 namespace sensorhub::client::detail {
 
-// A parsed ws:// or http:// URL. Throws std::invalid_argument otherwise.
+// A parsed ws://, http:// (plain, default port 80), wss:// or https:// (TLS,
+// default port 443) URL. Throws std::invalid_argument otherwise.
 struct ws_url {
+  bool tls = false;
   std::string host;
   std::uint16_t port = 80;
   std::string path;  // "/api/v1/ws" when the URL has none

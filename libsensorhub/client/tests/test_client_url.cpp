@@ -22,22 +22,55 @@ TEST_CASE("http:// and ws:// map to the daemon's WebSocket endpoint") {
   CHECK(v6.port == 8000);
 }
 
-TEST_CASE("bad URLs and TLS are refused with a clear message") {
+TEST_CASE("wss:// and https:// are TLS with default port 443") {
+  const ws_url a = parse_url("wss://example.org");
+  CHECK(a.tls);
+  CHECK(a.host == "example.org");
+  CHECK(a.port == 443);
+  CHECK(a.path == "/api/v1/ws");
+  const ws_url b = parse_url("https://127.0.0.1/");
+  CHECK(b.tls);
+  CHECK(b.port == 443);
+  CHECK(b.path == "/api/v1/ws");
+  const ws_url c = parse_url("https://[::1]:8443/api/v1/ws/secure");
+  CHECK(c.tls);
+  CHECK(c.host == "::1");
+  CHECK(c.port == 8443);
+  CHECK(c.path == "/api/v1/ws/secure");
+  CHECK_FALSE(parse_url("ws://h").tls);
+  CHECK_FALSE(parse_url("http://h:1").tls);
+  // A client for a TLS URL is built (it does not connect yet).
+  sensorhub::client::client_options o;
+  o.url = "https://127.0.0.1:1";
+  CHECK_NOTHROW(sensorhub::client::client{o});
+}
+
+TEST_CASE("a CA file that cannot be read is refused before anything connects") {
+  sensorhub::client::client_options o;
+  o.url = "wss://127.0.0.1:1";
+  o.tls_ca_file = "/nonexistent/ca.pem";
+  try {
+    sensorhub::client::client c{o};
+    FAIL("a missing CA file was accepted");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()).find("/nonexistent/ca.pem") != std::string::npos);
+  }
+}
+
+TEST_CASE("bad URLs are refused with a clear message") {
   CHECK_THROWS_AS(parse_url("ftp://x"), std::invalid_argument);
   CHECK_THROWS_AS(parse_url("ws://"), std::invalid_argument);
   CHECK_THROWS_AS(parse_url("ws://h:0"), std::invalid_argument);
   CHECK_THROWS_AS(parse_url("ws://h:65536"), std::invalid_argument);
   CHECK_THROWS_AS(parse_url("ws://h:8x"), std::invalid_argument);
   CHECK_THROWS_AS(parse_url("ws://h:1/p?channel=x"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_url("wss://"), std::invalid_argument);
   try {
-    parse_url("wss://h:1");
-    FAIL("wss accepted");
+    parse_url("tcp://h:1");
+    FAIL("tcp accepted");
   } catch (const std::invalid_argument& e) {
-    CHECK(std::string(e.what()).find("TLS") != std::string::npos);
+    CHECK(std::string(e.what()).find("wss://") != std::string::npos);
   }
-  sensorhub::client::client_options o;
-  o.url = "https://h:1";
-  CHECK_THROWS_AS(sensorhub::client::client{o}, std::invalid_argument);
 }
 
 TEST_CASE("the query carries channels, filters, since, snapshot and conflate") {

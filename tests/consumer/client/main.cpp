@@ -1,15 +1,16 @@
 // Links sensorhub::client from an installed package and runs it against a
-// port where nothing listens: the client must stop by itself with
-// connect_failed (retry_initial_connect = false).
+// port where nothing listens, over ws:// and over wss:// (OpenSSL linked
+// through the package): the client must stop by itself with connect_failed
+// (retry_initial_connect = false).
 #include <sensorhub/client/client.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <thread>
 
-int main() {
+static int check(const char* url) {
   sensorhub::client::client_options o;
-  o.url = "http://127.0.0.1:1";
+  o.url = url;
   o.channels = {"sensors"};
   o.retry_initial_connect = false;
   o.queue_capacity = 16;
@@ -30,6 +31,8 @@ int main() {
                  sensorhub::client::to_string(c.state()));
     return 1;
   }
-  std::printf("client consumer ok: %s\n", err->message.c_str());
+  std::printf("client consumer ok (%s): %s\n", url, err->message.c_str());
   return 0;
 }
+
+int main() { return check("http://127.0.0.1:1") + check("wss://127.0.0.1:1"); }

@@ -9,6 +9,8 @@
 #include "client_e2e.hpp"
 #include "sensorhub/version.hpp"
 #include "support/child_process.hpp"
+#include "support/test_certs.hpp"
+#include "support/tls_proxy.hpp"
 
 using namespace sensorhub::e2e;
 
@@ -95,6 +97,56 @@ TEST_CASE("watch prints each event's exact JSON text, one per line, through a re
   CHECK(WEXITSTATUS(*status) == 0);
 }
 
+TEST_CASE("watch --url wss://... --ca-file through a TLS proxy, and exit 3 without the CA") {
+  daemon_process d;
+  temp_dir dir("sensorhub-tls");
+  const test_certs certs(dir.path());
+  const auto server = certs.issue("server", "IP:127.0.0.1,DNS:localhost");
+  tls_proxy proxy(server.cert, server.key, d.port());
+  const std::string url = "wss://127.0.0.1:" + std::to_string(proxy.port());
+
+  // The system's CAs do not know the test CA: exit 3, the reason on stderr.
+  const command_result refused = run_command({cli, "watch", "--url", url, "--channel", "sensors"});
+  INFO(refused.output);
+  CHECK(exit_code(refused) == 3);
+  CHECK(refused.output.find("certificate verification") != std::string::npos);
+
+  const std::string out_path = (d.dir() / "watch.out").string();
+  child_options co;
+  co.argv = {cli,         "watch",   "--url",   url, "--ca-file", certs.ca_cert.string(),
+             "--channel", "sensors", "--count", "1"};
+  co.stdout_path = out_path;
+  co.stderr_path = (d.dir() / "watch.err").string();
+  child_process watch(co);
+  REQUIRE(wait_until(
+      [&] {
+        return d.http()
+                   .get("/api/v1/ws/stats")
+                   .json()["channels"]["sensors"]["connections"]
+                   .i64() == 1;
+      },
+      std::chrono::seconds(30)));
+  const std::int64_t id = create_sensor(d.http(), "tls", "cli");
+  const auto status = watch.wait_exit(std::chrono::seconds(30));
+  REQUIRE(status.has_value());
+  INFO(read_text_file(d.dir() / "watch.err"));
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  const auto lines = lines_of(read_text_file(out_path));
+  REQUIRE(lines.size() == 1);
+  const json_doc ev = json_doc::parse(lines[0]);
+  CHECK(ev["event_type"].str() == "created");
+  CHECK(ev["entity_id"].i64() == id);
+
+  // --insecure: no verification at all (here: the system's CAs are not needed).
+  const command_result insecure =
+      run_command({cli, "watch", "--url", url, "--insecure", "--since", "0", "--count", "1",
+                   "--channel", "sensors", "--quiet"});
+  INFO(insecure.output);
+  CHECK(exit_code(insecure) == 0);
+  CHECK(insecure.output.find("\"entity_id\":" + std::to_string(id)) != std::string::npos);
+}
+
 TEST_CASE("post, update and delete: the original system's test script") {
   daemon_process d;
   const std::string url = url_of(d);
@@ -166,7 +218,10 @@ TEST_CASE("exit codes: 2 for bad usage, 3 when the daemon cannot be reached, --v
   CHECK(exit_code(run_command({cli})) == 2);
   CHECK(exit_code(run_command({cli, "watch", "--no-such-flag"})) == 2);
   CHECK(exit_code(run_command({cli, "watch", "--url", "ftp://x"})) == 2);
-  CHECK(exit_code(run_command({cli, "watch", "--url", "wss://127.0.0.1:1"})) == 2);
+  CHECK(exit_code(run_command({cli, "watch", "--url", "wss://127.0.0.1:1", "--ca-file",
+                               "/nonexistent/ca.pem"})) == 2);
+  CHECK(exit_code(run_command(
+            {cli, "watch", "--url", "wss://127.0.0.1:1", "--ca-file", "x", "--insecure"})) == 2);
   CHECK(exit_code(run_command({cli, "post", "sensor", "nokeyvalue"})) == 2);
   CHECK(exit_code(run_command({cli, "delete", "sensor", "abc"})) == 2);
 

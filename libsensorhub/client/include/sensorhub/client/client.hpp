@@ -33,8 +33,9 @@ namespace sensorhub::client {
 // until stop() (or the destructor) returns: what they use must outlive it.
 class client {
  public:
-  // Checks the options (throws std::invalid_argument for a bad or wss:// URL,
-  // no channel, or a backoff with initial > max). Does not connect.
+  // Checks the options (throws std::invalid_argument for a bad URL, no
+  // channel, a backoff with initial > max, or a tls_ca_file that cannot be
+  // loaded). Does not connect.
   explicit client(client_options options);
   ~client();  // stop()
   client(const client&) = delete;

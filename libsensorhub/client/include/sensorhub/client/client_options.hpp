@@ -27,9 +27,11 @@ struct backoff_options {
 
 // How to connect and what to subscribe to. Everything is read once, by start().
 struct client_options {
-  // ws://HOST:PORT[/PATH] or http://HOST:PORT[/PATH]; without a path (or "/")
-  // the daemon's WebSocket endpoint /api/v1/ws. wss:// and https:// are
-  // refused (std::invalid_argument): the daemon serves no TLS.
+  // ws://HOST:PORT[/PATH] or http://HOST:PORT[/PATH] (plain, default port
+  // 80), wss://HOST:PORT[/PATH] or https://HOST:PORT[/PATH] (TLS, default port
+  // 443); without a path (or "/") the daemon's WebSocket endpoint /api/v1/ws.
+  // The daemon itself serves plain ws://: TLS URLs point at a TLS-terminating
+  // proxy in front of it (docs/clients.md).
   std::string url = "ws://127.0.0.1:8000";
   std::vector<std::string> channels{"general"};  // sensors, readings, general
   // Filters (SPEC §6) as key=value query parameters: entity_id, sensor_id,
@@ -39,6 +41,17 @@ struct client_options {
   bool snapshot = false;              // ask for a snapshot on the first connection
   std::string token;                  // sent as "Authorization: Bearer TOKEN" when not empty
   std::optional<std::int64_t> since;  // resume point of the first connection
+
+  // TLS (wss://, https:// only; TLS 1.2 or newer). tls_ca_file: a PEM file of
+  // the CA certificates to trust; empty: the system's default verify paths.
+  // The constructor throws std::invalid_argument when it cannot be loaded.
+  std::string tls_ca_file;
+  // true: the server's certificate chain must verify against those CAs AND
+  // name the URL's host (subjectAltName DNS or IP). A failure is reported to
+  // on_error (error_kind::connect_failed) and retried like any connect
+  // failure. false: no verification at all (testing only: anyone in the
+  // middle can read and forge the stream).
+  bool tls_verify_peer = true;
 
   backoff_options backoff;
   resume_failed_policy on_resume_failed = resume_failed_policy::resync_snapshot;
