@@ -26,6 +26,8 @@ void websocket_transport::close_principal(const std::string& principal, int code
                                           const std::string& reason) {
   impl_->core->close_principal(principal, code, reason);
 }
+std::string websocket_transport::reload_tls() { return impl_->core->reload_tls(); }
+std::string websocket_transport::tls_certificate() const { return impl_->core->tls_certificate(); }
 std::uint16_t websocket_transport::port() const noexcept { return impl_->core->port(); }
 std::size_t websocket_transport::open_connections() const noexcept {
   return impl_->core->open_connections();

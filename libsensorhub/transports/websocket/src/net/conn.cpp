@@ -11,6 +11,8 @@
 #include "net/conn_state.hpp"
 #include "net/server.hpp"
 #include "net/shard.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_layer.hpp"
 
 namespace sensorhub::ws_detail {
 namespace {
@@ -21,11 +23,17 @@ constexpr int reads_per_turn = 4;
 }  // namespace
 
 conn::conn(shard& s, asio::ip::tcp::socket sock)
-    : sh_(s), sock_(std::move(sock)), http_(std::make_unique<http_state>(s.owner().options())) {}
+    : sh_(s), sock_(std::move(sock)), http_(std::make_unique<http_state>(s.owner().options())) {
+  if (auto ctx = s.owner().tls()) tls_ = std::make_unique<tls_layer>(std::move(ctx));
+}
 
 conn::~conn() = default;
 
 server& conn::owner() const noexcept { return sh_.owner(); }
+
+std::size_t conn::unsent_bytes() const noexcept {
+  return tls_ ? out_.pending_bytes() + tls_->pending_bytes() : out_.pending_bytes();
+}
 
 void conn::start() {
   sh_.adopt(shared_from_this());
@@ -57,6 +65,13 @@ bool conn::reading_wanted() const noexcept {
 void conn::arm_read() {
   if (reading_ || !reading_wanted()) return;
   reading_ = true;
+  if (tls_ && tls_->input_buffered()) {  // plaintext already read: no wait for the socket
+    sh_.post_urgent([self = shared_from_this()] {
+      self->reading_ = false;
+      if (self->ph_ != phase::closed) self->on_readable();
+    });
+    return;
+  }
   sock_.async_wait(asio::ip::tcp::socket::wait_read,
                    [self = shared_from_this()](const asio::error_code& ec) {
                      self->reading_ = false;
@@ -67,6 +82,7 @@ void conn::arm_read() {
 }
 
 void conn::on_readable() {
+  if (tls_) return on_tls_readable();
   for (int turn = 0; turn < reads_per_turn && reading_wanted(); ++turn) {
     const std::size_t want = read_size();
     const ssize_t n = ::recv(sock_.native_handle(), sh_.rx_data(), want, 0);
@@ -96,7 +112,7 @@ void conn::on_eof() {
     case phase::http_busy:  // answer what was asked, then close
       return;
     case phase::draining:
-      if (out_.empty()) close_socket();  // else: closed once drained
+      if (all_sent()) close_socket();  // else: closed once drained
       return;
     default:
       close_socket();
@@ -106,6 +122,10 @@ void conn::on_eof() {
 void conn::queue(out_queue::bytes b) {
   if (!b || ph_ == phase::closed) return;
   out_.push(std::move(b));
+  mark_dirty();
+}
+
+void conn::mark_dirty() {
   if (!dirty_ && !writing_) {
     dirty_ = true;
     sh_.want_flush(shared_from_this());
@@ -115,7 +135,7 @@ void conn::queue(out_queue::bytes b) {
 void conn::flush() {
   dirty_ = false;
   if (writing_ || ph_ == phase::closed) return;
-  switch (out_.flush(sock_.native_handle())) {
+  switch (tls_ ? flush_tls() : out_.flush(sock_.native_handle())) {
     case out_queue::flush_result::done:
       after_drain();
       break;
@@ -166,7 +186,8 @@ void conn::drain_then_close() {
   http_.reset();
   ph_ = phase::draining;
   since_ = clock::now();
-  if (out_.empty() && !writing_) after_drain();
+  if (tls_) return mark_dirty();  // flush(): close_notify, then after_drain()
+  if (all_sent() && !writing_) after_drain();
 }
 
 void conn::close_socket() {
@@ -186,6 +207,9 @@ void conn::tick(clock::time_point now) {
   const auto& o = owner().options();
   switch (ph_) {
     case phase::http_head:
+      if (tls_ && !tls_->established() && now - since_ >= o.handshake_timeout) {
+        return close_socket();  // no TLS session to answer 408 on
+      }
       if (now - since_ >= o.handshake_timeout) {
         refuse_http(transport_error(408, "the request head took too long"), true);
       }
@@ -223,7 +247,7 @@ void conn::begin_shutdown() {
     case phase::http_body:
       // An answer or an ended stream may still be queued (a stream that
       // ended in this same pass, with its last records): it goes out first.
-      if (!out_.empty() || writing_) return drain_then_close();
+      if (!all_sent() || writing_) return drain_then_close();
       close_socket();
       return;
     case phase::http_streaming:  // the stream's owner hears on_close

@@ -18,6 +18,7 @@ namespace sensorhub::ws_detail {
 
 class shard;
 class server;
+class tls_layer;
 struct http_state;
 struct ws_state;
 
@@ -32,7 +33,9 @@ struct ws_state;
 //
 // conn.cpp: reading, flushing, closing and the timers of every phase;
 // http_exchange.cpp: requests and responses; ws_stream.cpp: frames and the
-// session. Every member function runs on the shard's thread.
+// session; conn_tls.cpp: reading through TLS (when the transport has a
+// certificate: a tls_layer between the socket and everything above).
+// Every member function runs on the shard's thread.
 class conn : public std::enable_shared_from_this<conn> {
  public:
   using clock = std::chrono::steady_clock;
@@ -61,7 +64,8 @@ class conn : public std::enable_shared_from_this<conn> {
   // Closes the WebSocket through its session (so it stops first), as
   // the transport does on stop, revocation, floods and protocol errors.
   void ws_shutdown(int code, std::string_view reason);
-  std::size_t unsent_bytes() const noexcept { return out_.pending_bytes(); }
+  // Bytes queued and not yet with the kernel (ciphertext included).
+  std::size_t unsent_bytes() const noexcept;
   // An open WebSocket's backlog: the larger of its unsent bytes and its
   // session's (events waiting in the session queue plus the last unsent
   // count it was told). 0 for anything else.
@@ -103,12 +107,20 @@ class conn : public std::enable_shared_from_this<conn> {
   void on_bytes(const char* data, std::size_t len);
   void on_eof();
   void queue(out_queue::bytes b);
+  void mark_dirty();
+  bool all_sent() const noexcept { return unsent_bytes() == 0; }
   void arm_write();
   void after_drain();
   void drain_then_close();
   void close_socket();
   bool reading_wanted() const noexcept;
   server& owner() const noexcept;
+
+  // conn_tls.cpp
+  void on_tls_readable();
+  void after_tls_input();
+  void refuse_plaintext();
+  out_queue::flush_result flush_tls();
 
   // http_exchange.cpp
   void on_http_bytes(const char* data, std::size_t len);
@@ -144,6 +156,7 @@ class conn : public std::enable_shared_from_this<conn> {
   shard& sh_;
   asio::ip::tcp::socket sock_;
   out_queue out_;
+  std::unique_ptr<tls_layer> tls_;    // null: plain TCP
   std::unique_ptr<http_state> http_;  // until an upgrade
   std::unique_ptr<ws_state> ws_;      // after it
   std::string address_;               // the peer's IP address

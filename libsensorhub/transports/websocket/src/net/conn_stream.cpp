@@ -128,7 +128,7 @@ void conn::stream_write(const std::string& data) {
   } else {
     queue(std::make_shared<std::string>(data));
   }
-  http_->stream->set_unsent(out_.pending_bytes());
+  http_->stream->set_unsent(unsent_bytes());
 }
 
 void conn::stream_end() {
@@ -159,8 +159,8 @@ void conn::stream_input(const char* data, std::size_t len) {
 // The unsent bytes, told to whoever applies a slow-consumer rule: the
 // WebSocket's session or the stream's owner.
 void conn::note_backlog() {
-  if (ws_ && ws_->session) ws_->session->set_transport_backlog(out_.pending_bytes());
-  if (http_ && http_->stream) http_->stream->set_unsent(out_.pending_bytes());
+  if (ws_ && ws_->session) ws_->session->set_transport_backlog(unsent_bytes());
+  if (http_ && http_->stream) http_->stream->set_unsent(unsent_bytes());
 }
 
 void conn::end_stream_on_close() noexcept {

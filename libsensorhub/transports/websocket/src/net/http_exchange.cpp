@@ -92,7 +92,7 @@ void conn::on_http_bytes(const char* data, std::size_t len) {
           if (ph_ == phase::draining) return;
           http_->parser.next();
           since_ = clock::now();
-          if (out_.pending_bytes() > unread_answers_limit) {  // answers left unread
+          if (unsent_bytes() > unread_answers_limit) {  // answers left unread
             ph_ = phase::http_busy;
             http_->awaiting_drain = true;
             http_->stash.assign(data, len);
@@ -245,7 +245,7 @@ void conn::resume_http() {
   http_->parser.next();
   http_->body_hold.release();
   since_ = clock::now();
-  if (out_.pending_bytes() > unread_answers_limit) {
+  if (unsent_bytes() > unread_answers_limit) {
     http_->awaiting_drain = true;  // phase stays http_busy: nothing is read
     return;
   }

@@ -46,6 +46,19 @@ out_queue::flush_result out_queue::flush(int fd) {
   return flush_result::done;
 }
 
+std::size_t out_queue::take(char* dst, std::size_t max) {
+  std::size_t n = 0;
+  for (std::size_t i = head_; i < bufs_.size() && n < max; ++i) {
+    const std::string& s = *bufs_[i];
+    const std::size_t skip = i == head_ ? offset_ : 0;
+    const std::size_t k = std::min(s.size() - skip, max - n);
+    std::copy_n(s.data() + skip, k, dst + n);
+    n += k;
+  }
+  consume(n);
+  return n;
+}
+
 void out_queue::consume(std::size_t sent) {
   bytes_ -= sent;
   while (sent != 0) {

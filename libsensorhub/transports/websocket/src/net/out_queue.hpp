@@ -26,6 +26,9 @@ class out_queue {
   void push(bytes b);
   // Writes what the kernel takes now (MSG_NOSIGNAL, non-blocking socket).
   flush_result flush(int fd);
+  // Copies up to max queued bytes into dst and counts them as sent (a TLS
+  // layer encrypts them). Returns how many.
+  std::size_t take(char* dst, std::size_t max);
 
   // Bytes queued and not yet handed to the kernel.
   std::size_t pending_bytes() const noexcept { return bytes_; }

@@ -33,6 +33,14 @@ void server::start(const transport_context& ctx) {
   if (started_.exchange(true)) throw error(errc::internal, "websocket transport already started");
   ctx_ = std::make_shared<const transport_context>(ctx);
   if (!opts_.logger) opts_.logger = ctx.log;  // no logger of its own: the hub's
+  if (!opts_.tls_cert_file.empty() || !opts_.tls_key_file.empty()) {
+    if (opts_.tls_cert_file.empty() || opts_.tls_key_file.empty()) {
+      throw error(errc::internal, "TLS needs both a certificate and a key file");
+    }
+    tls_ = std::make_unique<tls_holder>(opts_.tls_cert_file, opts_.tls_key_file);
+    log(log_level::info, "TLS on: serving certificate " + opts_.tls_cert_file + " (" +
+                             tls_->current()->description() + ")");
+  }
   const std::size_t n = thread_count(opts_.network_threads);
   for (std::size_t i = 0; i < n; ++i) shards_.push_back(std::make_shared<shard>(*this, i));
   listen();
@@ -81,9 +89,34 @@ void server::on_accept(const asio::error_code& ec, asio::ip::tcp::socket sock, s
     return;
   }
   live_count_.fetch_add(1);
-  auto c = std::make_shared<conn>(*shards_[target], std::move(sock));
-  shards_[target]->post([c] { c->start(); });
+  std::shared_ptr<conn> c;
+  try {
+    c = std::make_shared<conn>(*shards_[target], std::move(sock));
+  } catch (const std::exception& e) {  // out of memory for its TLS session
+    log(log_level::error, std::string("cannot take a connection: ") + e.what());
+    connection_closed();
+  }
+  if (c) shards_[target]->post([c] { c->start(); });
   accept_next();
+}
+
+std::string server::reload_tls() {
+  if (!tls_) throw error(errc::internal, "TLS is off: no certificate to reload");
+  try {
+    std::string text = tls_->reload();
+    log(log_level::info, "TLS certificate reloaded: now serving " + opts_.tls_cert_file + " (" +
+                             text + "); open connections keep theirs");
+    return text;
+  } catch (const std::exception& e) {
+    log(log_level::error, std::string("TLS reload failed, still serving the previous "
+                                      "certificate: ") +
+                              e.what());
+    throw;
+  }
+}
+
+std::string server::tls_certificate() const {
+  return tls_ ? tls_->current()->description() : std::string();
 }
 
 void server::stop_accepting() noexcept {

@@ -17,6 +17,7 @@
 #include "net/frames.hpp"
 #include "net/out_queue.hpp"
 #include "net/shard.hpp"
+#include "net/tls_context.hpp"
 #include "net_log.hpp"
 #include "policy/admission.hpp"
 #include "policy/body_budget.hpp"
@@ -57,6 +58,13 @@ class server : public std::enable_shared_from_this<server> {
   bool stopping() const noexcept { return stopping_.load(); }
 
   const websocket_options& options() const noexcept { return opts_; }
+
+  // TLS (websocket_options::tls_cert_file): the context new connections
+  // use, null when the port speaks plain TCP. Any thread.
+  std::shared_ptr<const tls_context> tls() const { return tls_ ? tls_->current() : nullptr; }
+  // Loads the certificate and key again (websocket_transport::reload_tls).
+  std::string reload_tls();
+  std::string tls_certificate() const;
   // Shared by every session of this transport.
   const std::shared_ptr<const transport_context>& context() const noexcept { return ctx_; }
   void log(log_level l, std::string_view msg) const noexcept { log_line(opts_, l, msg); }
@@ -111,6 +119,7 @@ class server : public std::enable_shared_from_this<server> {
   void on_each_shard(void (*fn)(shard&));
 
   websocket_options opts_;
+  std::unique_ptr<tls_holder> tls_;  // set by start(), then never replaced
   std::shared_ptr<const transport_context> ctx_;
   flood_policy flood_;
   ping_sweeper pings_;

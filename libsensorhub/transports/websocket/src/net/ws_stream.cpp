@@ -198,7 +198,7 @@ void conn::on_ws_message(int opcode, std::string& payload) {
           }
         }
         ws_close_reply(code);
-      } else if (out_.empty() && !writing_) {
+      } else if (all_sent() && !writing_) {
         close_socket();
       }
       return;
@@ -239,7 +239,7 @@ void conn::ws_close_reply(int code) {
   queue(sh_.maker().close(code, ""));
   ph_ = phase::ws_closing;
   since_ = clock::now();
-  if (out_.empty() && !writing_) close_socket();
+  if (all_sent() && !writing_) close_socket();
 }
 
 void conn::ws_send_text(const std::shared_ptr<const std::string>& text) {
@@ -258,17 +258,17 @@ void conn::ws_send_event(const event& e) {
 // Each budget_step of growth also has the global budget checked at once:
 // between two sweeps the backlogs may grow fast.
 void conn::ws_queue(out_queue::bytes b) {
-  const std::size_t before = out_.pending_bytes();
+  const std::size_t before = unsent_bytes();
   queue(std::move(b));
   if (ph_ != phase::ws_open) return;
-  const std::size_t after = out_.pending_bytes();
+  const std::size_t after = unsent_bytes();
   if (after > owner().options().backlog_limit) return cut_slow_consumer({});
   if (before / shard::budget_step != after / shard::budget_step) sh_.request_budget_check();
 }
 
 std::size_t conn::ws_backlog() const noexcept {
   if (ph_ != phase::ws_open) return 0;
-  const std::size_t own = out_.pending_bytes();
+  const std::size_t own = unsent_bytes();
   const std::size_t session = ws_->session ? ws_->session->backlog_bytes() : 0;
   return own > session ? own : session;
 }

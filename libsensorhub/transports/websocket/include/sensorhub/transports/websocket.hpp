@@ -103,6 +103,15 @@ struct websocket_options {
   std::function<std::optional<http_response>(const http_request&, std::string_view ws_path,
                                              std::string& principal, session_options& session)>
       handshake_check;
+  // TLS: with both set, the port speaks only TLS (https://, wss://, SSE
+  // over https) with this PEM certificate chain (leaf first) and PEM
+  // private key, loaded by start() (a missing, unreadable or mismatched
+  // file throws). TLS 1.2 or newer, no compression, the server's cipher
+  // preference, no renegotiation. A plain-HTTP request gets 400 in plain
+  // text and the connection closes. reload_tls() loads the files again.
+  // Empty (both): plain TCP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Log lines of the transport (never contain query strings). Any thread.
   // Unset: the hub's logger (transport_context::log).
   log_sink logger;
@@ -145,6 +154,16 @@ class websocket_transport final : public transport {
   // Closes (soon, on its network thread) every open WebSocket whose
   // handshake_check set this principal. Any thread.
   void close_principal(const std::string& principal, int code, const std::string& reason);
+
+  // Loads tls_cert_file and tls_key_file again (after the files were
+  // replaced, e.g. on SIGHUP): new handshakes use them, open connections
+  // keep the certificate they started with. Returns a description of the
+  // certificate now served (subject, SHA-256 fingerprint, expiry). Throws
+  // sensorhub::error when TLS is off or the new files cannot be used; the
+  // previous certificate is then still served. Any thread, after start().
+  std::string reload_tls();
+  // The description of the certificate served; "" when TLS is off.
+  std::string tls_certificate() const;
 
   // The bound port (useful with port 0); 0 before start().
   std::uint16_t port() const noexcept;
