@@ -75,10 +75,10 @@ void daemon_process::start() {
   wait_listening(stdout_file(run_), from);
 }
 
-// Polls the stdout file for "listening on http://HOST:PORT" (its first line,
+// Polls the stdout file for "listening on http(s)://HOST:PORT" (its first line,
 // unless stderr shares the file) and takes host and port from it.
 void daemon_process::wait_listening(const std::filesystem::path& out_path, std::size_t from) {
-  static const std::regex re(R"(^listening on http://(\[[^\]]+\]|[^:/\s]+):(\d+)\s*$)");
+  static const std::regex re(R"(^listening on https?://(\[[^\]]+\]|[^:/\s]+):(\d+)\s*$)");
   const bool shared = !options_.log_file.empty();
   const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
   for (;;) {

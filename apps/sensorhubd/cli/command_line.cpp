@@ -20,7 +20,7 @@ constexpr const char* db_env = "SENSORHUB_DB";
 constexpr const char* config_env = "SENSORHUB_CONFIG";
 
 const char* const daemon_footer = R"(
---config FILE: a JSON object with the same keys (host, port, db, test_endpoints,
+--config FILE: a JSON object with the same keys (host, port, db, tls_cert, tls_key, test_endpoints,
   no_auth, no_public_ws, allowed_origins: ["https://site", ...], log_level, workers,
   network{threads (0: one per core)},
   limits{max_body_bytes, max_batch_body_bytes, max_message_bytes, max_connections,
@@ -51,7 +51,12 @@ PATCH, DELETE on entities), admin (/api/v1/ws/test-event, /api/v1/tokens). Send 
 prints the token once; only its SHA-256 hash is stored. A revoked token's open
 WebSockets are closed with 1008 within a second. See docs/security.md.
 
-The first line on stdout is "listening on http://HOST:PORT"; logs go to stderr.)";
+TLS: with --tls-cert and --tls-key the port speaks only https:// and wss:// (TLS 1.2+);
+SIGHUP reloads both files (open connections keep their certificate; a bad new pair is
+logged and the old one kept). See docs/operations.md.
+
+The first line on stdout is "listening on http://HOST:PORT" (https:// with TLS); logs go
+to stderr.)";
 
 // Flags of the daemon as given (an option's count() tells whether it was).
 struct daemon_flags {
@@ -59,6 +64,8 @@ struct daemon_flags {
   std::string host;
   unsigned port = 0;
   std::string db;
+  std::string tls_cert;
+  std::string tls_key;
   std::string log_level;
   unsigned workers = 0;
   unsigned threads = 0;
@@ -104,6 +111,11 @@ void add_daemon_flags(CLI::App& app, daemon_flags& f) {
   app.add_option("--db", f.db, "SQLite database file (default sensorhub.db)")
       ->envname(db_env)
       ->check(non_empty());
+  app.add_option("--tls-cert", f.tls_cert,
+                 "PEM certificate chain: serve https:// and wss:// (needs --tls-key; SIGHUP "
+                 "reloads)")
+      ->check(non_empty());
+  app.add_option("--tls-key", f.tls_key, "PEM private key of --tls-cert")->check(non_empty());
   app.add_flag("--test-endpoints", f.test_endpoints,
                "serve /api/v1/test-sensors/, /api/v1/ws/stats[/{channel}] and "
                "/api/v1/ws/test-event without a token (the original test mode)");
@@ -190,6 +202,8 @@ std::string build_config(const CLI::App& app, const daemon_flags& f, daemon_conf
   if (given("--host")) cfg.host = f.host;
   if (given("--port")) cfg.port = static_cast<std::uint16_t>(f.port);
   if (given("--db")) cfg.db = f.db;
+  if (given("--tls-cert")) cfg.tls_cert = f.tls_cert;
+  if (given("--tls-key")) cfg.tls_key = f.tls_key;
   if (given("--log-level")) cfg.log_level = f.log_level;
   if (given("--workers")) cfg.workers = f.workers;
   if (given("--threads")) cfg.network_threads = f.threads;
@@ -201,6 +215,10 @@ std::string build_config(const CLI::App& app, const daemon_flags& f, daemon_conf
   if (f.test_endpoints) cfg.test_endpoints = true;
   if (f.no_auth) cfg.no_auth = true;
   if (f.no_public_ws) cfg.auth.no_public_ws = true;
+  if (cfg.tls_cert.empty() != cfg.tls_key.empty()) {
+    return cfg.tls_cert.empty() ? "--tls-key (tls_key) needs --tls-cert (tls_cert)"
+                                : "--tls-cert (tls_cert) needs --tls-key (tls_key)";
+  }
   return {};
 }
 

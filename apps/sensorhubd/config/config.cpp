@@ -210,6 +210,14 @@ std::string apply_db(const rapidjson::Value& v, daemon_config& cfg) {
   return read_non_empty_string(v, "db", cfg.db);
 }
 
+std::string apply_tls_cert(const rapidjson::Value& v, daemon_config& cfg) {
+  return read_non_empty_string(v, "tls_cert", cfg.tls_cert);
+}
+
+std::string apply_tls_key(const rapidjson::Value& v, daemon_config& cfg) {
+  return read_non_empty_string(v, "tls_key", cfg.tls_key);
+}
+
 std::string apply_test_endpoints(const rapidjson::Value& v, daemon_config& cfg) {
   return read_bool(v, "test_endpoints", cfg.test_endpoints);
 }
@@ -253,6 +261,8 @@ constexpr top_level_key top_level_keys[] = {
     {"host", apply_host},
     {"port", apply_port},
     {"db", apply_db},
+    {"tls_cert", apply_tls_cert},
+    {"tls_key", apply_tls_key},
     {"test_endpoints", apply_test_endpoints},
     {"no_auth", apply_no_auth},
     {"no_public_ws", apply_no_public_ws},

@@ -64,13 +64,16 @@ struct daemon_config {
   std::string log_level = "info";
   std::size_t workers = 8;  // worker threads for SQLite work; concurrent writes group-commit
   std::size_t network_threads = 0;  // the transport's network threads; 0: one per core
+  // TLS: both set -> the port speaks https:// and wss:// (PEM files; SIGHUP reloads them).
+  std::string tls_cert;
+  std::string tls_key;
   daemon_limits limits;
   storage_settings storage;
   auth_settings auth;
 };
 
 // Applies a JSON config file (keys: host, port, db, test_endpoints, no_auth,
-// no_public_ws, allowed_origins, log_level, workers, network{threads},
+// no_public_ws, allowed_origins, log_level, workers, network{threads}, tls_cert, tls_key,
 // limits{...}, storage{...});
 // // and /* */ comments and trailing commas are allowed; unknown keys, wrong
 // types and out-of-range values are errors. Returns "" on success, else the

@@ -73,6 +73,8 @@ sensorhub::websocket_options transport_options(const daemon_config& cfg, http_fr
   o.handshake_timeout = cfg.limits.header_timeout;
   o.max_buffered_body_bytes = cfg.limits.max_buffered_body_bytes;
   o.network_threads = cfg.network_threads;
+  o.tls_cert_file = cfg.tls_cert;
+  o.tls_key_file = cfg.tls_key;
   if (!cfg.no_auth) {
     o.message_rate = {cfg.limits.message_rate_per_s, cfg.limits.message_burst};
     o.shared_message_rate = {cfg.limits.shared_message_rate_per_s, cfg.limits.shared_message_burst};
@@ -123,6 +125,19 @@ void start_watchdog(sigset_t signals) {
     log(log_level::error, "shutdown overran its deadline: exiting");
     _exit(1);
   }).detach();
+}
+
+// SIGHUP: the TLS certificate and key are loaded again (the transport logs
+// what it serves now, or why the old pair stays).
+void on_sighup(const daemon_config& cfg, sensorhub::websocket_transport& ws) {
+  if (cfg.tls_cert.empty()) {
+    log(log_level::info, "SIGHUP: nothing to reload (TLS is off)");
+    return;
+  }
+  try {
+    ws.reload_tls();
+  } catch (const std::exception&) {  // logged by the transport; the old certificate stays
+  }
 }
 
 int run(const daemon_config& cfg, sigset_t signals) {
@@ -179,7 +194,8 @@ int run(const daemon_config& cfg, sigset_t signals) {
     if (auto t = weak_sse.lock()) t->close_principal(principal);
   });
 
-  std::printf("listening on http://%s:%u\n", url_host(cfg.host).c_str(),
+  const char* scheme = cfg.tls_cert.empty() ? "http" : "https";
+  std::printf("listening on %s://%s:%u\n", scheme, url_host(cfg.host).c_str(),
               static_cast<unsigned>(ws->port()));
   std::fflush(stdout);
   const std::string port = std::to_string(ws->port());
@@ -188,10 +204,16 @@ int run(const daemon_config& cfg, sigset_t signals) {
        {"host", cfg.host},
        {"port", port},
        {"db", cfg.db},
+       {"tls", cfg.tls_cert.empty() ? "off" : ws->tls_certificate()},
        {"test_endpoints", cfg.test_endpoints ? "true" : "false"}});
 
+  sigset_t waited = signals;
+  sigaddset(&waited, SIGHUP);
   int sig = 0;
-  while (sigwait(&signals, &sig) != 0) {
+  for (;;) {
+    if (sigwait(&waited, &sig) != 0) continue;
+    if (sig != SIGHUP) break;
+    on_sighup(cfg, *ws);
   }
   log(log_level::info, "shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   start_watchdog(signals);
@@ -210,12 +232,15 @@ int serve(const daemon_config& cfg) {
   set_min_log_level(parse_level(cfg.log_level));
   raise_fd_limit();
 
-  // SIGINT/SIGTERM are blocked in every thread and taken by sigwait in run().
+  // SIGINT/SIGTERM (and SIGHUP: reload) are blocked in every thread and
+  // taken by sigwait in run().
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t blocked = signals;
+  sigaddset(&blocked, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   try {
