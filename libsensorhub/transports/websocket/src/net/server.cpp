@@ -30,9 +30,9 @@ server::server(websocket_options o)
 server::~server() = default;
 
 void server::start(const transport_context& ctx) {
-  if (started_.exchange(true)) throw error(errc::internal, "websocket transport already started");
-  ctx_ = std::make_shared<const transport_context>(ctx);
+  if (started_.load()) throw error(errc::internal, "websocket transport already started");
   if (!opts_.logger) opts_.logger = ctx.log;  // no logger of its own: the hub's
+  // Before anything runs: a bad certificate leaves nothing to stop.
   if (!opts_.tls_cert_file.empty() || !opts_.tls_key_file.empty()) {
     if (opts_.tls_cert_file.empty() || opts_.tls_key_file.empty()) {
       throw error(errc::internal, "TLS needs both a certificate and a key file");
@@ -41,6 +41,8 @@ void server::start(const transport_context& ctx) {
     log(log_level::info, "TLS on: serving certificate " + opts_.tls_cert_file + " (" +
                              tls_->current()->description() + ")");
   }
+  if (started_.exchange(true)) throw error(errc::internal, "websocket transport already started");
+  ctx_ = std::make_shared<const transport_context>(ctx);
   const std::size_t n = thread_count(opts_.network_threads);
   for (std::size_t i = 0; i < n; ++i) shards_.push_back(std::make_shared<shard>(*this, i));
   listen();
