@@ -83,10 +83,10 @@ tls_client::tls_client(const std::string& host, std::uint16_t port,
     const int e = SSL_get_error(ssl_, r);
     if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
       const long v = SSL_get_verify_result(ssl_);
-      throw std::runtime_error("TLS handshake failed: " + openssl_reason() +
-                               (v != X509_V_OK ? std::string(" (verify: ") +
-                                                     X509_verify_cert_error_string(v) + ")"
-                                               : std::string()));
+      throw std::runtime_error(
+          "TLS handshake failed: " + openssl_reason() +
+          (v != X509_V_OK ? std::string(" (verify: ") + X509_verify_cert_error_string(v) + ")"
+                          : std::string()));
     }
     wait(e, deadline);
   }
@@ -98,8 +98,7 @@ tls_client::~tls_client() {
 }
 
 void tls_client::wait(int ssl_error, clock::time_point deadline) {
-  pollfd p{sock_.fd(), static_cast<short>(ssl_error == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN),
-           0};
+  pollfd p{sock_.fd(), static_cast<short>(ssl_error == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN), 0};
   const int left = ms_left(deadline);
   if (left == 0 || ::poll(&p, 1, left) == 0) throw std::runtime_error("TLS client: timed out");
 }
@@ -175,8 +174,8 @@ std::string tls_client::read_until(std::string_view text, std::chrono::milliseco
       return out;
     }
     if (!read_more(deadline)) {
-      throw std::runtime_error("TLS connection closed before '" + std::string(text) +
-                               "' (got '" + buffer_ + "')");
+      throw std::runtime_error("TLS connection closed before '" + std::string(text) + "' (got '" +
+                               buffer_ + "')");
     }
   }
 }
@@ -197,8 +196,9 @@ http_response tls_client::request(const std::string& method, const std::string& 
                                   const std::string& extra_headers,
                                   std::chrono::milliseconds timeout) {
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host_ + "\r\n" + extra_headers;
-  if (body) req += "Content-Type: application/json\r\nContent-Length: " +
-                   std::to_string(body->size()) + "\r\n";
+  if (body)
+    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body->size()) +
+           "\r\n";
   req += "\r\n";
   if (body) req += *body;
   send(req, timeout);
@@ -236,9 +236,8 @@ http_response tls_client::request(const std::string& method, const std::string& 
       if (size == 0) return r;
     }
   }
-  const std::size_t length = std::stoul(r.header("content-length").empty()
-                                            ? std::string("0")
-                                            : r.header("content-length"));
+  const std::size_t length = std::stoul(
+      r.header("content-length").empty() ? std::string("0") : r.header("content-length"));
   while (buffer_.size() < length) {
     if (!read_more(deadline)) throw std::runtime_error("closed inside a body");
   }

@@ -43,8 +43,9 @@ TEST_CASE("SSE over https: the stream carries events written over https") {
   tls_setup t;
   daemon_process d(t.flags());
   tls_client s = https(d, t.certs);
-  s.send("GET /api/v1/events/stream?channel=sensors HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-         "Accept: text/event-stream\r\n\r\n");
+  s.send(
+      "GET /api/v1/events/stream?channel=sensors HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Accept: text/event-stream\r\n\r\n");
   const std::string head = s.read_until("\r\n\r\n");
   INFO(head);
   REQUIRE(head.rfind("HTTP/1.1 200", 0) == 0);

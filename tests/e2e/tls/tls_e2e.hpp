@@ -60,9 +60,9 @@ inline tls_client https(const daemon_process& d, const test_certs& certs,
 // A sensor made by POST over https; REQUIREs 201 and returns its id.
 inline std::int64_t create_sensor_tls(tls_client& c, const std::string& tipo,
                                       const std::string& modelo) {
-  const http_response r = c.request(
-      "POST", "/api/v1/sensores/",
-      "{\"tipo\":" + json_quote(tipo) + ",\"modelo\":" + json_quote(modelo) + "}");
+  const http_response r =
+      c.request("POST", "/api/v1/sensores/",
+                "{\"tipo\":" + json_quote(tipo) + ",\"modelo\":" + json_quote(modelo) + "}");
   INFO("POST /api/v1/sensores/ -> " << r.status << " " << r.body);
   REQUIRE(r.status == 201);
   const auto id = r.json()["id"].i64();

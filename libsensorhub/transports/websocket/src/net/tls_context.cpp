@@ -103,6 +103,9 @@ tls_context::tls_context(const std::string& cert_file, const std::string& key_fi
       fail("cannot load TLS certificate " + cert_file);
     }
     if (SSL_CTX_use_PrivateKey_file(ctx_, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+      if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+        fail("TLS key " + key_file + " does not match certificate " + cert_file);
+      }
       fail("cannot load TLS key " + key_file);
     }
     if (SSL_CTX_check_private_key(ctx_) != 1) {
