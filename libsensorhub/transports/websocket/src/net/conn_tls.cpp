@@ -28,7 +28,11 @@ void conn::on_tls_readable() {
       on_bytes(sh_.rx_data(), r.n);
       continue;
     }
-    if (r.st == tls_layer::read_status::failed) return close_socket();
+    if (r.st == tls_layer::read_status::failed) {
+      // The alert OpenSSL made (e.g. protocol_version) goes out first.
+      if (ph_ != phase::draining && tls_->has_output()) return drain_then_close();
+      return close_socket();
+    }
     if (r.st == tls_layer::read_status::closed) {
       after_tls_input();
       return on_eof();

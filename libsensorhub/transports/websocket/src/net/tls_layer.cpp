@@ -77,6 +77,7 @@ tls_layer::read_result tls_layer::read(char* dst, std::size_t max) {
       if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
         return {read_status::need_input, 0};
       }
+      failed_ = true;
       return {read_status::failed, 0};
     }
   }
@@ -91,6 +92,7 @@ tls_layer::read_result tls_layer::read(char* dst, std::size_t max) {
   ERR_clear_error();
   if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return {read_status::need_input, 0};
   if (e == SSL_ERROR_ZERO_RETURN) return {read_status::closed, 0};
+  failed_ = true;
   return {read_status::failed, 0};
 }
 
@@ -125,6 +127,7 @@ bool tls_layer::encrypt_some(out_queue& q) {
     ERR_clear_error();
     if (SSL_write_ex(ssl_, plain, n, &written) != 1 || written != n) {
       ERR_clear_error();
+      failed_ = true;
       return false;
     }
     made = true;
@@ -153,7 +156,7 @@ out_queue::flush_result tls_layer::flush(out_queue& q, int fd) {
 }
 
 bool tls_layer::close_notify() {
-  if (shutdown_sent_ || !established()) return false;
+  if (shutdown_sent_ || failed_ || !established()) return false;
   shutdown_sent_ = true;
   ERR_clear_error();
   SSL_shutdown(ssl_);

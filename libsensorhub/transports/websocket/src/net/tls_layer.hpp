@@ -73,6 +73,7 @@ class tls_layer {
   bool first_ = true;       // no byte fed yet
   bool maybe_more_ = false;
   bool shutdown_sent_ = false;
+  bool failed_ = false;  // a fatal error: no close_notify (SSL_shutdown is not allowed)
 };
 
 }  // namespace sensorhub::ws_detail
