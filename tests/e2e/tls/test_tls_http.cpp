@@ -160,3 +160,21 @@ TEST_CASE("missing, bad or mismatched certificate files: a clear error and a non
   CHECK(WEXITSTATUS(r.status) == 2);
   CHECK(r.output.find("needs --tls-key") != std::string::npos);
 }
+
+TEST_CASE("TLS 1.1 is refused with a protocol_version alert; TLS 1.2 has no compression") {
+  tls_setup t;
+  daemon_process d(t.flags());
+  const std::string target = "127.0.0.1:" + std::to_string(d.port());
+  // SECLEVEL=0 lets this OpenSSL offer TLS 1.1 at all.
+  const auto old = run_command({openssl_binary(), "s_client", "-connect", target, "-tls1_1",
+                                "-cipher", "DEFAULT:@SECLEVEL=0"});
+  INFO(old.output);
+  CHECK(old.output.find("alert protocol version") != std::string::npos);
+  const auto v12 = run_command({openssl_binary(), "s_client", "-connect", target, "-tls1_2",
+                                "-CAfile", t.certs.ca_cert.string()});
+  INFO(v12.output);
+  CHECK(v12.output.find("Protocol  : TLSv1.2") != std::string::npos);
+  CHECK(v12.output.find("Compression: NONE") != std::string::npos);
+  CHECK(v12.output.find("Verify return code: 0 (ok)") != std::string::npos);
+  CHECK(healthy_tls(d, t.certs));
+}
