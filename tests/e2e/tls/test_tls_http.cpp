@@ -178,3 +178,36 @@ TEST_CASE("TLS 1.1 is refused with a protocol_version alert; TLS 1.2 has no comp
   CHECK(v12.output.find("Verify return code: 0 (ok)") != std::string::npos);
   CHECK(healthy_tls(d, t.certs));
 }
+
+TEST_CASE("an https SSE stream that stops reading is cut as a slow consumer, then ends") {
+  tls_setup t;
+  const fs::path config = t.dir.path() / "backlog.json";
+  write_file(config, R"({"limits":{"backlog_bytes":262144}})");
+  daemon_process d(t.flags({"--config", config.string()}));
+  tls_client w = https(d, t.certs);
+  const std::int64_t sid = create_sensor_tls(w, "tls", "backlog");
+  tls_client slow = https(d, t.certs);
+  slow.send("GET /api/v1/events/stream?channel=readings HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  REQUIRE(slow.read_until("\r\n\r\n").rfind("HTTP/1.1 200", 0) == 0);
+  slow.read_until("event: stats");
+
+  std::string batch = "[";
+  for (int i = 0; i < 1000; ++i) {
+    batch += (i ? ",{\"sensor_id\":" : "{\"sensor_id\":") + std::to_string(sid) +
+             ",\"valor\":1.5,\"unidad\":\"padding-padding-padding-pad\"}";
+  }
+  batch += "]";
+  const auto streams = [&] {
+    return w.request("GET", "/api/v1/ws/stats").json()["channels"]["readings"]["connections"].i64();
+  };
+  int written = 0;
+  while (streams() != 0) {  // until the daemon lets the stream go
+    REQUIRE(written < 200000);
+    REQUIRE(w.request("POST", "/api/v1/lecturas/batch", batch).status == 201);
+    written += 1000;
+  }
+  slow.read_until("event: slow_consumer", std::chrono::seconds(30));
+  CHECK(slow.read_until("\r\n0\r\n\r\n").find("\"error\":\"slow_consumer\"") !=
+        std::string::npos);  // the record, then the last chunk: the stream ended
+  CHECK(healthy_tls(d, t.certs));
+}
