@@ -202,7 +202,11 @@ http_response tls_client::request(const std::string& method, const std::string& 
   req += "\r\n";
   if (body) req += *body;
   send(req, timeout);
+  return read_response(method, timeout);
+}
 
+http_response tls_client::read_response(const std::string& method,
+                                        std::chrono::milliseconds timeout) {
   const std::string head = read_until("\r\n\r\n", timeout);
   http_response r;
   std::size_t line_end = head.find("\r\n");

@@ -44,6 +44,9 @@ class tls_client {
                         const std::optional<std::string>& body = std::nullopt,
                         const std::string& extra_headers = {},
                         std::chrono::milliseconds timeout = default_timeout);
+  // Reads the next response (to a request of `method`) of what was sent.
+  http_response read_response(const std::string& method,
+                              std::chrono::milliseconds timeout = default_timeout);
   // Reads until `text` is in what was received and not yet consumed;
   // returns (and consumes) everything up to and including it. Throws on
   // timeout or close.
