@@ -104,6 +104,23 @@ TEST_CASE("the network flags, in both spellings") {
   }
 }
 
+TEST_CASE("the TLS flags and config keys: both or neither, flags win") {
+  const auto a = parse({"--tls-cert", "c.pem", "--tls-key", "k.pem"});
+  REQUIRE(a.what == command_line::action::run);
+  CHECK(a.config.tls_cert == "c.pem");
+  CHECK(a.config.tls_key == "k.pem");
+  CHECK(parse({}).config.tls_cert.empty());
+  check_usage_error(parse({"--tls-cert", "c.pem"}), "--tls-cert (tls_cert) needs --tls-key");
+  check_usage_error(parse({"--tls-key", "k.pem"}), "--tls-key (tls_key) needs --tls-cert");
+  const temp_file f(R"({"tls_cert": "file.pem", "tls_key": "file.key"})");
+  const auto b = parse({"--config", f.path(), "--tls-cert", "flag.pem"});
+  REQUIRE(b.what == command_line::action::run);
+  CHECK(b.config.tls_cert == "flag.pem");
+  CHECK(b.config.tls_key == "file.key");
+  const temp_file bad(R"({"tls_cert": ""})");
+  check_usage_error(parse({"--config", bad.path()}), "tls_cert: must be a non-empty string");
+}
+
 TEST_CASE("ranges and choices are checked") {
   check_usage_error(parse({"--port", "65536"}), "--port");
   check_usage_error(parse({"--port", "-1"}), "--port");
