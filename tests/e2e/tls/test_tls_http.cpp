@@ -103,7 +103,7 @@ TEST_CASE("a plain HTTP request to the TLS port gets 400 in plain text, then the
   CHECK(healthy_tls(d, t.certs));
 }
 
-TEST_CASE("garbage, truncated and silent handshakes are closed; other clients go on") {
+TEST_CASE("garbage, truncated and silent handshakes are closed while other clients go on") {
   tls_setup t;
   // The config file's keys, and a short header timeout that also bounds
   // the handshake.
@@ -181,7 +181,7 @@ TEST_CASE("missing, bad or mismatched certificate files: a clear error and a non
   CHECK(r.output.find("needs --tls-key") != std::string::npos);
 }
 
-TEST_CASE("TLS 1.1 is refused with a protocol_version alert; TLS 1.2 has no compression") {
+TEST_CASE("TLS 1.1 is refused with a protocol_version alert, TLS 1.2 has no compression") {
   tls_setup t;
   daemon_process d(t.flags());
   const std::string target = "127.0.0.1:" + std::to_string(d.port());
