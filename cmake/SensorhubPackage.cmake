@@ -42,11 +42,16 @@ set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git/" "/build[^/]*/")
 
 # Stage with DESTDIR and prefix /usr: the config and the unit land in /etc
 # and /lib/systemd/system (cmake/SensorhubInstall.cmake decides at install
-# time from the prefix). Binaries are stripped, as Debian ships them.
+# time from the prefix). Binaries are stripped, as Debian ships them, and
+# static libraries lose their debug information (SensorhubPackageStrip.cmake).
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
+if(CMAKE_STRIP)
+  set(CPACK_SENSORHUB_STRIP "${CMAKE_STRIP}")
+  set(CPACK_PRE_BUILD_SCRIPTS "${PROJECT_SOURCE_DIR}/cmake/SensorhubPackageStrip.cmake")
+endif()
 
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL devel)

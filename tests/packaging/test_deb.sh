@@ -165,8 +165,8 @@ code=$(curl -s -o "$work/healthz.json" -w '%{http_code}' --max-time 30 "$url/hea
 [ "$code" = 200 ] || fail "GET /healthz answered $code"
 cat "$work/healthz.json"; echo
 # Authentication is on in the packaged config: no token, no sensors.
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$url/api/v1/sensors")
-[ "$code" = 401 ] || fail "GET /api/v1/sensors without a token answered $code, want 401 (auth on)"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$url/api/v1/sensores/")
+[ "$code" = 401 ] || fail "GET /api/v1/sensores/ without a token answered $code, want 401 (auth on)"
 kill -TERM "$daemon_pid"
 status=0
 wait "$daemon_pid" || status=$?
