@@ -34,7 +34,10 @@ set(CPACK_PACKAGE_NAME sensorhub)
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_VENDOR "the sensorhub authors")
 set(CPACK_PACKAGE_CONTACT "${SENSORHUB_PACKAGE_MAINTAINER}")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+# Each package's Description starts with its own synopsis line (the
+# CPACK_DEBIAN_<COMPONENT>_DESCRIPTION below). CPackDeb puts a summary that
+# differs from CPack's default in front of it, so the summary is that default.
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${CMAKE_PROJECT_NAME} built using CMake")
 set(CPACK_RESOURCE_FILE_LICENSE "${PROJECT_SOURCE_DIR}/LICENSE")
 set(CPACK_GENERATOR DEB)
 set(CPACK_SOURCE_GENERATOR TGZ)
@@ -73,8 +76,8 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
 # libssl3).
 set(CPACK_DEBIAN_DAEMON_PACKAGE_NAME sensorhubd)
 set(CPACK_DEBIAN_DAEMON_PACKAGE_SECTION net)
-set(CPACK_COMPONENT_DAEMON_DESCRIPTION
-    "sensor readings over REST, change events over WebSocket and SSE
+set(CPACK_DEBIAN_DAEMON_DESCRIPTION
+    "sensors and readings over REST, change events over WebSocket and SSE
 sensorhubd stores sensors and their readings in SQLite and serves them over
 a REST API; every change is published to WebSocket and Server-Sent Events
 subscribers, with resume after a reconnect. The package has the daemon,
@@ -99,8 +102,8 @@ if(TARGET sensorhub_auth OR TARGET sensorhub_client)
 endif()
 list(JOIN _sensorhub_dev_depends ", " CPACK_DEBIAN_DEVEL_PACKAGE_DEPENDS)
 unset(_sensorhub_dev_depends)
-set(CPACK_COMPONENT_DEVEL_DESCRIPTION
-    "C++17 library for sensors, readings and realtime change events (development files)
+set(CPACK_DEBIAN_DEVEL_DESCRIPTION
+    "sensors, readings and realtime change events in C++17 - development files
 libsensorhub stores sensors and readings in SQLite and publishes every change
 to subscribers; sensorhub::transport_websocket serves them over WebSocket,
 sensorhub::auth checks API tokens and sensorhub::client subscribes from C++

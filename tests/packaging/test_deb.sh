@@ -71,10 +71,14 @@ for deb in "$daemon_deb" "$dev_deb"; do
   [ "$(field "$deb" Architecture)" = "$arch" ] || fail "$(basename "$deb"): Architecture"
   [ -n "$(field "$deb" Maintainer)" ] || fail "$(basename "$deb"): no Maintainer"
   [ "$(field "$deb" Description | wc -l)" -ge 3 ] || fail "$(basename "$deb"): no long Description"
+  synopsis=$(field "$deb" Description | head -n 1)
+  [ -n "$synopsis" ] && [ ${#synopsis} -lt 80 ] || fail "$(basename "$deb"): synopsis '$synopsis'"
   check_depends "$deb"
 done
 [ "$(field "$daemon_deb" Package)" = sensorhubd ] || fail "daemon package is not named sensorhubd"
 [ "$(field "$dev_deb" Package)" = libsensorhub-dev ] || fail "-dev package is not named libsensorhub-dev"
+[ "$(field "$daemon_deb" Description | head -n 1)" != "$(field "$dev_deb" Description | head -n 1)" ] ||
+  fail "both packages have the same synopsis"
 daemon_deps=$(field "$daemon_deb" Depends)
 for lib in libc6 libstdc++6 libsqlite3-0 libssl3; do
   echo "$daemon_deps" | grep -q "\(^\|, \)$lib\( \|,\|$\)" || fail "sensorhubd does not depend on $lib (dpkg-shlibdeps)"
