@@ -9,6 +9,8 @@ packages=(build-essential cmake ninja-build pkg-config
           libssl-dev curl python3)
 # bench/scripts' plots
 packages+=(gnuplot-nox)
+# promtool for the ops test (ctest -L ops: docs/ops/alerts.yml)
+packages+=(prometheus)
 # the fuzz stage (scripts/fuzz.sh): clang, its sanitizer and libFuzzer
 # runtimes (libclang-rt-14-dev is only recommended by clang-14, so named
 # here), libFuzzer, and llvm-symbolizer for readable crash reports. Debian 12
