@@ -110,8 +110,8 @@ std::string metrics::render(const sensorhub::hub_stats& s, bool with_process) co
                           "Time from a REST write accepted to its commit reported.",
                           write_latency_.snapshot());
   out += render_histogram("sensorhub_delivery_queue_seconds",
-                          "Time an event waited in a WebSocket subscriber's queue before it was "
-                          "handed to the socket.",
+                          "Time an event waited in a WebSocket or SSE subscriber's queue before "
+                          "it was handed to the socket.",
                           s.delivery_queue_time);
   if (with_process) out += render_process_metrics(sample_process());
   return out;
