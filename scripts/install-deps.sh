@@ -14,6 +14,8 @@ packages+=(python3-jsonschema)
 packages+=(help2man man-db dpkg-dev file)
 # bench/scripts' plots
 packages+=(gnuplot-nox)
+# promtool for the ops test (ctest -L ops: docs/ops/alerts.yml)
+packages+=(prometheus)
 # the fuzz stage (scripts/fuzz.sh): clang, its sanitizer and libFuzzer
 # runtimes (libclang-rt-14-dev is only recommended by clang-14, so named
 # here), libFuzzer, and llvm-symbolizer for readable crash reports. Debian 12
