@@ -7,6 +7,8 @@ packages=(build-essential cmake ninja-build pkg-config
           libsqlite3-dev sqlite3 libsqlitecpp-dev rapidjson-dev
           libasio-dev libwebsocketpp-dev libhttp-parser-dev doctest-dev libcli11-dev
           libssl-dev curl python3)
+# the TLS tests (tests/e2e/tls, tests/e2e/client): the openssl CLI makes certificates
+packages+=(openssl)
 # the contract test (tests/contract): Debian's Python and its JSON Schema validator
 packages+=(python3-jsonschema)
 # packaging (tests/packaging): man pages from --help (help2man), `man -l`
