@@ -8,7 +8,7 @@
 // Exit 0 when every check passed, 1 otherwise, 77 when chromium is missing.
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,9 +46,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------- daemon --
 // Starts sensorhubd on `port` (0: a free one); resolves once it printed
 // "listening on http://HOST:PORT", rejects if it exits first.
-function startDaemon(port) {
+function startDaemon(port, extra = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['--port', String(port), '--db', db, '--log-level', 'warn'],
+    const child = spawn(bin, ['--port', String(port), '--db', db, '--log-level', 'warn', ...extra],
                         { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -159,8 +159,14 @@ try {
   await within('without a token the page goes live on the public WebSocket',
                () => document.getElementById('state').dataset.state === 'live', null, 10 * SECOND);
 
-  await page.fill('#token', token);
+  await page.fill('#token', 'shk_' + '0'.repeat(64));
   await page.press('#token', 'Enter');
+  await within('a wrong token is reported, not retried',
+               () => document.getElementById('state').dataset.state === 'token' &&
+                 /token rejected \(401\)/.test(document.getElementById('stateDetail').textContent),
+               null, 10 * SECOND);
+  await page.fill('#token', token);
+  await page.click('#useToken');
   await within('with the token entered it is live again on /ws/secure',
                () => document.getElementById('state').dataset.state === 'live', null, 10 * SECOND);
   check('the token is kept in the browser',
@@ -341,6 +347,39 @@ try {
   check('log and chart stay capped',
         await page.evaluate(() => document.querySelectorAll('#log li').length <= 200 &&
                             Number(document.getElementById('chart').dataset.points) <= 2000));
+
+  // ------------------------------- history truncated while it was away --
+  const seqAway = await page.evaluate(() => window.sensorhubDashboard.state().lastSeq);
+  await stopDaemon(daemon);
+  await within('the page is reconnecting again', () =>
+    document.getElementById('state').dataset.state === 'reconnecting', null, 5 * SECOND);
+  const config = join(dir, 'retention.json');
+  writeFileSync(config, JSON.stringify({ storage: { retention_events: 5, prune_interval_s: 1 } }));
+  const pruner = await startDaemon(0, ['--config', config]);
+  restBase = `http://127.0.0.1:${pruner.port}`;
+  const late = await rest('POST', '/api/v1/sensores/', { tipo: 'luz', modelo: 'BH1750', ubicacion: 'window' });
+  for (let i = 0; i < 6; i++) await rest('PATCH', `/api/v1/sensores/${late.id}`, { modelo: `BH1750-r${i}` });
+  let oldest = 0;
+  for (let i = 0; i < 100 && oldest <= seqAway + 1; i++) {
+    await sleep(200);
+    const ev = await rest('GET', '/api/v1/events?since=0&channel=sensors,readings,general&limit=1');
+    oldest = ev.length ? ev[0].seq : 0;
+  }
+  check(`the history before seq ${seqAway + 1} was pruned (oldest ${oldest})`, oldest > seqAway + 1);
+  await stopDaemon(pruner);
+  daemon = await startOnPort(port);
+  restBase = base;
+  await within('a resume past the retained history reloads with a snapshot',
+               (id) => document.getElementById('state').dataset.state === 'live' &&
+                 /history truncated: reloaded/.test(document.getElementById('stateDetail').textContent) &&
+                 document.querySelector(`#sensors tr[data-id="${id}"] [data-k=modelo]`)?.textContent === 'BH1750-r5',
+               late.id, 30 * SECOND);
+
+  // -------------------------------------------------------- phone width --
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.waitForTimeout(300);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(`readable at a phone's width: no sideways scrolling of the page (${overflow} px)`, overflow <= 0);
 
   check('no request to any other host', foreign.length === 0, foreign.slice(0, 5).join(', '));
   check('no script error in the page', pageErrors.length === 0, pageErrors.slice(0, 3).join(' | '));
