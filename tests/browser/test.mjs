@@ -121,7 +121,7 @@ const profile = mkdtempSync(join(tmpdir(), 'sensorhub-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: CHROMIUM,
   headless: true,
-  viewport: { width: 1280, height: 860 },
+  viewport: { width: 1280, height: 720 },
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic',
          '--no-first-run', '--disable-background-networking', '--disable-component-update',
          '--disable-sync'],
@@ -221,7 +221,7 @@ try {
   const now = Date.now();
   const history = [];
   for (let i = 0; i < 300; i++) {
-    const v = 21 + 3 * Math.sin(i / 25) + 0.4 * Math.sin(i / 3.7);
+    const v = 21 + 3 * Math.sin((i - 299) / 25 + Math.PI / 2) + 0.4 * Math.sin(i / 3.7);
     history.push({ sensor_id: ids[0], valor: Math.round(v * 100) / 100, unidad: 'C',
                    timestamp: new Date(now - (300 - i) * 2000).toISOString() });
   }
@@ -248,8 +248,9 @@ try {
   await within('the log shows the events',
                () => {
                  const t = document.getElementById('log').textContent;
-                 return /sensor #\d+ created/.test(t) && /sensor #\d+ deleted/.test(t) &&
-                   /reading #\d+ created for sensor #\d+ = 23.75 C/.test(t);
+                 return /created sensor #\d+ temperatura DHT22/.test(t) && /deleted sensor #\d+/.test(t) &&
+                   /updated sensor #\d+ humedad SHT35/.test(t) &&
+                   /created reading #\d+ for sensor #\d+ = 23.75 C/.test(t);
                }, null);
 
   // Pause keeps the log still; resume shows what arrived meanwhile.
