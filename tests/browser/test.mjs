@@ -30,6 +30,7 @@ const db = join(dir, 'sensorhub.db');
 let passed = 0;
 let failed = 0;
 const failures = [];
+const sanitizerReports = [];  // from a daemon built with SENSORHUB_SANITIZE
 
 function check(name, ok, detail = '') {
   if (ok) {
@@ -68,7 +69,12 @@ function startDaemon(port, extra = []) {
         resolve({ child, port: Number(m[2]), exited: new Promise((r) => child.once('exit', r)) });
       }
     });
-    child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
+    child.stderr.on('data', (d) => {
+      err = (err + d).slice(-4000);
+      if (/ERROR: AddressSanitizer|WARNING: ThreadSanitizer|runtime error:|LeakSanitizer/.test(String(d))) {
+        sanitizerReports.push(String(d).slice(0, 2000));
+      }
+    });
     child.once('exit', (code, sig) => {
       if (done) return;
       done = true;
@@ -389,6 +395,7 @@ try {
 } finally {
   await context.close().catch(() => {});
   await stopDaemon(daemon).catch(() => {});
+  check('no sanitizer report from the daemon', sanitizerReports.length === 0, sanitizerReports.join('\n'));
   if (!process.env.SENSORHUB_E2E_KEEP) {
     rmSync(dir, { recursive: true, force: true });
     rmSync(profile, { recursive: true, force: true });
