@@ -220,6 +220,12 @@ try {
                    get('data-activo', 'true') === 3;
                }, ids[2]);
   const live = ids.filter((_, i) => i !== 2);
+  await within('the log shows the sensor events',
+               () => {
+                 const t = document.getElementById('log').textContent;
+                 return /created sensor #\d+ temperatura DHT22/.test(t) && /deleted sensor #\d+/.test(t) &&
+                   /updated sensor #\d+ humedad SHT35/.test(t) && /connected \(with token\)/.test(t);
+               }, null);
 
   // ------------------------------------------------------ readings: chart --
   check('the first sensor is selected for the chart',
@@ -251,13 +257,9 @@ try {
   await within('a live reading grows the chart and updates the table',
                (id) => Number(document.getElementById('chart').dataset.points) === 301 &&
                  document.querySelector(`#sensors tr[data-id="${id}"] [data-k=last]`).textContent === '23.75 C', ids[0]);
-  await within('the log shows the events',
-               () => {
-                 const t = document.getElementById('log').textContent;
-                 return /created sensor #\d+ temperatura DHT22/.test(t) && /deleted sensor #\d+/.test(t) &&
-                   /updated sensor #\d+ humedad SHT35/.test(t) &&
-                   /created reading #\d+ for sensor #\d+ = 23.75 C/.test(t);
-               }, null);
+  await within('the log shows the reading',
+               () => /created reading #\d+ for sensor #\d+ = 23.75 C/.test(document.getElementById('log').textContent),
+               null);
 
   // Pause keeps the log still; resume shows what arrived meanwhile.
   await page.click('#pause');
