@@ -91,6 +91,14 @@ async function stopDaemon(d) {
   clearTimeout(t);
 }
 // The same port again: the old socket may linger a moment.
+// A daemon the page must not see: never on the page's port.
+async function startElsewhere(extra = []) {
+  for (;;) {
+    const d = await startDaemon(0, extra);
+    if (d.port !== port) return d;
+    await stopDaemon(d);
+  }
+}
 async function startOnPort(port) {
   let last;
   for (let i = 0; i < 20; i++) {
@@ -293,7 +301,7 @@ try {
                  document.getElementById('state').dataset.state === 'reconnecting', null, 5 * SECOND);
   // Events written while the page cannot reach the daemon: a daemon on
   // another port and the same database, then the original port again.
-  const other = await startDaemon(0);
+  const other = await startElsewhere();
   restBase = `http://127.0.0.1:${other.port}`;
   const added = await rest('POST', '/api/v1/sensores/', { tipo: 'humedad', modelo: 'AM2302', ubicacion: 'cellar' });
   await rest('PATCH', `/api/v1/sensores/${ids[0]}`, { ubicacion: 'lab-2' });
@@ -364,7 +372,7 @@ try {
     document.getElementById('state').dataset.state === 'reconnecting', null, 5 * SECOND);
   const config = join(dir, 'retention.json');
   writeFileSync(config, JSON.stringify({ storage: { retention_events: 5, prune_interval_s: 1 } }));
-  const pruner = await startDaemon(0, ['--config', config]);
+  const pruner = await startElsewhere(['--config', config]);
   restBase = `http://127.0.0.1:${pruner.port}`;
   const late = await rest('POST', '/api/v1/sensores/', { tipo: 'luz', modelo: 'BH1750', ubicacion: 'window' });
   for (let i = 0; i < 6; i++) await rest('PATCH', `/api/v1/sensores/${late.id}`, { modelo: `BH1750-r${i}` });
