@@ -235,6 +235,19 @@ try {
                    /updated sensor #\d+ humedad SHT35/.test(t) && /connected \(with token\)/.test(t);
                }, null);
 
+  // The page's own form writes with the entered token.
+  await page.click('details summary');
+  await page.fill('#fTipo', 'temperatura');
+  await page.fill('#fModelo', 'PT100');
+  await page.fill('#fUbicacion', 'boiler');
+  await page.click('#fCreate');
+  await within('a sensor created with the page\'s form appears in the table',
+               () => /→ 201/.test(document.getElementById('result').textContent) &&
+                 !!document.querySelector(`#sensors tr[data-id="${document.getElementById('fId').value}"]`),
+               null);
+  live.push(Number(await page.inputValue('#fId')));
+  await page.click('details summary');
+
   // ------------------------------------------------------ readings: chart --
   check('the first sensor is selected for the chart',
         (await page.locator('#chart').getAttribute('data-sensor')) === String(ids[0]));
@@ -247,7 +260,8 @@ try {
   }
   await rest('POST', '/api/v1/lecturas/batch', history);
   for (const [i, id] of live.slice(1).entries()) {
-    await rest('POST', '/api/v1/lecturas/', { sensor_id: id, valor: [61.5, 1013.2, 412][i] ?? 1, unidad: ['%', 'hPa', 'ppm'][i] ?? null });
+    await rest('POST', '/api/v1/lecturas/', { sensor_id: id, valor: [61.5, 1013.2, 412, 68.2][i] ?? 1,
+                                              unidad: ['%', 'hPa', 'ppm', 'C'][i] ?? null });
   }
   await within('readings reach the last-value column',
                (id) => document.querySelector(`#sensors tr[data-id="${id}"] [data-k=last]`).textContent !== '—', live[1]);
