@@ -7,8 +7,15 @@ packages=(build-essential cmake ninja-build pkg-config
           libsqlite3-dev sqlite3 libsqlitecpp-dev rapidjson-dev
           libasio-dev libwebsocketpp-dev libhttp-parser-dev doctest-dev libcli11-dev
           libssl-dev curl python3)
+# the contract test (tests/contract): Debian's Python and its JSON Schema validator
+packages+=(python3-jsonschema)
+# packaging (tests/packaging): man pages from --help (help2man), `man -l`
+# (man-db), cpack -G DEB's dpkg-shlibdeps (dpkg-dev) and file(1)
+packages+=(help2man man-db dpkg-dev file)
 # bench/scripts' plots
 packages+=(gnuplot-nox)
+# promtool for the ops test (ctest -L ops: docs/ops/alerts.yml)
+packages+=(prometheus)
 # the fuzz stage (scripts/fuzz.sh): clang, its sanitizer and libFuzzer
 # runtimes (libclang-rt-14-dev is only recommended by clang-14, so named
 # here), libFuzzer, and llvm-symbolizer for readable crash reports. Debian 12

@@ -1,7 +1,8 @@
 // sensorhubd: parses the command line and hands over to the daemon library
-// (apps/sensorhubd/server) or the token CLI (apps/sensorhubd/cli).
+// (apps/sensorhubd/server) or the token and backup commands (apps/sensorhubd/cli).
 #include <cstdio>
 
+#include "cli/backup_cli.hpp"
 #include "cli/command_line.hpp"
 #include "cli/token_cli.hpp"
 #include "server/daemon.hpp"
@@ -14,6 +15,8 @@ int main(int argc, char** argv) {
       return cl.exit_code;
     case sensorhubd::command_line::action::token:
       return sensorhubd::run_token_command(cl.token);
+    case sensorhubd::command_line::action::backup:
+      return sensorhubd::run_backup_command(cl.backup);
     case sensorhubd::command_line::action::run:
       break;
   }

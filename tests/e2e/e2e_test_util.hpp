@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <set>
@@ -170,6 +172,32 @@ inline std::int64_t create_reading(const http_client& h, std::int64_t sensor_id,
   const auto id = j["id"].i64();
   REQUIRE(id.has_value());
   return *id;
+}
+
+// Stops `d` and starts it again keeping only the newest `keep` events of
+// its history (the first prune runs at start), so a resume from an early seq
+// gets resume_failed. Returns the oldest seq still kept.
+inline std::int64_t restart_with_short_history(daemon_process& d, int keep = 10) {
+  d.terminate();
+  REQUIRE(d.wait_exit(std::chrono::seconds(30)).has_value());
+  const std::string config = (d.dir() / "retention.json").string();
+  std::ofstream(config) << R"({"storage":{"retention_events":)" << keep
+                        << R"(,"prune_interval_s":1}})";
+  std::vector<std::string> flags = default_daemon_flags();
+  flags.push_back("--config");
+  flags.push_back(config);
+  d.restart(flags);
+  std::int64_t oldest = 0;
+  REQUIRE(wait_until(
+      [&] {
+        const json_doc all = d.http().get("/api/v1/events?since=0&limit=1000").json();
+        if (!all.root().is_array() || all.root().size() == 0) return false;
+        oldest = all.at(0)["seq"].i64().value_or(0);
+        // `keep` kept, plus at most the new server_started
+        return all.root().size() <= static_cast<std::size_t>(keep) + 1;
+      },
+      std::chrono::seconds(30)));
+  return oldest;
 }
 
 }  // namespace sensorhub::e2e

@@ -99,24 +99,7 @@ TEST_CASE("resume from before the retained history: resume_failed first, then th
   daemon_process d;
   const auto h = d.http();
   for (int i = 0; i < 30; ++i) create_sensor(h);
-  d.terminate();
-  REQUIRE(d.wait_exit(std::chrono::seconds(10)).has_value());
-
-  // Restart keeping only the newest 10 events; the first prune runs at start.
-  const std::string config = (d.dir() / "retention.json").string();
-  std::ofstream(config) << R"({"storage":{"retention_events":10,"prune_interval_s":1}})";
-  std::vector<std::string> flags = default_daemon_flags();
-  flags.push_back("--config");
-  flags.push_back(config);
-  d.restart(flags);
-
-  std::int64_t oldest = 0;
-  REQUIRE(wait_until([&] {
-    const json_doc all = d.http().get("/api/v1/events?since=0&limit=1000").json();
-    if (!all.root().is_array() || all.root().size() == 0) return false;
-    oldest = all.at(0)["seq"].i64().value_or(0);
-    return all.root().size() <= 11;  // 10 kept, plus at most the new server_started
-  }));
+  const std::int64_t oldest = restart_with_short_history(d);
 
   ws_client c = open_ws(d, "?channel=sensors&since=1");
   auto first = c.recv_json();

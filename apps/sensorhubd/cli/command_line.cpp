@@ -261,6 +261,15 @@ command_line parse_command_line(int argc, const char* const* argv) {
   CLI::App* token = app.add_subcommand("token", "manage API tokens: create, list, revoke");
   add_token_commands(*token, tf, op);
 
+  backup_request br;
+  CLI::App* backup = app.add_subcommand("backup", "copy the database while the daemon runs");
+  backup->footer(backup_help_footer());
+  backup->add_option("--db", br.db, "SQLite database file (default sensorhub.db)")
+      ->envname(db_env)
+      ->check(non_empty());
+  backup->add_option("--to", br.to, "the copy to write")->required()->check(non_empty());
+  backup->add_flag("--force", br.force, "replace --to if it exists");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -270,10 +279,30 @@ command_line parse_command_line(int argc, const char* const* argv) {
   } catch (const CLI::CallForVersion& e) {
     return stop(0, std::string(e.what()) + "\n");
   } catch (const CLI::ParseError& e) {
-    const std::string who = token->parsed() ? "sensorhubd token" : "sensorhubd";
+    const std::string who = token->parsed()    ? "sensorhubd token"
+                            : backup->parsed() ? "sensorhubd backup"
+                                               : "sensorhubd";
     return stop(2, who + ": " + e.what() + "\nRun with --help for more information.\n");
   }
 
+  if (backup->parsed()) {
+    // Daemon flags before `backup` (other than --db) are refused, not ignored.
+    for (const CLI::Option* o : app.get_options()) {
+      if (o->count() == 0 || o->get_name() == "--help") continue;
+      if (o->get_name() == "--db" && backup->get_option("--db")->count() == 0) {
+        br.db = flags.db;
+        continue;
+      }
+      if (o->get_name() == "--db") continue;
+      return stop(2, "sensorhubd backup: " + o->get_name() +
+                         " applies to the daemon, not to `backup`\n"
+                         "Run with --help for more information.\n");
+    }
+    command_line out;
+    out.what = command_line::action::backup;
+    out.backup = br;
+    return out;
+  }
   if (token->parsed()) {
     // `sensorhubd --db F token list` means that file; any other daemon flag
     // before `token` has no meaning there and is refused, not ignored.

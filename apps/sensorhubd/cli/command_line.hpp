@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "cli/backup_cli.hpp"
 #include "cli/token_cli.hpp"
 #include "config/config.hpp"
 
@@ -11,12 +12,13 @@ namespace sensorhubd {
 // run the daemon with a config, run a `token` subcommand, or stop at once
 // with a text (--help, --version, or a usage error).
 struct command_line {
-  enum class action { run, token, exit };
+  enum class action { run, token, backup, exit };
   action what = action::run;
-  int exit_code = 0;     // action::exit: 0 (--help, --version) or 2 (bad usage)
-  std::string output;    // action::exit: for stdout when exit_code is 0, else stderr
-  daemon_config config;  // action::run
-  token_request token;   // action::token
+  int exit_code = 0;      // action::exit: 0 (--help, --version) or 2 (bad usage)
+  std::string output;     // action::exit: for stdout when exit_code is 0, else stderr
+  daemon_config config;   // action::run
+  token_request token;    // action::token
+  backup_request backup;  // action::backup
 };
 
 // Parses argv. --config FILE (or $SENSORHUB_CONFIG) is applied first, then

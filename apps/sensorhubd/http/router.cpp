@@ -33,6 +33,13 @@ void router::add(route r) {
   routes_.push_back(std::move(e));
 }
 
+std::vector<std::pair<std::string, std::string>> router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(routes_.size());
+  for (const auto& e : routes_) out.emplace_back(e.r.method, e.r.pattern);
+  return out;
+}
+
 router::match_result router::match(std::string_view method, std::string_view path) const {
   match_result out;
   const auto segs = split_path(path);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sensorhub/data_scope.hpp"
@@ -43,6 +44,10 @@ class router {
     std::string allow;  // for 405: "GET, HEAD, POST" (HEAD wherever GET is)
   };
   match_result match(std::string_view method, std::string_view path) const;
+
+  // Every (method, pattern) added, in order (HEAD is implied by GET and not
+  // listed). The daemon's route table as docs/openapi.json must describe it.
+  std::vector<std::pair<std::string, std::string>> routes() const;
 
  private:
   struct entry {

@@ -2,7 +2,9 @@
 
 #include <cstdio>
 
+#include "obs/process_metrics.hpp"
 #include "sensorhub/event.hpp"
+#include "sensorhub/version.hpp"
 
 namespace sensorhubd {
 
@@ -35,21 +37,31 @@ void metrics::record_request(const std::string& route, int status) {
   ++requests_[{route, status}];
 }
 
-void metrics::record_write_latency(double seconds) {
-  std::lock_guard<std::mutex> lk(m_);
-  for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
-    if (seconds <= latency_buckets[i]) ++bucket_counts_[i];
+std::string render_histogram(const std::string& name, const std::string& help,
+                             const sensorhub::latency_snapshot& h) {
+  std::string out = "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < h.counts.size(); ++i) {
+    cumulative += h.counts[i];
+    out += name + "_bucket{le=\"" + number(sensorhub::latency_bucket_bounds[i]) + "\"} " +
+           std::to_string(cumulative) + "\n";
   }
-  ++latency_count_;
-  latency_sum_ += seconds;
+  out += name + "_bucket{le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+  out += name + "_sum " + number(h.sum_seconds) + "\n";
+  out += name + "_count " + std::to_string(h.count) + "\n";
+  return out;
 }
 
-std::string metrics::render(const sensorhub::hub_stats& s) const {
+std::string metrics::render(const sensorhub::hub_stats& s, bool with_process) const {
   std::string out;
   auto line = [&out](const std::string& text) {
     out += text;
     out.push_back('\n');
   };
+
+  line("# HELP sensorhub_build_info The daemon's version; always 1.");
+  line("# TYPE sensorhub_build_info gauge");
+  line(std::string("sensorhub_build_info{version=\"") + label_value(SENSORHUB_VERSION) + "\"} 1");
 
   line("# HELP sensorhub_ws_connections Live subscriptions per channel.");
   line("# TYPE sensorhub_ws_connections gauge");
@@ -85,24 +97,23 @@ std::string metrics::render(const sensorhub::hub_stats& s) const {
   line("# TYPE sensorhub_uptime_seconds gauge");
   line("sensorhub_uptime_seconds " + std::to_string(s.uptime_s));
 
-  std::lock_guard<std::mutex> lk(m_);
   line("# HELP sensorhub_http_requests_total HTTP requests by route pattern and status.");
   line("# TYPE sensorhub_http_requests_total counter");
-  for (const auto& [key, count] : requests_) {
-    line("sensorhub_http_requests_total{route=\"" + label_value(key.first) + "\",status=\"" +
-         std::to_string(key.second) + "\"} " + std::to_string(count));
+  {
+    std::lock_guard<std::mutex> lk(m_);
+    for (const auto& [key, count] : requests_) {
+      line("sensorhub_http_requests_total{route=\"" + label_value(key.first) + "\",status=\"" +
+           std::to_string(key.second) + "\"} " + std::to_string(count));
+    }
   }
-  line(
-      "# HELP sensorhub_write_latency_seconds Duration of REST writes (validate, commit, "
-      "publish).");
-  line("# TYPE sensorhub_write_latency_seconds histogram");
-  for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
-    line("sensorhub_write_latency_seconds_bucket{le=\"" + number(latency_buckets[i]) + "\"} " +
-         std::to_string(bucket_counts_[i]));
-  }
-  line("sensorhub_write_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(latency_count_));
-  line("sensorhub_write_latency_seconds_sum " + number(latency_sum_));
-  line("sensorhub_write_latency_seconds_count " + std::to_string(latency_count_));
+  out += render_histogram("sensorhub_write_latency_seconds",
+                          "Time from a REST write accepted to its commit reported.",
+                          write_latency_.snapshot());
+  out += render_histogram("sensorhub_delivery_queue_seconds",
+                          "Time an event waited in a WebSocket or SSE subscriber's queue before "
+                          "it was handed to the socket.",
+                          s.delivery_queue_time);
+  if (with_process) out += render_process_metrics(sample_process());
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "sensorhub/latency_histogram.hpp"
 #include "sensorhub/stats.hpp"
 
 namespace sensorhubd {
@@ -19,20 +20,23 @@ class metrics {
  public:
   // One HTTP answer; `route` is the route pattern (never the raw path).
   void record_request(const std::string& route, int status);
-  // Duration of one committed (or failed) write, in seconds.
-  void record_write_latency(double seconds);
+  // Duration of one write, from the request accepted to its commit reported
+  // (or its failure), in seconds. Lock-free.
+  void record_write_latency(double seconds) noexcept { write_latency_.observe_seconds(seconds); }
 
-  std::string render(const sensorhub::hub_stats& stats) const;
-
-  static constexpr std::array<double, 12> latency_buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                          0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+  // The hub's stats, the daemon's counters, sensorhub_build_info and (when
+  // with_process) the process_* metrics of this process.
+  std::string render(const sensorhub::hub_stats& stats, bool with_process = true) const;
 
  private:
-  mutable std::mutex m_;
+  mutable std::mutex m_;  // requests_ only
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;
-  std::array<std::uint64_t, latency_buckets.size()> bucket_counts_{};
-  std::uint64_t latency_count_ = 0;
-  double latency_sum_ = 0.0;
+  sensorhub::latency_histogram write_latency_;
 };
+
+// One histogram in the text format: # HELP, # TYPE, cumulative _bucket
+// lines (le="..." then le="+Inf"), _sum and _count.
+std::string render_histogram(const std::string& name, const std::string& help,
+                             const sensorhub::latency_snapshot& h);
 
 }  // namespace sensorhubd

@@ -12,8 +12,10 @@ using sensorhub::errc;
 void run_blocking(app& a, http_responder respond, std::function<http_response()> work,
                   bool is_write) {
   app* ap = &a;
-  a.hub.run_blocking([ap, respond = std::move(respond), work = std::move(work), is_write] {
-    const auto start = std::chrono::steady_clock::now();
+  // Write latency runs from here (the request accepted, waiting for a
+  // worker included) to the commit reported (work() returned).
+  const auto start = std::chrono::steady_clock::now();
+  a.hub.run_blocking([ap, respond = std::move(respond), work = std::move(work), is_write, start] {
     http_response r;
     try {
       r = work();

@@ -23,7 +23,7 @@
 #include "http/router.hpp"
 #include "obs/metrics.hpp"
 #include "rest/rest_handlers.hpp"
-#include "rest/rest_sse.hpp"
+#include "rest/routes.hpp"
 #include "sensorhub/hub.hpp"
 #include "sensorhub/transports/sse.hpp"
 #include "sensorhub/transports/websocket.hpp"
@@ -154,9 +154,6 @@ int run(const daemon_config& cfg, sigset_t signals) {
   metrics counters;
   router routes;
   app a{hub, counters, cfg};
-  add_entity_routes(routes, a);
-  add_system_routes(routes, a);
-  add_token_routes(routes, a);
   security guard(cfg);  // opens the tokens table (sensorhub::auth creates it if needed)
   // Server-Sent Events ride on the WebSocket transport's HTTP front: added
   // first, so that on stop its streams get server_stopping and end while
@@ -165,7 +162,7 @@ int run(const daemon_config& cfg, sigset_t signals) {
   so.backlog_limit = cfg.limits.backlog_bytes;
   so.keepalive_interval = cfg.limits.sse_keepalive;
   auto sse = std::make_shared<sensorhub::sse_transport>(so);
-  add_sse_route(routes, guard, *sse);
+  add_all_routes(routes, a, guard, *sse);
   http_front front(routes, counters, guard, cfg.limits.max_body_bytes);
 
   auto ws = std::make_shared<sensorhub::websocket_transport>(transport_options(cfg, front, guard));

@@ -288,3 +288,25 @@ TEST_CASE("token create --where: repeatable clauses make the data scope (SPEC 7.
   check_usage_error(parse({"token", "create", "--name", "gh", "--scopes", "read", "--where"}),
                     "--where");
 }
+
+TEST_CASE("backup: --db, --to and --force") {
+  const auto cl = parse({"backup", "--db", "live.db", "--to", "copy.db"});
+  REQUIRE(cl.what == command_line::action::backup);
+  CHECK(cl.backup.db == "live.db");
+  CHECK(cl.backup.to == "copy.db");
+  CHECK_FALSE(cl.backup.force);
+  CHECK(parse({"backup", "--to", "c.db", "--force"}).backup.force);
+  CHECK(parse({"backup", "--to", "c.db"}).backup.db == "sensorhub.db");
+  CHECK(parse({"--db", "x.db", "backup", "--to", "c.db"}).backup.db == "x.db");
+  {
+    const scoped_env env("SENSORHUB_DB", "env.db");
+    CHECK(parse({"backup", "--to", "c.db"}).backup.db == "env.db");
+  }
+  check_usage_error(parse({"backup", "--db", "a.db"}), "--to");
+  check_usage_error(parse({"backup", "--to", ""}), "--to");
+  check_usage_error(parse({"backup", "--to", "c.db", "extra"}), "extra");
+  check_usage_error(parse({"--port", "1", "backup", "--to", "c.db"}), "--port");
+  const auto help = parse({"backup", "--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(contains(help.output, "Exit codes"));
+}

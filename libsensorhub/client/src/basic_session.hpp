@@ -4,26 +4,22 @@
 // the plain (asio_client, ws://) and the TLS (asio_tls_client, wss://)
 // configuration; the including file includes the configuration's header.
 // One network thread runs the io_context; every handler below runs on it, so
-// the connection bookkeeping (hdl_, seq_, backoff_, timers) needs no lock.
-// What other threads read (state, last seq, stop error) sits behind mu_.
+// the connection bookkeeping (hdl_, backoff_, timers) needs no lock. What a
+// frame means, the callbacks and the state other threads read are
+// session_core's.
 
 #include <websocketpp/client.hpp>
 
-#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <utility>
 
 #include "backoff.hpp"
-#include "event_queue.hpp"
-#include "message.hpp"
-#include "seq_tracker.hpp"
-#include "session.hpp"
+#include "session_core.hpp"
 #include "tls_context.hpp"
 #include "url.hpp"
 
@@ -41,7 +37,7 @@ inline bool same(const websocketpp::connection_hdl& a, const websocketpp::connec
 
 // Tls: Config is websocketpp::config::asio_tls_client.
 template <class Config, bool Tls>
-class basic_session final : public session {
+class basic_session final : public session_core {
  public:
   using connection_hdl = websocketpp::connection_hdl;
   using clock = session_util::clock;
@@ -49,17 +45,9 @@ class basic_session final : public session {
   static constexpr bool tls = Tls;
 
   explicit basic_session(client_options o)
-      : opts_(std::move(o)),
+      : session_core(std::move(o)),
         url_(parse_url(opts_.url)),
-        backoff_(opts_.backoff.initial, opts_.backoff.max),
-        queue_(opts_.queue_capacity) {
-    if (opts_.channels.empty()) throw std::invalid_argument("at least one channel is needed");
-    if (opts_.backoff.initial <= std::chrono::milliseconds(0) ||
-        opts_.backoff.initial > opts_.backoff.max)
-      throw std::invalid_argument("backoff: need 0 < initial <= max");
-    if (opts_.ping_interval <= std::chrono::milliseconds(0) ||
-        opts_.pong_timeout <= std::chrono::milliseconds(0))
-      throw std::invalid_argument("ping_interval and pong_timeout must be positive");
+        backoff_(opts_.backoff.initial, opts_.backoff.max) {
     if (url_.tls != tls) throw std::logic_error("basic_session: wrong configuration for the URL");
     if constexpr (tls) {
       tls_report_ = std::make_shared<tls_verify_report>();
@@ -72,7 +60,7 @@ class basic_session final : public session {
 
   void start() override {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      std::lock_guard<std::mutex> lock(life_mu_);
       if (started_) throw std::logic_error("client::start() called twice");
       started_ = true;
     }
@@ -92,8 +80,6 @@ class basic_session final : public session {
         [this](connection_hdl h, typename endpoint::message_ptr m) { handle_message(h, m); });
     retry_timer_ = std::make_unique<asio::steady_timer>(ep_.get_io_service());
     ping_timer_ = std::make_unique<asio::steady_timer>(ep_.get_io_service());
-    if (opts_.since) seq_.advance_to(*opts_.since);
-    resync_pending_ = opts_.snapshot;
     asio::post(ep_.get_io_service(), [this] { connect(); });
     thread_ = std::thread([this] { run(); });
   }
@@ -103,7 +89,7 @@ class basic_session final : public session {
     queue_.close();  // a network thread waiting for queue room wakes up
     bool started = false;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      std::lock_guard<std::mutex> lock(life_mu_);
       started = started_;
     }
     if (started) {
@@ -119,32 +105,13 @@ class basic_session final : public session {
     // The close handshake normally ends the run at once; a peer that does not
     // answer is cut off after a bound.
     {
-      std::unique_lock<std::mutex> lock(mu_);
+      std::unique_lock<std::mutex> lock(life_mu_);
       if (!run_done_cv_.wait_for(lock, std::chrono::seconds(3), [&] { return run_done_; })) {
         lock.unlock();
         ep_.stop();
       }
     }
     thread_.join();
-  }
-
-  std::optional<event> next_event(std::chrono::milliseconds timeout) override {
-    if (opts_.queue_capacity == 0)
-      throw std::logic_error("next_event() needs client_options::queue_capacity > 0");
-    return queue_.pop(timeout);
-  }
-
-  connection_state state() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return state_;
-  }
-  std::optional<std::int64_t> last_seq() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_seq_;
-  }
-  std::optional<client_error> stop_error() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return stop_error_;
   }
 
  private:
@@ -155,7 +122,7 @@ class basic_session final : public session {
       report({error_kind::connection_lost, std::string("network thread: ") + e.what(), 0, 0});
       shutdown(client_error{error_kind::connection_lost, e.what(), 0, 0});
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(life_mu_);
     run_done_ = true;
     run_done_cv_.notify_all();
   }
@@ -164,21 +131,7 @@ class basic_session final : public session {
 
   void connect() {
     if (stop_requested_) return;
-    subscribe_query q;
-    q.channels = opts_.channels;
-    q.filters = opts_.filters;
-    q.conflate = opts_.conflate;
-    resuming_ = false;
-    if (resync_pending_) {
-      q.snapshot = true;
-    } else if (seq_.last()) {
-      q.since = seq_.last();
-      resuming_ = connected_once_ || opts_.since.has_value();
-    } else if (baseline_) {
-      q.since = baseline_;
-      resuming_ = true;
-    }
-    set_state(resuming_ ? connection_state::resuming : connection_state::connecting);
+    const subscribe_query q = begin_attempt();
     const std::string host =
         url_.host.find(':') != std::string::npos ? "[" + url_.host + "]" : url_.host;
     const std::string uri = (tls ? "wss://" : "ws://") + host + ":" + std::to_string(url_.port) +
@@ -190,7 +143,6 @@ class basic_session final : public session {
       return;
     }
     if (!opts_.token.empty()) con->append_header("Authorization", "Bearer " + opts_.token);
-    discarding_ = false;
     if constexpr (tls) tls_report_->reason.clear();
     hdl_ = con->get_handle();
     ep_.connect(con);
@@ -202,10 +154,9 @@ class basic_session final : public session {
       ep_.close(h, websocketpp::close::status::going_away, "", ec);
       return;
     }
-    connected_once_ = true;
     backoff_.reset();
     last_rx_ = clock::now();
-    set_state(resuming_ ? connection_state::resumed : connection_state::open);
+    attempt_opened();
     schedule_ping();
   }
 
@@ -249,7 +200,7 @@ class basic_session final : public session {
 
   void connect_failed(const client_error& e) {
     report(e);
-    if (!connected_once_ && !opts_.retry_initial_connect) {
+    if (!connected_once() && !opts_.retry_initial_connect) {
       shutdown(e);
       return;
     }
@@ -317,12 +268,7 @@ class basic_session final : public session {
   }
 
   void shutdown(std::optional<client_error> why) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (shut_down_) return;
-      shut_down_ = true;
-      if (why) stop_error_ = why;
-    }
+    if (!mark_shut_down(std::move(why))) return;
     stop_requested_ = true;
     retry_timer_->cancel();
     ping_timer_->cancel();
@@ -339,10 +285,7 @@ class basic_session final : public session {
       }
     }
     ep_.stop_perpetual();
-    // The state first: a consumer woken by the queue's close finds the
-    // client stopped (and stop_error() set).
-    set_state(connection_state::stopped);
-    queue_.close();
+    finish_shut_down();
   }
 
   // ---- messages (network thread) ----
@@ -351,134 +294,19 @@ class basic_session final : public session {
     if (!session_util::same(h, hdl_)) return;
     last_rx_ = clock::now();
     if (msg->get_opcode() != websocketpp::frame::opcode::text) return;
-    message m = parse_message(msg->get_payload());
-    switch (m.kind) {
-      case message::type::stats:
-        // Where this subscription started: the resume point if the connection
-        // drops before the first event.
-        if (!seq_.has_position() && !baseline_ && m.stats_last_seq) baseline_ = m.stats_last_seq;
+    switch (on_text(msg->get_payload())) {
+      case verdict::keep:
         return;
-      case message::type::error:
-        report({error_kind::server_error, m.text, 0, 0});
-        return;
-      case message::type::malformed:
-        report({error_kind::bad_message, m.text, 0, 0});
-        return;
-      case message::type::greeting:
-      case message::type::pong:
-      case message::type::other:
-        return;
-      case message::type::event:
-        break;
-    }
-    if (discarding_) return;  // after resume_failed, waiting for the snapshot connection
-    event& ev = m.ev;
-    switch (ev.kind) {
-      case event_kind::entity:
-      case event_kind::system:
-        if (ev.seq && !seq_.accept(*ev.seq)) return;  // already delivered
-        break;
-      case event_kind::snapshot:
-        resync_pending_ = false;
-        if (ev.seq) seq_.advance_to(*ev.seq);
-        break;
-      case event_kind::test:
-        break;
-      case event_kind::resume_failed:
-        handle_resume_failed(ev);
-        return;
-    }
-    publish_seq();
-    deliver(ev);
-  }
-
-  void handle_resume_failed(const event& ev) {
-    report({error_kind::resume_failed,
-            "resume point " + (seq_.last() ? std::to_string(*seq_.last()) : std::string("?")) +
-                " is gone (" + ev.event_type + ", oldest_seq " +
-                (ev.oldest_seq ? std::to_string(*ev.oldest_seq) : std::string("?")) + ")",
-            0, 0});
-    deliver(ev);
-    switch (opts_.on_resume_failed) {
-      case resume_failed_policy::accept_gap:
-        return;
-      case resume_failed_policy::stop:
+      case verdict::stop:
         shutdown(client_error{error_kind::resume_failed, "resume_failed (policy stop)", 0, 0});
         return;
-      case resume_failed_policy::resync_snapshot:
-        resync_pending_ = true;
-        discarding_ = true;
+      case verdict::resync:
         abandon_connection();
         schedule_reconnect(std::chrono::milliseconds(0));
         return;
     }
   }
 
-  void deliver(const event& ev) {
-    const std::function<void(const event&)>* fn = nullptr;
-    switch (ev.kind) {
-      case event_kind::entity:
-        fn = &cb.on_entity;
-        break;
-      case event_kind::system:
-        fn = &cb.on_system;
-        break;
-      case event_kind::test:
-        fn = &cb.on_test;
-        break;
-      case event_kind::snapshot:
-        fn = &cb.on_snapshot;
-        break;
-      case event_kind::resume_failed:
-        fn = &cb.on_resume_failed;
-        break;
-    }
-    if (fn && *fn) {
-      try {
-        (*fn)(ev);
-      } catch (const std::exception& e) {
-        report({error_kind::callback, e.what(), 0, 0});
-      } catch (...) {
-        report({error_kind::callback, "unknown exception", 0, 0});
-      }
-    }
-    if (opts_.queue_capacity > 0) queue_.push(ev);
-  }
-
-  void publish_seq() {
-    std::lock_guard<std::mutex> lock(mu_);
-    last_seq_ = seq_.last();
-  }
-
-  void set_state(connection_state s) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (state_ == connection_state::stopped) return;  // final
-      if (state_ == s && state_reported_) return;
-      state_ = s;
-      state_reported_ = true;
-    }
-    if (cb.on_state) {
-      try {
-        cb.on_state(s);
-      } catch (const std::exception& e) {
-        report({error_kind::callback, e.what(), 0, 0});
-      } catch (...) {
-        report({error_kind::callback, "unknown exception", 0, 0});
-      }
-    }
-  }
-
-  void report(const client_error& e) {
-    if (!cb.on_error) return;
-    try {
-      cb.on_error(e);
-    } catch (...) {
-      // an error handler that throws has nowhere left to report to
-    }
-  }
-
-  client_options opts_;
   ws_url url_;
   endpoint ep_;
   std::thread thread_;
@@ -489,27 +317,13 @@ class basic_session final : public session {
 
   // Network thread only.
   connection_hdl hdl_;
-  seq_tracker seq_;
   backoff backoff_;
-  std::optional<std::int64_t> baseline_;
-  bool connected_once_ = false;
-  bool resuming_ = false;
-  bool resync_pending_ = false;
-  bool discarding_ = false;
   clock::time_point last_rx_{};
 
-  event_queue queue_;
-  std::atomic<bool> stop_requested_{false};
-
-  mutable std::mutex mu_;
+  std::mutex life_mu_;
   std::condition_variable run_done_cv_;
   bool run_done_ = false;
   bool started_ = false;
-  bool shut_down_ = false;
-  bool state_reported_ = false;  // the first state (connecting) is reported too
-  connection_state state_ = connection_state::connecting;
-  std::optional<std::int64_t> last_seq_;
-  std::optional<client_error> stop_error_;
 };
 
 }  // namespace sensorhub::client::detail

@@ -64,6 +64,10 @@ struct event {
   // and the two prebuilt views (null for every other event, so copying an
   // event costs nothing more).
   std::shared_ptr<const scope_move> moved;
+  // Set by queued_subscriber when it queues its copy: steady_clock
+  // nanoseconds of the publish call (read once per call by local_event_bus),
+  // for the delivery queue time metric; 0: not known.
+  std::int64_t queued_ns = 0;
 };
 
 // A sensor update that changed its scope keys, built once when the event is

@@ -9,6 +9,7 @@
 #include "sensorhub/data_scope.hpp"
 #include "sensorhub/event.hpp"
 #include "sensorhub/filter.hpp"
+#include "sensorhub/latency_histogram.hpp"
 #include "sensorhub/stats.hpp"
 #include "sensorhub/subscriber.hpp"
 #include "sensorhub/subscription.hpp"
@@ -65,6 +66,10 @@ class event_bus {
   // on the publishing thread from inside on_event: must not block. The
   // default counts nothing.
   virtual void note_conflated(channel /*c*/) noexcept {}
+
+  // Where queued subscribers record how long events waited in their queue
+  // (hub_stats::delivery_queue_time); null: not measured (the default).
+  virtual latency_histogram* queue_time_histogram() noexcept { return nullptr; }
 };
 
 }  // namespace sensorhub

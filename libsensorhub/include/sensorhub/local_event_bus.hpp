@@ -28,6 +28,7 @@ class local_event_bus final : public event_bus {
   hub_stats stats() const override;
   void note_dropped_subscriber() override;
   void note_conflated(channel c) noexcept override;
+  latency_histogram* queue_time_histogram() noexcept override;
 
  private:
   struct impl;

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "sensorhub/event.hpp"
+#include "sensorhub/latency_histogram.hpp"
 
 namespace sensorhub {
 
@@ -21,6 +22,9 @@ struct hub_stats {
   std::uint64_t last_seq = 0;
   std::uint64_t uptime_s = 0;
   std::uint64_t dropped_subscribers = 0;  // closed as slow consumers
+  // Time events waited in subscribers' queues (publish to hand-off to the
+  // transport); empty for a bus that does not measure it.
+  latency_snapshot delivery_queue_time{};
 
   channel_stats& of(channel c) noexcept { return channels[static_cast<int>(c)]; }
   const channel_stats& of(channel c) const noexcept { return channels[static_cast<int>(c)]; }

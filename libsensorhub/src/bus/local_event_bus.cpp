@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "detail/publish_stamp.hpp"
+
 namespace sensorhub {
 
 namespace {
@@ -74,6 +76,7 @@ struct local_event_bus::impl {
   std::atomic<std::uint64_t> events_published{0};
   std::atomic<std::uint64_t> last_seq{0};
   std::atomic<std::uint64_t> dropped{0};
+  latency_histogram queue_time;
 
   std::shared_ptr<const entry_list> snapshot() const {
     std::lock_guard<std::mutex> lk(list_mutex);
@@ -234,8 +237,12 @@ std::size_t local_event_bus::publish(const std::vector<event>& events) {
   im.publisher.store(me);
   struct reset_publisher {
     impl& i;
-    ~reset_publisher() { i.publisher.store(std::thread::id{}); }
+    ~reset_publisher() {
+      i.publisher.store(std::thread::id{});
+      detail::publish_stamp_ns = 0;
+    }
   } guard{im};
+  detail::publish_stamp_ns = detail::steady_now_ns();  // one clock read per publish call
   return im.deliver(events);
 }
 
@@ -260,10 +267,13 @@ hub_stats local_event_bus::stats() const {
   s.events_published = impl_->events_published.load();
   s.last_seq = impl_->last_seq.load();
   s.dropped_subscribers = impl_->dropped.load();
+  s.delivery_queue_time = impl_->queue_time.snapshot();
   return s;
 }
 
 void local_event_bus::note_dropped_subscriber() { impl_->dropped.fetch_add(1); }
+
+latency_histogram* local_event_bus::queue_time_histogram() noexcept { return &impl_->queue_time; }
 
 void local_event_bus::note_conflated(channel c) noexcept {
   impl_->conflated[static_cast<int>(c)].fetch_add(1, std::memory_order_relaxed);

@@ -3,6 +3,8 @@
 #include <optional>
 #include <utility>
 
+#include "detail/publish_stamp.hpp"
+
 namespace sensorhub {
 
 namespace {
@@ -88,6 +90,7 @@ void queued_subscriber::push(const event& e, std::size_t bytes) {
     if (const auto key = key_of<conflation_key>(e)) index_[*key] = queue_.size();
   }
   queue_.push_back(e);
+  queue_.back().queued_ns = detail::publish_stamp_ns;
   queued_bytes_ += bytes;
 }
 
@@ -174,11 +177,15 @@ std::size_t queued_subscriber::drain(const std::function<void(const event&)>& se
       }
       if (!index_.empty()) index_.clear();
     }
+    latency_batch waited;
+    const std::int64_t now = queue_time_ != nullptr ? detail::steady_now_ns() : 0;
     for (std::size_t i = from; i < batch.size(); ++i) {
       if (i < dead.size() && dead[i]) continue;
+      if (now != 0 && batch[i].queued_ns != 0) waited.add_ns(now - batch[i].queued_ns);
       send(batch[i]);
       ++n;
     }
+    if (queue_time_ != nullptr) queue_time_->add(waited);
   }
   return n;
 }
@@ -192,6 +199,8 @@ std::size_t queued_subscriber::drain_while(const std::function<bool()>& room,
     ~pumping_guard() { flag.store(false); }
   };
   std::optional<pumping_guard> pumping(std::in_place, pumping_);
+  latency_batch waited;
+  std::int64_t now = 0;  // read once per call, at the first event handed on
   for (;;) {
     if (!room()) break;
     event e;
@@ -218,9 +227,14 @@ std::size_t queued_subscriber::drain_while(const std::function<bool()>& room,
       ++head_;
       compact();
     }
+    if (queue_time_ != nullptr && e.queued_ns != 0) {
+      if (now == 0) now = detail::steady_now_ns();
+      waited.add_ns(now - e.queued_ns);
+    }
     send(e);
     ++n;
   }
+  if (queue_time_ != nullptr) queue_time_->add(waited);
   pumping.reset();
   // A backlog report that came while pumping is not lost (the sends above
   // report too: with the last one at or over the watermark, nothing wakes).

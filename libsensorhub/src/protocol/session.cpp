@@ -46,6 +46,7 @@ session::session(std::shared_ptr<const transport_context> ctx, std::shared_ptr<c
       st_(std::make_unique<state>(backlog_limit)) {
   if (!conn_) throw error(errc::internal, "session needs a connection");
   if (!ctx_) throw error(errc::internal, "session needs a transport context");
+  if (ctx_->bus != nullptr) measure_queue_time(ctx_->bus->queue_time_histogram());
 }
 
 session::~session() = default;

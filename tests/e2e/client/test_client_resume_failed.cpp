@@ -1,8 +1,6 @@
 // End-to-end: `resume_failed` (SPEC §5) as sensorhub::client handles it:
 // re-sync from a snapshot, accept the gap, or stop.
 
-#include <fstream>
-
 #include "client_e2e.hpp"
 
 using namespace sensorhub::e2e;
@@ -14,20 +12,7 @@ namespace {
 void make_truncated_history(daemon_process& d, std::vector<std::int64_t>& sensors) {
   const auto h = d.http();
   for (int i = 0; i < 30; ++i) sensors.push_back(create_sensor(h, "t", "m" + std::to_string(i)));
-  d.terminate();
-  REQUIRE(d.wait_exit(std::chrono::seconds(30)).has_value());
-  const std::string config = (d.dir() / "retention.json").string();
-  std::ofstream(config) << R"({"storage":{"retention_events":10,"prune_interval_s":1}})";
-  std::vector<std::string> flags = default_daemon_flags();
-  flags.push_back("--config");
-  flags.push_back(config);
-  d.restart(flags);
-  REQUIRE(wait_until(
-      [&] {
-        const json_doc all = d.http().get("/api/v1/events?since=0&limit=1000").json();
-        return all.root().is_array() && all.root().size() > 0 && all.root().size() <= 11;
-      },
-      std::chrono::seconds(30)));
+  restart_with_short_history(d);
 }
 
 sc::client_options options_for(const daemon_process& d, sc::resume_failed_policy policy) {

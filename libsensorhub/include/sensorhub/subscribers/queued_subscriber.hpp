@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sensorhub/latency_histogram.hpp"
 #include "sensorhub/subscriber.hpp"
 
 namespace sensorhub {
@@ -80,6 +81,11 @@ class queued_subscriber : public subscriber {
   // Stops queueing (e.g. the session closed): later events are dropped.
   void close_queue();
 
+  // Records, per drained batch, how long each event waited since its
+  // publish (event::queued_ns) into h (null: not measured, the default).
+  // Call before the subscriber is subscribed; h must outlive it.
+  void measure_queue_time(latency_histogram* h) noexcept { queue_time_ = h; }
+
   virtual void wake() = 0;
   virtual void on_overflow() = 0;
   // A queued event of channel c was replaced (count it). Default: nothing.
@@ -127,6 +133,7 @@ class queued_subscriber : public subscriber {
   std::atomic<bool> missed_report_{false};  // a report with room came while pumping
   std::atomic<std::size_t> transport_backlog_{0};
   std::atomic<bool> overflowed_{false};
+  latency_histogram* queue_time_ = nullptr;
 };
 
 }  // namespace sensorhub
