@@ -23,6 +23,12 @@ packages+=(prometheus)
 # here), libFuzzer, and llvm-symbolizer for readable crash reports. Debian 12
 # has no unversioned libfuzzer-dev; 14 is its clang.
 packages+=(clang libclang-rt-14-dev libfuzzer-14-dev llvm-14)
+# the browser test (tests/browser): Debian's Chromium, driven by playwright-core
+# from npm. Node.js and npm only when the machine has none (a Node.js from
+# another source ships its own npm, which Debian's npm package would conflict with).
+packages+=(chromium)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
