@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs the sensorhub benchmark suite against fresh daemons and prints one
 # JSON object per line on stdout (progress goes to stderr). See
 # docs/performance.md for what each figure means.

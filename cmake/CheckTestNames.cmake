@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ctest guard: doctest_discover_tests splits test names at ';', so a
 # TEST_CASE whose name holds one registers a ctest entry that selects no test
 # case and passes without running anything. Fails listing every such name.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Findhttp_parser: nodejs/http-parser (Debian: libhttp-parser-dev), which
 # ships neither a CMake package nor a pkg-config file.
 #   find_package(http_parser 2.9 REQUIRED)  ->  http_parser::http_parser

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Install rules and the package config (cmake/sensorhubConfig.cmake.in).
 # One export set per component, so find_package(sensorhub) loads only the
 # components asked for:

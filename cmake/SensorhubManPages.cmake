@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Man pages generated from the binaries' --help and --version with help2man
 # at build time (target sensorhub_man_pages, part of `all`), plus the
 # sections --help lacks from docs/man/<name>.h2m (NAME, FILES, ENVIRONMENT,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Debian packages with CPack (docs/operations.md, "Installing the .deb"):
 #
 #   cmake --build build && cpack --config build/CPackConfig.cmake -G DEB -B build/deb

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # CPACK_PRE_BUILD_SCRIPTS of cmake/SensorhubPackage.cmake: runs after CPack
 # staged the files, before it builds the packages. CPACK_STRIP_FILES strips
 # programs only; the static libraries lose their debug information here

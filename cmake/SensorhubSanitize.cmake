@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # SENSORHUB_SANITIZE: every target built after this point gets
 #   ON / address  AddressSanitizer + UndefinedBehaviorSanitizer
 #   thread        ThreadSanitizer (the multi-threaded network layer; see

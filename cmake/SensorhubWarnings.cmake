@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # sensorhub_set_warnings(<target>): the project's warning set, per target.
 function(sensorhub_set_warnings target)
   if(MSVC)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer harness: the WebSocket client-message parser (SPEC §3: ping,
 // get_stats, subscribe, unsubscribe) on arbitrary bytes. It may throw
 // sensorhub::error (invalid_json, or a validation_error naming the fields);

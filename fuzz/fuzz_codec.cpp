@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer harness: the JSON codec of entity bodies on arbitrary bytes -
 // sensor and reading create/update bodies, reading batches, the generic
 // object reader (parse_json_object) and quote_json. Parsers may throw

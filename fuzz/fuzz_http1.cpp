@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer harness: the HTTP/1.1 request reader on arbitrary bytes, fed as
 // one buffer and again in fuzzer-chosen pieces, acting as a connection does
 // (continue_body after head_ready, next() after message_done). Any broken

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer harness: the query parsers on arbitrary bytes - the query-string
 // decoder and filter keys shared by every transport, the WebSocket
 // handshake query (channel, since, snapshot, token, filters; ws_query.cpp),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer harness: the daemon's POST /api/v1/ws/test-event body parser on
 // arbitrary bytes. It may throw sensorhub::error (validation_error
 // included); anything else is a bug. What it accepts re-serializes `data`,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The replay driver: a main() that feeds files to a harness's
 // LLVMFuzzerTestOneInput, so the seed corpus and every regression input run
 // in the ordinary (GCC, ASan, TSan) builds under ctest, without libFuzzer.

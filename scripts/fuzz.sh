@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer harnesses (clang, build-fuzz/) and runs each for
 # FUZZ_SECONDS (default 30) on a temporary copy of its seed corpus and its
 # regression inputs; the repository is never written to. Fails on any crash,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs every build and test dependency from Debian 12's packages.
 # Idempotent and quiet when everything is already there. Needs root (or sudo).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs dependencies, builds sensorhubd (Release) and runs it on its
 # embedded default: SQLite file ./sensorhub.db, http://127.0.0.1:8000.
 # Extra arguments go to the daemon, e.g. ./scripts/run.sh --test-endpoints

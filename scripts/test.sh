@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs dependencies, builds, and runs the whole test suite twice (a
 # RelWithDebInfo build and an ASan+UBSan build), then once more under
 # ThreadSanitizer, then runs every libFuzzer harness for FUZZ_SECONDS

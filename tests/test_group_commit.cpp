@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Group commit in the SQLite repository: concurrent write() calls that
 // arrive together share one transaction, each under its own savepoint.
 #include <doctest/doctest.h>

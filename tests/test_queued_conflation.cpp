@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // queued_subscriber's conflation (SPEC §11): which events are replaced,
 // where the replacement goes, byte accounting, overflow, and the wake when
 // the transport has room again.

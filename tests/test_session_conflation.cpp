@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A conflating session (SPEC §11) against a connection whose unsent bytes
 // the test controls: events wait in the session's queue while the
 // connection is full, where newer ones replace them; nothing changes while

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The transport kit: serial_executor and session_registry, driven through a
 // real hub (worker pool, SQLite in memory, local bus).
 #include <doctest/doctest.h>

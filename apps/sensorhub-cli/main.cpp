@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sensorhub-cli: watch sensorhubd's events, and create, update and delete
 // sensors and readings (docs/clients.md). Exit codes: exit_codes.hpp.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sensorhubd: parses the command line and hands over to the daemon library
 // (apps/sensorhubd/server) or the token and backup commands (apps/sensorhubd/cli).
 #include <cstdio>

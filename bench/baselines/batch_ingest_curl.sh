@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Batch ingest through a running sensorhubd (started with --no-auth):
 # creates one sensor, then POSTs /api/v1/lecturas/batch REQUESTS times with
 # READINGS readings each (one curl per request, sequential) and prints

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // raw_sqlite_ingest: the ceiling for batch ingest (issue 9). The schema of the
 // daemon's readings and event log (sensorhub's migrations 1, 2 and 4), the
 // same pragmas (WAL, synchronous=NORMAL, foreign keys), then N readings and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // storage_write_bench: what the storage layer alone sustains for REST-style
 // creates (issue 9, group commit): T threads call sensor_service::create on
 // one sqlite_repository (a real file, the daemon's pragmas) until W creates

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ceiling/acceptor.hpp"
 
 #include <chrono>

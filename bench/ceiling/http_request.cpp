@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ceiling/http_request.hpp"
 
 #include <cctype>

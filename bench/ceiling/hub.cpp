@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ceiling/hub.hpp"
 
 #include <asio/post.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sensorhub_ceiling: the fastest simple server of the bench's wire, as a
 // ceiling to measure sensorhubd against (docs/performance.md). N threads,
 // one io_context each; no persistence, no auth, no filters.

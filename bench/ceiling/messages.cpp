@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ceiling/messages.hpp"
 
 #include <cstdio>

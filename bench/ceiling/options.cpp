@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ceiling/options.hpp"
 
 #include <algorithm>

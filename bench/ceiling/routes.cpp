@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // connection: what the ceiling answers to each HTTP request.
 #include <charconv>
 

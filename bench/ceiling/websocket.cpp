@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ceiling/websocket.hpp"
 
 #include <openssl/evp.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "clients/http_response_parser.hpp"
 
 #include <cctype>

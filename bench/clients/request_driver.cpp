@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "clients/request_driver.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "clients/socket_address.hpp"
 
 #include <cstring>

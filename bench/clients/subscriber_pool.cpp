@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "clients/subscriber_pool.hpp"
 
 #include <algorithm>

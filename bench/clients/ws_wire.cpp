@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "clients/ws_wire.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "driver/cpu_probe.hpp"
 
 #include <cstdio>

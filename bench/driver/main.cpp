@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sensorhub_bench: load generator for sensorhubd. See docs/performance.md.
 #include <cstdio>
 #include <exception>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "driver/options.hpp"
 
 #include <CLI/CLI.hpp>

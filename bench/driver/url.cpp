@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "driver/url.hpp"
 
 #include <charconv>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "scenarios/broadcast_server.hpp"
 
 #include <mutex>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "scenarios/fanout_common.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "scenarios/fanout_tracker.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // idle-rss: what an idle, greeted WebSocket costs the server in memory.
 #include <chrono>
 #include <cstdio>

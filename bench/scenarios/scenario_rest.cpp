@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // rest-create, rest-get and ingest: C clients on keep-alive connections.
 #include <cstdio>
 #include <stdexcept>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Issue 9's targets, measured in one run against sensorhubd, the Node peer
 # and the raw ceiling (bench/ceiling), each scenario on a fresh server, the
 # three servers one after the other. Prints a markdown table of ratios and

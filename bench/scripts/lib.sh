@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by compare.sh and sweep.sh (sourced, not run): start one server of
 # a kind on a fresh state, run the bench against it with --url, sample the
 # server's CPU and RSS from /proc, append one JSON line per run.

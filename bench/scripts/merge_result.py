@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Adds what the bench cannot see to its JSON line: which server, the label (server_kind, label),
 the server's CPU and RSS sampled from /proc during the run, the load average.
 Usage: merge_result.py BENCH_JSON BENCH_ERR KIND LABEL EXIT CPU_TICKS CLK_TCK RSS0_KB PEAK_KB ARGS

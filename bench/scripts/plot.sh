@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Plots sweep.sh's series (DATA_DIR/*.dat) as PNGs into IMG_DIR with gnuplot:
 # sweep-deliveries.png, sweep-latency.png, sweep-rss.png.
 #   bench/scripts/plot.sh DATA_DIR [IMG_DIR]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The soak run (docs/reliability.md): mixed load against the real daemon with
 # a kill -9 every --kill-every seconds, then every acknowledged write and
 # every event accounted for. Builds nothing: needs build/bench/sensorhub_soak

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Markdown summary of compare.sh's JSON lines: each issue-9 target with
 sensorhubd, Node and the ceiling side by side, the ratios, pass/fail; then
 every run with the load generator's CPU.  Usage: summarize.py RESULTS.jsonl"""

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # How cost grows (issue 9, item 7): sensorhubd, the Node peer and the raw
 # ceiling swept over subscribers (deliveries/s unpaced; event latency at a
 # fixed write rate) and over idle connections (server RSS), each point on a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Turns sweep.sh's JSON lines into one .dat per series (gnuplot) and one
 sweep.csv with every point.  Usage: sweep_data.py SWEEP.jsonl OUT_DIR
 Series, per server: deliveries-SERVER.dat (subscribers, deliveries/s),

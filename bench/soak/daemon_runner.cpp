@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daemon_runner.hpp"
 
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sensorhub_soak: an hour (or --duration) of mixed load against the real
 // daemon with a kill -9 every --kill-every seconds, then the accounting of
 // every acknowledged write and every event (docs/reliability.md).

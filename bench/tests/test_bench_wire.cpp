@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The bench's own wire code: WebSocket frames and handshake, the event
 // scanner of the subscribers' receive path, the keep-alive response parser.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The ctest check of custom_transport_example: starts it, connects with a
 // real TCP socket and expects the SPEC §3 greeting, a created event for the
 // sensor it asks the example to create, a pong, and a clean shutdown.

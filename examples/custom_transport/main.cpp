@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A custom transport: newline-delimited JSON over plain TCP. Each line sent is
 // a SPEC §3 message, each line received a client message (ping, subscribe...).
 // Try `nc 127.0.0.1 PORT`; a tipo typed on stdin creates a sensor of that tipo.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake -DEXE=<embed_example> -P check_output.cmake
 # Runs the example and checks it printed the created, updated and deleted
 # entity events, one JSON per line, in that order.

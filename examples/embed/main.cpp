@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Embedding sensorhub: a hub on an in-memory database, a callback on the
 // "sensors" channel, and a sensor created, updated and deleted. Prints the
 // three events exactly as they go over the wire (SPEC §3), one per line.

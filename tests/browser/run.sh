@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # ctest entry of the browser test: run.sh <sensorhubd> <work dir>
 # Installs playwright-core (pinned by package-lock.json) into <work dir> with
 # `npm ci` when it is not there yet, then runs test.mjs there. Exits 77 (ctest

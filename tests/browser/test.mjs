@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The dashboard (GET /) in Debian's chromium against the real sensorhubd:
 // token entry, live table/counts/chart/log, a daemon restart with resume,
 // a 2,000 events/s flood, and no request to any other host.

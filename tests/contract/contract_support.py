@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared pieces of the contract tests (ctest label "contract").
 
 Starts the real sensorhubd, talks to it over real sockets (HTTP/1.1, a

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Real sensorhubd output against docs/schemas, docs/openapi.json (every
 operation answered, not 404/405) and docs/asyncapi.json (every message kind).
 

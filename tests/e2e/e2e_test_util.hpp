@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Doctest glue for the end-to-end tests: printers for the support types,

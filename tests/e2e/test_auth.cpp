@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: SPEC §7 against the real daemon: tokens and scopes on every
 // route, the secure WebSocket, revocation, --test-endpoints / --no-auth /
 // --no-public-ws, Origin allow-list, rate limits, connection cap, and that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: every bad-input class of SPEC §2 with its exact status and
 // error code; the daemon stays healthy after each.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: the daemon's command line (SPEC §8) and its startup output.
 
 #include <sys/wait.h>

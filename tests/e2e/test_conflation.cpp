@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: conflation (SPEC §11). Subscribers that stop reading while
 // 40,000 readings of 10 sensors are written (far more than the kernel's
 // socket buffers hold, so a backlog builds in the daemon): the conflating

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end durability: N rounds (env SENSORHUB_KILL_ROUNDS, default 20) of
 // writers hammering the REST API while the daemon is killed with SIGKILL at a
 // random moment, then restarted on the same database. After each restart:

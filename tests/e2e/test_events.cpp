@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: persisted event history (GET /api/v1/events) and resume with
 // since= (SPEC §5).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end load: 20 subscribers x 300 events from 4 REST writer threads.
 // Every subscriber must receive every event exactly once, in seq order.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: the REST API of SPEC §2 (happy paths) against the real daemon.
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: gap-free resume under load and truncated history (SPEC §5),
 // against the real daemon.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: SIGTERM/SIGINT graceful shutdown, restart on the same database,
 // and a small kill -9 durability check.
 

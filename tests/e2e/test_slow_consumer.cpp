@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: a subscriber that stops reading is closed with 1008 "slow
 // consumer" once its backlog passes the limit, while a reading subscriber gets
 // every event; peers that stop answering pings are dropped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: the WebSocket channels of SPEC §3 and the stats of §4.
 
 #include <set>

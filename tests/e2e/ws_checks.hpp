@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Shape checks for the WebSocket messages of SPEC §3 and the stats of §4.

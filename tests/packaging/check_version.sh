@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `EXE --version` prints exactly "NAME VERSION" on stdout and exits 0.
 #   check_version.sh EXE NAME VERSION
 set -u

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The Debian packages (cmake/SensorhubPackage.cmake), built from this build
 # tree with `cpack -G DEB` (no second build: CPack stages the installed files
 # with prefix /usr), then checked as an installer would see them:

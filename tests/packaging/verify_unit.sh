@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # systemd-analyze verify on packaging/systemd/sensorhubd.service, with
 # ExecStart pointed at the built daemon (verify wants an executable there).
 # Any warning fails, not only errors (verify exits 0 on unknown keys and bad

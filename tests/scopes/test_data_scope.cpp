@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Data scopes (SPEC §7.1): the scope check itself, the filter's reading of
 // its views, and every service method with an out-of-scope id.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Data scopes in SQLite: the scope keys stored with each event (migration 4,
 // backfilled for older files) and the scoped queries.
 #include <doctest/doctest.h>

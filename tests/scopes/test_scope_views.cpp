@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Data scopes on the event side (SPEC §7.1): live delivery, `since` replay,
 // /events history (hub::events) and snapshots give a scoped client the same
 // view; filters are intersected with the scope, never widened; the

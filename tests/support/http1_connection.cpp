@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "http1_connection.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // RapidJSON DOM helpers for doctest unit tests that inspect JSON output.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "tls_client.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "tls_proxy.hpp"
 
 #include <openssl/ssl.h>

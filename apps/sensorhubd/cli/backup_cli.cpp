@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "cli/backup_cli.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "cli/token_cli.hpp"
 
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "http/http_util.hpp"
 
 #include <algorithm>

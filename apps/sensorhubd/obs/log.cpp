@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "obs/log.hpp"
 
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "obs/metrics.hpp"
 
 #include <cstdio>

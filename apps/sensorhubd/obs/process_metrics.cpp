@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "obs/process_metrics.hpp"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "rest/channel_stats_body.hpp"
 
 #include <rapidjson/stringbuffer.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake -DINPUT=file -DOUTPUT=file.cpp -DNAME=symbol -P embed_file.cmake
 # Writes a .cpp defining `sensorhubd::NAME` (const char*) and NAME_size.
 file(READ "${INPUT}" hex HEX)

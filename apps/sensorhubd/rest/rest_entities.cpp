@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sensors and readings (SPEC §1-2).
 #include <chrono>
 #include <utility>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "rest/rest_sse.hpp"
 
 #include <string>

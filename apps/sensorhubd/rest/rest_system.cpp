@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Stats, test events, event history, health, metrics and the dashboard.
 #include <utility>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Token management over REST (SPEC §7: scope admin), next to the CLI.
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "rest/routes.hpp"
 
 #include "rest/rest_sse.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "rest/test_event_request.hpp"
 
 #include <utility>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "server/daemon.hpp"
 
 #include <pthread.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The sensorhubd command line (CLI11): every flag of SPEC §8 and the
 // docs, config file then flags, environment fallbacks, ranges, --help,
 // --version and the token subcommands.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Loading the daemon's JSON config file: every key, comments and trailing
 // commas, and bad values refused with a message naming the key.
 #include <doctest/doctest.h>

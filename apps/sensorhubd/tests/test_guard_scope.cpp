@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The security guard resolves each request's token to its data scope (SPEC
 // 7.1) on a real tokens table: REST routes that check a token, open routes,
 // --no-auth, and WebSocket handshakes on the secure and the public endpoint

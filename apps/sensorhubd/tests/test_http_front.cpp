@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HTTP front in its two steps (SPEC §9): check_head decides every
 // refusal on the request head, before a body byte is read, and hands what
 // it resolved to handle() as the request's context; handle() checks the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GET /metrics: the Prometheus text rendered from the hub's stats and the
 // daemon's own counters.
 #include <doctest/doctest.h>

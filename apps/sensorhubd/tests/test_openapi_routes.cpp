@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // docs/openapi.json against the daemon's own route table (add_all_routes,
 // what sensorhubd builds): every route served is documented and every
 // documented operation is served. Fails when a route is added on one side.

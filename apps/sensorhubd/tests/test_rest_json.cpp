@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JSON bodies only the REST routes use (moved out of the core's protocol):
 // the POST /api/v1/ws/test-event request and the per-channel stats body.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The SPEC §7 table: which route needs which scope, with and without
 // --test-endpoints and --no-public-ws.
 #include <doctest/doctest.h>

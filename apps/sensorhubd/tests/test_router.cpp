@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The daemon's router: method + path matching, 404/405 with Allow,
 // literal segments before {param} segments, trailing slashes.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/auth/sqlite_token_store.hpp"
 
 #include <SQLiteCpp/Database.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/auth/token.hpp"
 
 #include <fcntl.h>

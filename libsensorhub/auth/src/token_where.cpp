@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/auth/token_where.hpp"
 
 #include <rapidjson/document.h>

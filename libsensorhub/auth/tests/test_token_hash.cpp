@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Token hashing (OpenSSL's SHA-256 through hash_token) against the FIPS 180-4
 // vectors, and the stored format: a hash computed outside this code, with
 //   printf %s shk_0123...cdef | sha256sum

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tokens table's own migrations in a file shared with the core: fresh
 // files in either order, files from release 0.1 (whose core migration 3
 // created `tokens`), and files from a newer build.

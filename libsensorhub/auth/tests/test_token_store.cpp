@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // API tokens: generation, hashing, scopes and sqlite_token_store (real SQLite files).
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Per-token data scopes (SPEC §7.1): the CLI's KEY=V1,V2 clauses, the JSON
 // form of the admin route and the tokens table, and the store round trip on
 // a real SQLite file.

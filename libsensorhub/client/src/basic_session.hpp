@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // One subscription's connection logic over websocketpp's Asio client, for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sensorhub::client: forwards to the session for its URL (session.hpp,
 // basic_session.hpp: plain ws:// or TLS wss://).
 

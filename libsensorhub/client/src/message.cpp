@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "message.hpp"
 
 #include <rapidjson/document.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/client/connection_state.hpp"
 #include "sensorhub/client/event.hpp"
 

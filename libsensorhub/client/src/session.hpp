@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // What sensorhub::client forwards to: one subscription's connection logic,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // session_core: seq bookkeeping, resume_failed policy, callbacks and state
 // of a subscription (session_core.hpp).
 

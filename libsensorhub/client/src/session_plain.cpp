@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The plain ws:// session (websocketpp's asio_client).
 
 #include <websocketpp/config/asio_no_tls_client.hpp>

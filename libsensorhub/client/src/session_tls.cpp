@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The wss:// session (websocketpp's asio_tls_client over asio::ssl, OpenSSL;
 // the context is tls_context.cpp's). websocketpp sends the URL's host as SNI
 // (SSL_set_tlsext_host_name) before the handshake.

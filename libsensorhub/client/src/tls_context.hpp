@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // The OpenSSL client context of the wss:// sessions (standalone Asio's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The reconnect backoff: capped exponential growth with full jitter.
 
 #include <doctest/doctest.h>

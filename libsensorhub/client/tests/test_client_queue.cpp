@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The bounded queue behind client::next_event().
 
 #include <doctest/doctest.h>

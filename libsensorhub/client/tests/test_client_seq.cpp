@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client's duplicate filter and resume point.
 
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // URLs and connect queries of sensorhub::client.
 
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // The WebSocket protocol of SPEC §3, shared by every transport: one header

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/subscribers/callback_subscriber.hpp"
 
 #include <future>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/event_bus.hpp"
 
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/local_event_bus.hpp"
 
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/subscribers/queued_subscriber.hpp"
 
 #include <optional>

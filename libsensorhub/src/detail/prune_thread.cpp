@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "detail/prune_thread.hpp"
 
 #include <utility>

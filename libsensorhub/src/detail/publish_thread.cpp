@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "detail/publish_thread.hpp"
 
 #include <utility>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/transports/serial_executor.hpp"
 
 #include <atomic>

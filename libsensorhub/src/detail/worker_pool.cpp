@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "detail/worker_pool.hpp"
 
 #include <utility>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "json/event_views.hpp"
 
 #include <memory>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // parse_json_object: the core's hostile-input reader, exposed for JSON
 // bodies that are not entities.
 #include <utility>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "json/json_reader.hpp"
 
 // RapidJSON 1.1.0's internal::Stack computes `nullptr + n` before its first

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/data_scope.hpp"
 
 #include <algorithm>

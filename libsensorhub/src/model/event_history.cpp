@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/event_history.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/filter.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/latency_histogram.hpp"
 
 namespace sensorhub {

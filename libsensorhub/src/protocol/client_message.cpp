@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/protocol/client_message.hpp"
 
 #include <string>

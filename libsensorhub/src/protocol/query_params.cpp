@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/protocol/query_params.hpp"
 
 #include <limits>

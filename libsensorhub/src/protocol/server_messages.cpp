@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/protocol/server_messages.hpp"
 
 #include <utility>

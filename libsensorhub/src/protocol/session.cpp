@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/session.hpp"
 
 #include <algorithm>

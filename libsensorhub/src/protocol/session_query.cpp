@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/protocol/session_query.hpp"
 
 #include <algorithm>

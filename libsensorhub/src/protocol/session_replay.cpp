@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The session's history step: resume (replay seq > since in pages, paced by
 // the client) and snapshots, both before the session goes live.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/reading_service.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/sensor_service.hpp"
 
 #include <algorithm>

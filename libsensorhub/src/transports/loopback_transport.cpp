@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/transports/loopback.hpp"
 
 #include <condition_variable>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/transports/session_registry.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Builds against the installed auth component: a generated token hashes
 // (through OpenSSL) to the sha256sum of its text and verifies against itself.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Links sensorhub::client from an installed package and runs it against a
 // port where nothing listens, over ws:// and over wss:// (OpenSSL linked
 // through the package): the client must stop by itself with connect_failed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Links the library the way an embedder does and checks one event arrives.
 #include <sensorhub/hub.hpp>
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # pkg-config against the install tree: `pkg-config --cflags --libs sensorhub`
 # answers, and the core consumer program (tests/consumer/core/main.cpp)
 # compiles, links with exactly those flags and runs.

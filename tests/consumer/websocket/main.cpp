@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Builds against the installed transport_websocket component and serves a
 // WebSocket: a hub with the transport on an ephemeral port, a plain TCP
 // client that upgrades and reads the SPEC §3 connection_established greeting.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Helpers of the sensorhub::client end-to-end tests: a daemon restarted on

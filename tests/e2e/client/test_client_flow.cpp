@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: sensorhub::client's conflation, filters and liveness against
 // the real daemon.
 

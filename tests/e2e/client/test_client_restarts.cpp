@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: sensorhub::client through ten daemon restarts (SIGTERM and
 // SIGKILL alternating, same port and database) while a writer keeps
 // writing: every acknowledged write's event arrives exactly once, in seq

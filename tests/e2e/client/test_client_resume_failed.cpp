@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: `resume_failed` (SPEC §5) as sensorhub::client handles it:
 // re-sync from a snapshot, accept the gap, or stop.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: sensorhub::client over wss:// through a TLS-terminating proxy
 // (tests/support/tls_proxy) in front of the real daemon, with a throwaway CA
 // made by the openssl CLI: events arrive once and survive a daemon SIGKILL

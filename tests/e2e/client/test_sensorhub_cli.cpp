@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: sensorhub-cli against the real daemon: watch prints the exact
 // JSON text of each event and survives a restart; post, update and delete;
 // exit codes for bad usage and an unreachable daemon.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Shared vocabulary of the hostile-client HTTP tests (issue 10, docs/security.md

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end, issue 10: request bodies from clients that have not earned a
 // byte of the daemon's memory. Decisions are taken on the request head (route,
 // token, size) before the body is read, and all buffered bodies together stay

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end, issue 10 item 5 and 4: the small holes a hostile (or merely
 // odd) client found: a negative Content-Length, "valor": -0 answered and
 // published as -0.0 but stored as 0.0, and write_burst 0 ("no limit").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end, issue 10: clients that send slowly or send too much ahead.
 // A head must be complete within limits.header_timeout_ms and a body within
 // the idle timeout, however steadily the bytes trickle (408, then close);

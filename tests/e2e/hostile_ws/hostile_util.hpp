@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Helpers of the hostile-client tests (tests/e2e/hostile_ws): what the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Hostile WebSocket clients, backlogs: subscribers that stop reading are cut
 // with the 1008 "slow consumer" frame they can still read, resume with
 // `since` without a gap, and all backlogs together stay within the global

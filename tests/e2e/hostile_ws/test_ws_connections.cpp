@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Hostile WebSocket clients, connections: handshake floods (half-sent
 // heads, complete handshakes past the per-address cap) and connection churn
 // ended with RST. The daemon's descriptors come back to their baseline and

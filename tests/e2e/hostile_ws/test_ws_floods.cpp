@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Hostile WebSocket clients, frames: ping floods (reading or not),
 // oversized frames and messages, fragment floods. Each against the real
 // daemon, each with the bound it promises (docs/security.md).

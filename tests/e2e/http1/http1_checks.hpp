@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Shared vocabulary of the SPEC §9 (HTTP/1.1) end-to-end tests: raw

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end, SPEC §9: request bodies and heads against the real daemon over
 // raw sockets: chunked bodies, Expect: 100-continue (100 or the final error
 // instead of it), HEAD (200, 404 and 405 without a body), the smuggling guards (Content-Length with

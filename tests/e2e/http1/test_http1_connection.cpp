@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end, SPEC §9: persistent connections against the real daemon over
 // raw sockets: keep-alive, pipelining in order, Connection: close, HTTP/1.0,
 // the idle timeout, and a WebSocket upgrade after plain requests on one

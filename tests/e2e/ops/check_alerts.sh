@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `promtool check rules` on docs/ops/alerts.yml (ctest -L ops). Exits 77
 # (skipped) when promtool is not installed (Debian: apt-get install prometheus).
 set -eu

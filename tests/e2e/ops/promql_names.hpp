@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // The metric names a PromQL expression selects, for checking docs/ops/

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: `sensorhubd backup` copies the database of a running daemon
 // while writers keep writing; the copy passes PRAGMA integrity_check, holds
 // a consistent snapshot and serves in a second daemon. Its errors and exit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // docs/ops/: the example Grafana dashboard and the Prometheus alert rules
 // select only metrics the real daemon exports (names taken from its
 // /metrics after some traffic), and use only known PromQL functions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: the operator metrics of GET /metrics (docs/operations.md):
 // build info, process_* metrics and the write latency and delivery queue
 // time histograms, read from the real daemon.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: the upgrade chain (docs/operations.md, "Upgrading"). The
 // current daemon starts on a copy of tests/fixtures/sensorhub-v1.sqlite, a
 // database written by the first release's schema (make_fixture_v1.sh), and

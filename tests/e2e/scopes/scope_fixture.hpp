@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // The shared world of the data-scope e2e tests (SPEC 7.1): a daemon with

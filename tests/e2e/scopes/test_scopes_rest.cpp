@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: SPEC 7.1 data scopes on every REST route against the real
 // daemon. A scoped token tries each route with an out-of-scope id: reads and
 // writes are 404 exactly like an id that does not exist, creating or moving

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: scoped tokens are made and shown (SPEC 7.1): `token create
 // --where` and `token list` on the CLI, "where" on POST/GET /api/v1/tokens
 // (422 with a field error for a bad one), and a token made over REST is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: SPEC 7.1 data scopes on WebSockets against the real daemon:
 // sensors moving out of and into a token's scope are seen live as
 // scope_left / scope_entered (same seq, then nothing more), and the same

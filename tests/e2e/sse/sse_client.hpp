@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A Server-Sent Events reader for the e2e tests (SPEC §10): one HTTP/1.1

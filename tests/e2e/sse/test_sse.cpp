@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: Server-Sent Events (SPEC §10) against the real daemon over
 // real sockets: the record format with ids, the headers, resume with
 // `since` and Last-Event-ID (which wins), filters, data scopes, keepalive

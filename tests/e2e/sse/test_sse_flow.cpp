@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: SSE streams under load against the real daemon: conflation
 // (SPEC §11), the slow-consumer rule (SPEC §10: dropped queue, then
 // `event: slow_consumer` and the end) and the failure proof: a reader that

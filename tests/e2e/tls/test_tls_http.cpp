@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: the real daemon serving https:// itself (--tls-cert and
 // --tls-key, or the config keys): REST and Server-Sent Events over TLS on
 // keep-alive connections, a plain-HTTP request answered 400 in plain text,

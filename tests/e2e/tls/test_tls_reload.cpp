@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: wss:// served by the daemon itself with sensorhub::client
 // (events written over https arrive), and the certificate reload on SIGHUP:
 // open connections keep theirs and go on receiving, new handshakes get the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Helpers of the TLS end-to-end tests: the real daemon serving https:// and

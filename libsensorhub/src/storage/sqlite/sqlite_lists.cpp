@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "storage/sqlite/sqlite_lists.hpp"
 
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/sqlite_repository.hpp"
 
 #include <SQLiteCpp/Database.h>

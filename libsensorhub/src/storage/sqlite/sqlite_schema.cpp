@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "storage/sqlite/sqlite_schema.hpp"
 
 #include <SQLiteCpp/Transaction.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "storage/sqlite/sqlite_write_queue.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "storage/sqlite/sqlite_write_tx.hpp"
 
 #include <iterator>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sse_connection.hpp"
 
 #include <utility>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The SSE record encoding (SPEC §10): ids only on messages with a seq, the
 // event name from the message, data exactly the WebSocket JSON.
 #include <doctest/doctest.h>

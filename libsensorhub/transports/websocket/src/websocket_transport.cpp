@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // websocket_transport: the public facade over the server (net/).
 #include "sensorhub/transports/websocket.hpp"
 

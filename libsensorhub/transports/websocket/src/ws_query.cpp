@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ws_query.hpp"
 
 #include <utility>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // websocketpp's protocol code, as a system header so the project's warning
 // flags (and -Werror) apply to our code only. The transport keeps its own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // admission: the socket cap, the plain-HTTP body rules and the checks of a
 // WebSocket upgrade, without sockets (the wire side is in
 // test_websocket_transport and the e2e tests).

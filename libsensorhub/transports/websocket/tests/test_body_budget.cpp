@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The global request-body budget and its per-request reservations.
 #include <doctest/doctest.h>
 

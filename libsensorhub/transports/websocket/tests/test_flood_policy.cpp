@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // flood_policy: the per-connection bucket, the shared per-address and
 // per-token buckets, warnings and the close, with an explicit clock.
 #include <doctest/doctest.h>

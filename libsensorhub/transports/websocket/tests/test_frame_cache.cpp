@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // frame_cache and ping_sweeper: the transport's bookkeeping without
 // websocketpp (a frame is a shared_ptr<int> here).
 #include <doctest/doctest.h>

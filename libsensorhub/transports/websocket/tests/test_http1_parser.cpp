@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HTTP/1.1 request reader on byte strings: every stop state, pipelining,
 // any split of the input, chunked bodies, limits and the smuggling guards.
 #include <doctest/doctest.h>

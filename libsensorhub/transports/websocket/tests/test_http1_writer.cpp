@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HTTP/1.x response writer, byte for byte, and its chunked stream read
 // back by http-parser.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Token buckets with an explicit clock: no sleeping, no timing assertions.
 #include <doctest/doctest.h>
 

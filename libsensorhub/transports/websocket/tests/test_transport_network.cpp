@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The network layer over real loopback sockets, with an in-memory hub and
 // several network threads: fan-out order across threads, the close
 // handshake both ways, pings, HEAD, 100-continue, the idle timeout and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The WebSocket transport over real sockets (loopback), with an in-memory hub.
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // A blocking loopback client for the transport's tests: raw HTTP/1.1 and
 // unmasked-server-frame reading, masked client frames.

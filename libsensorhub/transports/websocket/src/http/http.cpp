@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/transports/http.hpp"
 
 #include <string_view>

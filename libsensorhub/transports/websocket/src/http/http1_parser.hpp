@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The HTTP/1.1 request reader of a connection (SPEC §9), over nodejs'
 // http-parser (Debian libhttp-parser-dev).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Writes HTTP/1.x responses: whole ones, and streamed ones (chunked).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A connection's socket work: reading into the shard's buffer, corked
 // flushes, the phase timers and the orderly close (drain, shut down our
 // side, linger until the peer has read the answer).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The per-mode state of a conn: what an HTTP connection needs until it
 // upgrades (the request parser and the bytes of pipelined requests), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Streamed HTTP answers (http_response::stream): the head without a length,
 // then the body as the handler writes it, chunked on HTTP/1.1, until end()
 // or until the client goes away (on_close). Server-Sent Events ride on it.

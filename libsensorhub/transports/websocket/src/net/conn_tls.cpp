@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A connection's socket work through TLS (the transport has a certificate):
 // ciphertext from the socket into the tls_layer, plaintext from it to
 // on_bytes, the handshake's output flushed even with nothing queued, our

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Frames through websocketpp's hybi13 processor: it writes the header (and
 // would mask and compress, neither of which a server frame needs); the
 // header and payload are then joined into one buffer, so a frame is one

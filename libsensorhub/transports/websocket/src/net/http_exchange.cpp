@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HTTP/1.1 side of a connection (SPEC §9): one request at a time from
 // the parser, decisions on the head before any body byte is read, the body
 // (decoded) up to the limit the head check set, the handler's answer

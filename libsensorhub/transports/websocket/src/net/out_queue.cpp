@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "net/out_queue.hpp"
 
 #include <sys/socket.h>

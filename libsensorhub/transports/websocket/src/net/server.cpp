@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The transport's lifecycle: binding, the network threads, accepting and
 // spreading connections over them, the stop handshake, and the policy
 // pieces shared by every thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The OpenSSL server context of the transport (tls_context) and its
 // reloadable holder (tls_holder).
 #include "net/tls_context.hpp"

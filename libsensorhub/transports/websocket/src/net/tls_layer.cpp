@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One connection's TLS session over memory BIOs (tls_layer).
 #include "net/tls_layer.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "net/ws_link.hpp"
 
 #include <utility>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The WebSocket side of a connection (SPEC §3): the handshake answer, client
 // frames through websocketpp's hybi13 parser, the control frames (ping,
 // pong, close handshake), the session's sends, keepalive, and the close

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "policy/body_budget.hpp"
 
 #include <limits>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // The server-wide budget for buffered HTTP request bodies (issue 10): every
 // request body the transport reads is held in memory until its answer is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "policy/flood_policy.hpp"
 
 namespace sensorhub::ws_detail {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sensorhub/transports/rate_limiter.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 // Token buckets, part of sensorhub::transport_websocket (which limits client
 // messages with them) and public so a front built on it (sensorhubd's REST
