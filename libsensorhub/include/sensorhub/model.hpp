@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -52,6 +53,7 @@ struct reading_patch {
 inline constexpr std::size_t default_list_limit = 100;
 inline constexpr std::size_t max_list_limit = 1000;
 inline constexpr std::size_t max_batch_items = 10000;
+inline constexpr std::int64_t max_agg_buckets = 10000;
 
 struct sensor_query {
   std::optional<std::string> tipo;
@@ -73,6 +75,23 @@ struct batch_result {
   std::size_t created = 0;
   std::int64_t first_id = 0;
   std::int64_t last_id = 0;
+};
+
+// GET /sensores/{id}/lecturas/agg (SPEC §13): readings of one sensor with
+// since <= timestamp < until, grouped in buckets of `bucket` aligned to UTC
+// (the Unix epoch).
+struct agg_query {
+  std::int64_t sensor_id = 0;
+  sensorhub::timestamp since;
+  sensorhub::timestamp until;
+  std::chrono::microseconds bucket{60'000'000};
+};
+
+// One non-empty bucket; first/last by timestamp, then id.
+struct agg_bucket {
+  sensorhub::timestamp bucket_start;
+  std::int64_t count = 0;
+  double min = 0, max = 0, avg = 0, first = 0, last = 0;
 };
 
 }  // namespace sensorhub

@@ -91,6 +91,10 @@ class repository {
     return list_readings(q, data_scope{});
   }
 
+  // Aggregates of one sensor's readings per UTC-aligned bucket, ascending,
+  // empty buckets left out (SPEC §13). Does not check that the sensor exists.
+  virtual std::vector<agg_bucket> aggregate_readings(const agg_query& q) = 0;
+
   // Stored events with seq > q.since on q.channels, ascending, at most q.limit.
   virtual std::vector<event> events(const event_query& q) = 0;
   // 0 when no event was ever stored. Must be cheap (no I/O): the hub's

@@ -195,6 +195,20 @@ std::vector<reading> reading_service::list(const reading_query& q, const data_sc
   return repo_.list_readings(bounded, scope);
 }
 
+std::vector<agg_bucket> reading_service::aggregate(const agg_query& q) {
+  if (q.since >= q.until) return {};
+  const std::int64_t b = q.bucket.count();
+  const auto floor_bucket = [b](std::int64_t us) { return us - (((us % b) + b) % b); };
+  const std::int64_t first = floor_bucket(to_micros(q.since));
+  const std::int64_t last = floor_bucket(to_micros(q.until) - 1);
+  if ((last - first) / b + 1 > max_agg_buckets) {
+    throw validation_error({{"bucket", "more than " + std::to_string(max_agg_buckets) +
+                                           " buckets between since and until"}},
+                           "too many buckets");
+  }
+  return repo_.aggregate_readings(q);
+}
+
 reading reading_service::update(std::int64_t id, const reading_patch& p, const data_scope& scope) {
   field_errors errors = validate_reading_update(p);
   if (!errors.empty()) {

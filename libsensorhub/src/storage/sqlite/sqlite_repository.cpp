@@ -15,6 +15,7 @@
 
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
+#include "storage/sqlite/sqlite_agg.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
 #include "storage/sqlite/sqlite_group_commit.hpp"
 #include "storage/sqlite/sqlite_lists.hpp"
@@ -208,6 +209,10 @@ std::vector<reading> sqlite_repository::list_readings(const reading_query& q,
                                                       const data_scope& scope) {
   return impl_->read(
       [&](sqlite_connection& c) { return detail::sqlite_list_readings(c, q, scope); });
+}
+
+std::vector<agg_bucket> sqlite_repository::aggregate_readings(const agg_query& q) {
+  return impl_->read([&](sqlite_connection& c) { return detail::sqlite_aggregate_readings(c, q); });
 }
 
 std::vector<event> sqlite_repository::events(const event_query& q) {
