@@ -94,4 +94,15 @@ struct agg_bucket {
   double min = 0, max = 0, avg = 0, first = 0, last = 0;
 };
 
+// An answer kept for an Idempotency-Key (SPEC §13): scoped to `owner` (a
+// token or a client address), replayed for the same key within 24 h.
+struct idempotent_response {
+  std::string owner;
+  std::string key;
+  std::string request_hash;  // of the method, path and body that got it
+  int status = 0;
+  std::string body;
+  sensorhub::timestamp created_at;
+};
+
 }  // namespace sensorhub

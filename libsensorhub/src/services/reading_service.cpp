@@ -105,7 +105,8 @@ entity_change change_of(event_type type, const reading& l, const sensor* owner) 
 
 }  // namespace
 
-reading reading_service::create(const reading_patch& p, const data_scope& scope) {
+reading reading_service::create(const reading_patch& p, const data_scope& scope,
+                                const also_in_tx<reading>& also) {
   field_errors errors = validate_reading_create(p);
   if (!errors.empty()) {
     throw validation_error(std::move(errors));
@@ -117,12 +118,14 @@ reading reading_service::create(const reading_patch& p, const data_scope& scope)
     const sensor owner = owner_in_scope(tx, l.sensor_id, "sensor_id", scope);
     created = tx.insert_reading(l);
     tx.append(change_of(event_type::created, created, &owner));
+    if (also) also(tx, created);
   });
   return created;
 }
 
 batch_result reading_service::create_batch(const std::vector<reading_patch>& items,
-                                           const data_scope& scope) {
+                                           const data_scope& scope,
+                                           const also_in_tx<batch_result>& also) {
   if (items.empty() || items.size() > max_batch_items) {
     throw validation_error(
         field_errors{{"items", "must hold 1 to " + std::to_string(max_batch_items) + " readings"}});
@@ -176,6 +179,7 @@ batch_result reading_service::create_batch(const std::vector<reading_patch>& ite
       result.last_id = created.id;
       ++result.created;
     }
+    if (also) also(tx, result);
   });
   return result;
 }

@@ -104,6 +104,21 @@ DROP INDEX events_migration_4;
 CREATE INDEX lecturas_sensor_ts_valor ON lecturas(sensor_id, ts, id, valor);
 DROP INDEX lecturas_sensor_ts;
 )sql",
+    // 6: answers kept for Idempotency-Key (SPEC §13), written in the
+    // transaction of the write they answer; expired after 24 h.
+    R"sql(
+CREATE TABLE idempotency_keys (
+  id INTEGER PRIMARY KEY,
+  owner TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (owner, key)
+);
+CREATE INDEX idempotency_keys_created_at ON idempotency_keys(created_at);
+)sql",
 };
 
 constexpr int latest = static_cast<int>(sizeof(migrations) / sizeof(migrations[0]));
