@@ -151,6 +151,13 @@ try:
     call("PATCH", f"/api/v1/lecturas/{rd['id']}", 200, "reading", {"unidad": None}, W, "reading-update")
     batch = [{"sensor_id": sid, "valor": v} for v in (1, 2.5, -3)]
     call("POST", "/api/v1/lecturas/batch", 201, "batch-result", batch, W, "reading-batch")
+    keyed = {"Idempotency-Key": "contract-1"}
+    first = call("POST", "/api/v1/lecturas/batch", 201, "batch-result", batch, W, "reading-batch",
+                 headers=keyed)
+    again = call("POST", "/api/v1/lecturas/batch", 201, "batch-result", batch, W, "reading-batch",
+                 headers=keyed)
+    assert again.body == first.body, (first.body, again.body)
+    call("POST", "/api/v1/lecturas/batch", 422, None, batch[:1], W, headers=keyed)
     agg = call("GET", f"/api/v1/sensores/{sid}/lecturas/agg?bucket=1d&since=2025-07-20T00:00:00Z"
                       "&until=2025-07-21T00:00:00Z", 200, "agg-buckets", token=R).json()
     assert len(agg) == 1 and agg[0]["count"] == 1, agg
