@@ -470,6 +470,13 @@ class counting_repository final : public repository {
   std::vector<reading> list_readings(const reading_query& q, const data_scope& scope) override {
     return inner_.list_readings(q, scope);
   }
+  std::optional<idempotent_response> find_idempotent(const std::string& owner,
+                                                     const std::string& key) override {
+    return inner_.find_idempotent(owner, key);
+  }
+  std::vector<agg_bucket> aggregate_readings(const agg_query& q) override {
+    return inner_.aggregate_readings(q);
+  }
   std::vector<event> events(const event_query& q) override {
     ++event_reads;
     return inner_.events(q);

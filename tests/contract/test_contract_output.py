@@ -152,6 +152,20 @@ try:
     call("PATCH", f"/api/v1/lecturas/{rd['id']}", 200, "reading", {"unidad": None}, W, "reading-update")
     batch = [{"sensor_id": sid, "valor": v} for v in (1, 2.5, -3)]
     call("POST", "/api/v1/lecturas/batch", 201, "batch-result", batch, W, "reading-batch")
+    keyed = {"Idempotency-Key": "contract-1"}
+    first = call("POST", "/api/v1/lecturas/batch", 201, "batch-result", batch, W, "reading-batch",
+                 headers=keyed)
+    again = call("POST", "/api/v1/lecturas/batch", 201, "batch-result", batch, W, "reading-batch",
+                 headers=keyed)
+    assert again.body == first.body, (first.body, again.body)
+    call("POST", "/api/v1/lecturas/batch", 422, None, batch[:1], W, headers=keyed)
+    agg = call("GET", f"/api/v1/sensores/{sid}/lecturas/agg?bucket=1d&since=2025-07-20T00:00:00Z"
+                      "&until=2025-07-21T00:00:00Z", 200, "agg-buckets", token=R).json()
+    assert len(agg) == 1 and agg[0]["count"] == 1, agg
+    call("GET", f"/api/v1/sensores/{sid}/lecturas/agg", 200, "agg-buckets", token=R)
+    call("GET", f"/api/v1/sensores/{sid}/lecturas/agg?bucket=2m", 400, token=R)
+    call("GET", f"/api/v1/sensores/{sid}/lecturas/agg?bucket=1m&since=2000-01-01T00:00:00Z", 422, token=R)
+    call("GET", "/api/v1/sensores/999999/lecturas/agg", 404, token=R)
     call("DELETE", f"/api/v1/lecturas/{rd['id']}", 204, token=W)
 
     # A data-scoped token: created inside its scope, moved out and back in.
@@ -181,6 +195,7 @@ try:
     call("PUT", f"/api/v1/test-sensors/{t['id']}", 200, "sensor", {"tipo": "u"})
     call("PATCH", f"/api/v1/test-sensors/{t['id']}", 200, "sensor", {"tipo": "v"})
     call("GET", f"/api/v1/test-sensors/{t['id']}/lecturas", 200, "reading-list")
+    call("GET", f"/api/v1/test-sensors/{t['id']}/lecturas/agg?bucket=5m", 200, "agg-buckets")
     call("DELETE", f"/api/v1/test-sensors/{t['id']}", 204)
 
     # Stats and test events (open with --test-endpoints).

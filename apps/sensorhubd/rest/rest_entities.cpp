@@ -3,6 +3,7 @@
 #include <chrono>
 #include <utility>
 
+#include "rest/idempotency.hpp"
 #include "rest/rest_handlers.hpp"
 #include "sensorhub/codec.hpp"
 
@@ -32,6 +33,14 @@ void run_blocking(app& a, http_responder respond, std::function<http_response()>
 }
 
 namespace {
+
+// What a create runs in its transaction to keep its answer for the
+// request's Idempotency-Key; nothing without a key.
+template <typename T>
+sensorhub::also_in_tx<T> keeping(const answer_recorder& record) {
+  if (!record) return {};
+  return [record](sensorhub::write_tx& tx, const T& v) { record(tx, 201, sensorhub::to_json(v)); };
+}
 
 // GET, PUT, PATCH and DELETE on `one` ("/.../{id}") for one entity kind:
 // `service` picks the hub's service, `parse` reads a patch body.
@@ -101,10 +110,13 @@ void add_sensor_routes(router& r, app& a, const std::string& base) {
               http_responder respond) {
            run_blocking(
                *ap, std::move(respond),
-               [ap, body = req.body, scope] {
-                 const auto patch = sensorhub::parse_sensor_patch(body);
-                 return json_response(201,
-                                      sensorhub::to_json(ap->hub.sensors().create(patch, scope)));
+               [ap, body = req.body, scope, key = idempotency_of(req)] {
+                 return run_idempotent(ap->hub.repo(), key, [&](const answer_recorder& record) {
+                   const auto patch = sensorhub::parse_sensor_patch(body);
+                   return json_response(201,
+                                        sensorhub::to_json(ap->hub.sensors().create(
+                                            patch, scope, keeping<sensorhub::sensor>(record))));
+                 });
                },
                true);
          }});
@@ -153,10 +165,13 @@ void add_reading_routes(router& r, app& a) {
               http_responder respond) {
            run_blocking(
                *ap, std::move(respond),
-               [ap, body = req.body, scope] {
-                 const auto patch = sensorhub::parse_reading_patch(body);
-                 return json_response(201,
-                                      sensorhub::to_json(ap->hub.readings().create(patch, scope)));
+               [ap, body = req.body, scope, key = idempotency_of(req)] {
+                 return run_idempotent(ap->hub.repo(), key, [&](const answer_recorder& record) {
+                   const auto patch = sensorhub::parse_reading_patch(body);
+                   return json_response(201,
+                                        sensorhub::to_json(ap->hub.readings().create(
+                                            patch, scope, keeping<sensorhub::reading>(record))));
+                 });
                },
                true);
          }});
@@ -165,10 +180,14 @@ void add_reading_routes(router& r, app& a) {
                    http_responder respond) {
                 run_blocking(
                     *ap, std::move(respond),
-                    [ap, body = req.body, scope] {
-                      const auto items = sensorhub::parse_reading_batch(body);
-                      return json_response(
-                          201, sensorhub::to_json(ap->hub.readings().create_batch(items, scope)));
+                    [ap, body = req.body, scope, key = idempotency_of(req)] {
+                      return run_idempotent(
+                          ap->hub.repo(), key, [&](const answer_recorder& record) {
+                            const auto items = sensorhub::parse_reading_batch(body);
+                            return json_response(
+                                201, sensorhub::to_json(ap->hub.readings().create_batch(
+                                         items, scope, keeping<sensorhub::batch_result>(record))));
+                          });
                     },
                     true);
               }};

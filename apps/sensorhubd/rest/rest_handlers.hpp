@@ -29,6 +29,8 @@ void run_blocking(app& a, http_responder respond, std::function<http_response()>
 // /api/v1/sensores/..., /api/v1/test-sensors/... (with --test-endpoints),
 // /api/v1/lecturas/...
 void add_entity_routes(router& r, app& a);
+// /api/v1/sensores/{id}/lecturas/agg (and under /test-sensors/).
+void add_timeseries_routes(router& r, app& a);
 // /api/v1/ws/stats[/{channel}], /api/v1/ws/test-event, /api/v1/events,
 // /healthz, /metrics, / (dashboard).
 void add_system_routes(router& r, app& a);

@@ -36,6 +36,8 @@ std::string to_json(const reading& l);
 std::string to_json(const std::vector<sensor>& list);
 std::string to_json(const std::vector<reading>& list);
 std::string to_json(const batch_result& r);
+// The agg answer of SPEC §13: an array of bucket objects.
+std::string to_json(const std::vector<agg_bucket>& buckets);
 
 // The exact wire text of SPEC §3 for one event.
 std::string encode_entity_event(std::uint64_t seq, timestamp at, const entity_change& change);

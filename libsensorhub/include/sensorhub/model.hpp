@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -53,6 +54,7 @@ struct reading_patch {
 inline constexpr std::size_t default_list_limit = 100;
 inline constexpr std::size_t max_list_limit = 1000;
 inline constexpr std::size_t max_batch_items = 10000;
+inline constexpr std::int64_t max_agg_buckets = 10000;
 
 struct sensor_query {
   std::optional<std::string> tipo;
@@ -74,6 +76,34 @@ struct batch_result {
   std::size_t created = 0;
   std::int64_t first_id = 0;
   std::int64_t last_id = 0;
+};
+
+// GET /sensores/{id}/lecturas/agg (SPEC §13): readings of one sensor with
+// since <= timestamp < until, grouped in buckets of `bucket` aligned to UTC
+// (the Unix epoch).
+struct agg_query {
+  std::int64_t sensor_id = 0;
+  sensorhub::timestamp since;
+  sensorhub::timestamp until;
+  std::chrono::microseconds bucket{60'000'000};
+};
+
+// One non-empty bucket; first/last by timestamp, then id.
+struct agg_bucket {
+  sensorhub::timestamp bucket_start;
+  std::int64_t count = 0;
+  double min = 0, max = 0, avg = 0, first = 0, last = 0;
+};
+
+// An answer kept for an Idempotency-Key (SPEC §13): scoped to `owner` (a
+// token or a client address), replayed for the same key within 24 h.
+struct idempotent_response {
+  std::string owner;
+  std::string key;
+  std::string request_hash;  // of the method, path and body that got it
+  int status = 0;
+  std::string body;
+  sensorhub::timestamp created_at;
 };
 
 }  // namespace sensorhub

@@ -24,11 +24,18 @@ class reading_service {
  public:
   explicit reading_service(repository& repo) : repo_(repo) {}
 
-  reading create(const reading_patch& p, const data_scope& scope = {});
+  // `also` (if set) runs in the create's transaction with its result.
+  reading create(const reading_patch& p, const data_scope& scope = {},
+                 const also_in_tx<reading>& also = {});
   // All-or-nothing in one transaction, one "created" event each, in order.
-  batch_result create_batch(const std::vector<reading_patch>& items, const data_scope& scope = {});
+  batch_result create_batch(const std::vector<reading_patch>& items, const data_scope& scope = {},
+                            const also_in_tx<batch_result>& also = {});
   std::optional<reading> get(std::int64_t id, const data_scope& scope = {});
   std::vector<reading> list(const reading_query& q, const data_scope& scope = {});
+  // Buckets of one sensor's readings (SPEC §13). since >= until: none. More
+  // than max_agg_buckets buckets in [since, until) -> validation_error
+  // ("bucket"). The caller checks that the sensor exists and is in scope.
+  std::vector<agg_bucket> aggregate(const agg_query& q);
   reading update(std::int64_t id, const reading_patch& p, const data_scope& scope = {});
   void remove(std::int64_t id, const data_scope& scope = {});
 

@@ -38,7 +38,16 @@ class write_tx {
   // event once and stores it in the event log of this transaction.
   virtual const event& append(const entity_change& change) = 0;
   virtual const event& append(const system_change& change) = 0;
+
+  // Keeps (replaces) the answer for r.owner + r.key with this transaction,
+  // and drops a bounded number of answers older than `expire_before`.
+  virtual void put_idempotent(const idempotent_response& r, timestamp expire_before) = 0;
 };
+
+// Extra work a create runs at the end of its own write transaction, with
+// what it created (e.g. keeping the answer for an Idempotency-Key).
+template <typename T>
+using also_in_tx = std::function<void(write_tx&, const T&)>;
 
 struct event_query {
   std::uint64_t since = 0;        // seq > since
@@ -91,6 +100,14 @@ class repository {
   std::vector<reading> list_readings(const reading_query& q) {
     return list_readings(q, data_scope{});
   }
+
+  // The answer kept for owner + key, if any (however old).
+  virtual std::optional<idempotent_response> find_idempotent(const std::string& owner,
+                                                             const std::string& key) = 0;
+
+  // Aggregates of one sensor's readings per UTC-aligned bucket, ascending,
+  // empty buckets left out (SPEC §13). Does not check that the sensor exists.
+  virtual std::vector<agg_bucket> aggregate_readings(const agg_query& q) = 0;
 
   // Stored events with seq > q.since on q.channels, ascending, at most q.limit.
   virtual std::vector<event> events(const event_query& q) = 0;

@@ -26,7 +26,9 @@ class sensor_service {
  public:
   explicit sensor_service(repository& repo) : repo_(repo) {}
 
-  sensor create(const sensor_patch& p, const data_scope& scope = {});
+  // `also` (if set) runs in the create's transaction with the new sensor.
+  sensor create(const sensor_patch& p, const data_scope& scope = {},
+                const also_in_tx<sensor>& also = {});
   std::optional<sensor> get(std::int64_t id, const data_scope& scope = {});
   std::vector<sensor> list(const sensor_query& q, const data_scope& scope = {});
   // Changes the given fields; emits "updated" only if a value really

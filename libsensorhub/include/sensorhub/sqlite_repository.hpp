@@ -61,6 +61,9 @@ class sqlite_repository final : public repository {
   std::optional<sensor> find_sensor(std::int64_t id) override;
   std::vector<sensor> list_sensors(const sensor_query& q, const data_scope& scope) override;
   std::optional<reading> find_reading(std::int64_t id) override;
+  std::vector<agg_bucket> aggregate_readings(const agg_query& q) override;
+  std::optional<idempotent_response> find_idempotent(const std::string& owner,
+                                                     const std::string& key) override;
   std::vector<reading> list_readings(const reading_query& q, const data_scope& scope) override;
 
   std::vector<event> events(const event_query& q) override;

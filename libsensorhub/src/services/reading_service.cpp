@@ -106,7 +106,8 @@ entity_change change_of(event_type type, const reading& l, const sensor* owner) 
 
 }  // namespace
 
-reading reading_service::create(const reading_patch& p, const data_scope& scope) {
+reading reading_service::create(const reading_patch& p, const data_scope& scope,
+                                const also_in_tx<reading>& also) {
   field_errors errors = validate_reading_create(p);
   if (!errors.empty()) {
     throw validation_error(std::move(errors));
@@ -118,12 +119,14 @@ reading reading_service::create(const reading_patch& p, const data_scope& scope)
     const sensor owner = owner_in_scope(tx, l.sensor_id, "sensor_id", scope);
     created = tx.insert_reading(l);
     tx.append(change_of(event_type::created, created, &owner));
+    if (also) also(tx, created);
   });
   return created;
 }
 
 batch_result reading_service::create_batch(const std::vector<reading_patch>& items,
-                                           const data_scope& scope) {
+                                           const data_scope& scope,
+                                           const also_in_tx<batch_result>& also) {
   if (items.empty() || items.size() > max_batch_items) {
     throw validation_error(
         field_errors{{"items", "must hold 1 to " + std::to_string(max_batch_items) + " readings"}});
@@ -177,6 +180,7 @@ batch_result reading_service::create_batch(const std::vector<reading_patch>& ite
       result.last_id = created.id;
       ++result.created;
     }
+    if (also) also(tx, result);
   });
   return result;
 }
@@ -194,6 +198,20 @@ std::vector<reading> reading_service::list(const reading_query& q, const data_sc
   reading_query bounded = q;
   bounded.limit = std::min(bounded.limit, max_list_limit);
   return repo_.list_readings(bounded, scope);
+}
+
+std::vector<agg_bucket> reading_service::aggregate(const agg_query& q) {
+  if (q.since >= q.until) return {};
+  const std::int64_t b = q.bucket.count();
+  const auto floor_bucket = [b](std::int64_t us) { return us - (((us % b) + b) % b); };
+  const std::int64_t first = floor_bucket(to_micros(q.since));
+  const std::int64_t last = floor_bucket(to_micros(q.until) - 1);
+  if ((last - first) / b + 1 > max_agg_buckets) {
+    throw validation_error({{"bucket", "more than " + std::to_string(max_agg_buckets) +
+                                           " buckets between since and until"}},
+                           "too many buckets");
+  }
+  return repo_.aggregate_readings(q);
 }
 
 reading reading_service::update(std::int64_t id, const reading_patch& p, const data_scope& scope) {

@@ -46,7 +46,8 @@ std::vector<std::string> apply(sensor& s, const sensor_patch& p) {
 
 }  // namespace
 
-sensor sensor_service::create(const sensor_patch& p, const data_scope& scope) {
+sensor sensor_service::create(const sensor_patch& p, const data_scope& scope,
+                              const also_in_tx<sensor>& also) {
   field_errors errors = validate_sensor_create(p);
   if (!errors.empty()) {
     throw validation_error(std::move(errors));
@@ -71,6 +72,7 @@ sensor sensor_service::create(const sensor_patch& p, const data_scope& scope) {
     change.data = created;
     change.tipo = created.tipo;
     tx.append(change);
+    if (also) also(tx, created);
   });
   return created;
 }

@@ -16,6 +16,7 @@
 
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
+#include "storage/sqlite/sqlite_agg.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
 #include "storage/sqlite/sqlite_group_commit.hpp"
 #include "storage/sqlite/sqlite_lists.hpp"
@@ -209,6 +210,30 @@ std::vector<reading> sqlite_repository::list_readings(const reading_query& q,
                                                       const data_scope& scope) {
   return impl_->read(
       [&](sqlite_connection& c) { return detail::sqlite_list_readings(c, q, scope); });
+}
+
+std::optional<idempotent_response> sqlite_repository::find_idempotent(const std::string& owner,
+                                                                      const std::string& key) {
+  return impl_->read([&](sqlite_connection& c) -> std::optional<idempotent_response> {
+    auto st = c.prepare(
+        "SELECT request_hash, status, body, created_at FROM idempotency_keys "
+        "WHERE owner = ? AND key = ?");
+    st->bind(1, owner);
+    st->bind(2, key);
+    if (!st->executeStep()) return std::nullopt;
+    idempotent_response r;
+    r.owner = owner;
+    r.key = key;
+    r.request_hash = st->getColumn(0).getString();
+    r.status = st->getColumn(1).getInt();
+    r.body = st->getColumn(2).getString();
+    r.created_at = from_micros(st->getColumn(3).getInt64());
+    return r;
+  });
+}
+
+std::vector<agg_bucket> sqlite_repository::aggregate_readings(const agg_query& q) {
+  return impl_->read([&](sqlite_connection& c) { return detail::sqlite_aggregate_readings(c, q); });
 }
 
 std::vector<event> sqlite_repository::events(const event_query& q) {

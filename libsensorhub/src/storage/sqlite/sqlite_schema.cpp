@@ -98,6 +98,28 @@ UPDATE events SET before_tipo = NULL, before_ubicacion = NULL
   WHERE before_tipo IS NOT NULL AND before_tipo = tipo AND before_ubicacion IS ubicacion;
 DROP INDEX events_migration_4;
 )sql",
+    // 5: a covering index for aggregates (SPEC §13): valor joins the
+    // (sensor_id, ts, id) index, so agg never touches the table rows. It
+    // replaces lecturas_sensor_ts, whose queries it serves as well.
+    R"sql(
+CREATE INDEX lecturas_sensor_ts_valor ON lecturas(sensor_id, ts, id, valor);
+DROP INDEX lecturas_sensor_ts;
+)sql",
+    // 6: answers kept for Idempotency-Key (SPEC §13), written in the
+    // transaction of the write they answer; expired after 24 h.
+    R"sql(
+CREATE TABLE idempotency_keys (
+  id INTEGER PRIMARY KEY,
+  owner TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (owner, key)
+);
+CREATE INDEX idempotency_keys_created_at ON idempotency_keys(created_at);
+)sql",
 };
 
 constexpr int latest = static_cast<int>(sizeof(migrations) / sizeof(migrations[0]));

@@ -120,4 +120,24 @@ const event& sqlite_write_tx::store(event e, timestamp at) {
   return events_.back();
 }
 
+void sqlite_write_tx::put_idempotent(const idempotent_response& r, timestamp expire_before) {
+  {
+    auto del = c_.prepare(
+        "DELETE FROM idempotency_keys WHERE id IN (SELECT id FROM idempotency_keys "
+        "WHERE created_at < ? ORDER BY created_at LIMIT 100)");
+    del->bind(1, static_cast<std::int64_t>(to_micros(expire_before)));
+    del->exec();
+  }
+  auto st = c_.prepare(
+      "INSERT OR REPLACE INTO idempotency_keys(owner, key, request_hash, status, body, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  st->bind(1, r.owner);
+  st->bind(2, r.key);
+  st->bind(3, r.request_hash);
+  st->bind(4, r.status);
+  st->bind(5, r.body);
+  st->bind(6, static_cast<std::int64_t>(to_micros(r.created_at)));
+  st->exec();
+}
+
 }  // namespace sensorhub::detail
