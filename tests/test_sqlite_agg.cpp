@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sqlite_repository::aggregate_readings and reading_service::aggregate
 // (SPEC §13) on a real SQLite file: bucket alignment (before 1970 too),
 // since/until cutting a bucket, ties, and the covering index.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: Idempotency-Key on POST (SPEC §13) against the real daemon.
 
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end: time-series reads of SPEC §13 against the real daemon.
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "rest/idempotency.hpp"
 
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Time-series reads (SPEC §13): /sensores/{id}/lecturas/agg.
 #include <chrono>
 #include <utility>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JSON of GET /sensores/{id}/lecturas/agg (SPEC §13).
 #include "json/json_writer.hpp"
 #include "sensorhub/codec.hpp"

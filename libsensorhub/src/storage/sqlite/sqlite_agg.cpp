@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "storage/sqlite/sqlite_agg.hpp"
 
 #include <cstdint>
