@@ -2,12 +2,14 @@
 #include "sensorhub/hub.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "detail/liveness_thread.hpp"
 #include "detail/prune_thread.hpp"
 #include "detail/publish_thread.hpp"
 #include "detail/worker_pool.hpp"
@@ -133,7 +135,9 @@ struct hub::impl {
   bool started = false;
   bool stopped = false;
   std::vector<std::shared_ptr<transport>> transports;
-  std::unique_ptr<detail::prune_thread> pruner;  // while started, when retention is set
+  std::unique_ptr<detail::prune_thread> pruner;       // while started, when retention is set
+  std::atomic<std::uint64_t> stale_sensors{0};        // written by `liveness`
+  std::unique_ptr<detail::liveness_thread> liveness;  // while started, when staleness is set
 };
 
 hub::hub(hub_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
@@ -193,12 +197,19 @@ void hub::start() {
     if (!impl_->stopped) impl_->pruner = std::move(pruner);
     // else: stop() ran meanwhile; `pruner` stops and joins here
   }
+  if (o.staleness.enabled()) {
+    auto checker = std::make_unique<detail::liveness_thread>(*impl_->repo, o.staleness, o.logger,
+                                                             impl_->stale_sensors);
+    std::lock_guard<std::mutex> lk(impl_->m);
+    if (!impl_->stopped) impl_->liveness = std::move(checker);
+  }
 }
 
 void hub::stop() noexcept {
   bool was_started = false;
   std::vector<std::shared_ptr<transport>> ts;
   std::unique_ptr<detail::prune_thread> pruner;
+  std::unique_ptr<detail::liveness_thread> liveness;
   {
     std::lock_guard<std::mutex> lk(impl_->m);
     if (impl_->stopped) return;
@@ -206,8 +217,10 @@ void hub::stop() noexcept {
     was_started = impl_->started;
     ts.swap(impl_->transports);
     pruner.swap(impl_->pruner);
+    liveness.swap(impl_->liveness);
   }
   pruner.reset();  // joins; outside the lock
+  liveness.reset();
   if (was_started) {
     try {
       impl_->write_system_event("server_stopping");
@@ -229,6 +242,23 @@ std::vector<event> hub::events(const event_query& q, const data_scope& scope) {
   return read_events(*impl_->repo, q, scope).events;
 }
 
+std::optional<sensor_status> hub::status(std::int64_t sensor_id, const data_scope& scope) {
+  const auto s = impl_->sensors.get(sensor_id, scope);
+  if (!s) return std::nullopt;
+  reading_query q;
+  q.sensor_id = sensor_id;
+  q.limit = 1;
+  const auto newest = impl_->repo->list_readings(q, scope);
+  sensor_status st;
+  st.sensor_id = sensor_id;
+  if (!newest.empty()) {
+    st.last_reading_at = newest.front().timestamp;
+    st.last_valor = newest.front().valor;
+  }
+  st.stale = is_stale(impl_->options.staleness, s->tipo, st.last_reading_at, now());
+  return st;
+}
+
 void hub::run_blocking(std::function<void()> fn) { impl_->pool.run(std::move(fn)); }
 
 std::size_t hub::publish_test_event(channel c, std::string_view message,
@@ -238,6 +268,7 @@ std::size_t hub::publish_test_event(channel c, std::string_view message,
 
 hub_stats hub::stats() const {
   hub_stats s = impl_->bus->stats();
+  s.stale_sensors = impl_->stale_sensors.load(std::memory_order_relaxed);
   s.uptime_s = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                               std::chrono::steady_clock::now() - impl_->created)
                                               .count());

@@ -7,6 +7,8 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "sensorhub/validation.hpp"
+
 namespace sensorhubd {
 
 namespace {
@@ -158,6 +160,31 @@ std::string apply_storage(const rapidjson::Value& obj, daemon_config& cfg) {
   return {};
 }
 
+// "staleness": {"default": S, "<tipo>": S, ...}: seconds (1 .. ten years)
+// for sensors of that tipo, "default" for the others.
+std::string apply_staleness(const rapidjson::Value& obj, daemon_config& cfg) {
+  if (!obj.IsObject()) return "staleness: must be an object";
+  constexpr std::uint64_t ten_years_s = 10ull * 366 * 86400;
+  sensorhub::staleness_policy p;
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+    const std::string key(it->name.GetString(), it->name.GetStringLength());
+    const std::string name = "staleness." + key;
+    if (key.empty() || sensorhub::code_points(key) > 64) {
+      return "staleness: a tipo must have 1 to 64 characters";
+    }
+    std::uint64_t n = 0;
+    std::string err = read_uint(it->value, name.c_str(), 1, ten_years_s, n);
+    if (!err.empty()) return err;
+    if (key == "default") {
+      p.default_bound = std::chrono::seconds(n);
+    } else {
+      p.per_tipo[key] = std::chrono::seconds(n);
+    }
+  }
+  cfg.staleness = std::move(p);
+  return {};
+}
+
 // Reads a non-empty string member into out.
 std::string read_non_empty_string(const rapidjson::Value& v, const char* name, std::string& out) {
   if (!v.IsString() || v.GetStringLength() == 0) {
@@ -273,6 +300,7 @@ constexpr top_level_key top_level_keys[] = {
     {"network", apply_network},
     {"limits", apply_limits},
     {"storage", apply_storage},
+    {"staleness", apply_staleness},
 };
 
 // Applies one top-level member; "" on success, else the reason.

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "sensorhub/liveness.hpp"
+
 namespace sensorhubd {
 
 // Safe defaults for every limit (SPEC §2, §3, §7).
@@ -71,11 +73,14 @@ struct daemon_config {
   daemon_limits limits;
   storage_settings storage;
   auth_settings auth;
+  // Liveness (SPEC §13): {"staleness": {"default": 600, "<tipo>": 60, ...}};
+  // seconds; off when empty.
+  sensorhub::staleness_policy staleness;
 };
 
 // Applies a JSON config file (keys: host, port, db, test_endpoints, no_auth,
 // no_public_ws, allowed_origins, log_level, workers, network{threads}, tls_cert, tls_key,
-// limits{...}, storage{...});
+// limits{...}, storage{...}, staleness{...});
 // // and /* */ comments and trailing commas are allowed; unknown keys, wrong
 // types and out-of-range values are errors. Returns "" on success, else the
 // reason, naming the file (cfg may then be partly applied).

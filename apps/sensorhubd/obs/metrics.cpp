@@ -94,6 +94,11 @@ std::string metrics::render(const sensorhub::hub_stats& s, bool with_process) co
   line("# HELP sensorhub_dropped_subscribers_total Subscribers closed as slow consumers.");
   line("# TYPE sensorhub_dropped_subscribers_total counter");
   line("sensorhub_dropped_subscribers_total " + std::to_string(s.dropped_subscribers));
+  line(
+      "# HELP sensorhub_stale_sensors Sensors whose newest reading is older than their staleness "
+      "bound.");
+  line("# TYPE sensorhub_stale_sensors gauge");
+  line("sensorhub_stale_sensors " + std::to_string(s.stale_sensors));
   line("# HELP sensorhub_uptime_seconds Seconds since the hub started.");
   line("# TYPE sensorhub_uptime_seconds gauge");
   line("sensorhub_uptime_seconds " + std::to_string(s.uptime_s));

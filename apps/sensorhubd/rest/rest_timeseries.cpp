@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Time-series reads (SPEC §13): /sensores/{id}/lecturas/agg.
+// Time-series reads (SPEC §13): /sensores/{id}/lecturas/agg and /sensores/{id}/status.
 #include <chrono>
 #include <utility>
 
@@ -46,11 +46,30 @@ void add_agg_route(router& r, app& a, const std::string& base) {
          }});
 }
 
+// Liveness: the newest reading and whether the sensor is stale now.
+void add_status_route(router& r, app& a, const std::string& base) {
+  auto* ap = &a;
+  r.add({"GET", base + "/{id}/status",
+         [ap](const http_request&, const path_params& p, const scope_t& scope,
+              http_responder respond) {
+           const auto id = path_id(p.at(0));
+           run_blocking(*ap, std::move(respond), [ap, id, scope] {
+             const auto st = ap->hub.status(id, scope);
+             if (!st) return error_response(errc::not_found, "sensor not found");
+             return json_response(200, sensorhub::to_json(*st));
+           });
+         }});
+}
+
 }  // namespace
 
 void add_timeseries_routes(router& r, app& a) {
   add_agg_route(r, a, "/api/v1/sensores");
-  if (a.config.test_endpoints) add_agg_route(r, a, "/api/v1/test-sensors");
+  add_status_route(r, a, "/api/v1/sensores");
+  if (a.config.test_endpoints) {
+    add_agg_route(r, a, "/api/v1/test-sensors");
+    add_status_route(r, a, "/api/v1/test-sensors");
+  }
 }
 
 }  // namespace sensorhubd

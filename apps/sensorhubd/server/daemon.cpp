@@ -162,6 +162,7 @@ int run(const daemon_config& cfg, sigset_t signals) {
   ho.retention.max_events = cfg.storage.retention_events;
   ho.retention.max_age = cfg.storage.retention_age;
   ho.prune_interval = cfg.storage.prune_interval;
+  ho.staleness = cfg.staleness;
   ho.logger = [](log_level level, std::string_view msg) {
     log(level, msg, {{"component", "core"}});
   };

@@ -3,6 +3,7 @@
 // commas, and bad values refused with a message naming the key.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 
 #include "config/config.hpp"
@@ -124,6 +125,24 @@ TEST_CASE("issue 10 limits: header timeout, body budget, bursts of 0 (no limit)"
                  "limits.max_buffered_body_bytes: must be an integer"));
 }
 
+TEST_CASE("staleness: seconds per tipo and a default (SPEC 13)") {
+  daemon_config cfg;
+  CHECK_FALSE(cfg.staleness.enabled());
+  REQUIRE(load(R"({"staleness": {"default": 600, "temperatura": 60, "humedad": 2}})", cfg) == "");
+  CHECK(cfg.staleness.enabled());
+  CHECK(cfg.staleness.default_bound == std::chrono::seconds(600));
+  CHECK(cfg.staleness.bound_for("temperatura") == std::chrono::seconds(60));
+  CHECK(cfg.staleness.bound_for("humedad") == std::chrono::seconds(2));
+  CHECK(cfg.staleness.bound_for("presion") == std::chrono::seconds(600));
+  CHECK(cfg.staleness.check_interval() == std::chrono::milliseconds(500));
+
+  daemon_config only_tipo;
+  REQUIRE(load(R"({"staleness": {"temperatura": 120}})", only_tipo) == "");
+  CHECK(only_tipo.staleness.bound_for("temperatura") == std::chrono::seconds(120));
+  CHECK_FALSE(only_tipo.staleness.bound_for("presion").has_value());
+  CHECK(only_tipo.staleness.check_interval() == std::chrono::milliseconds(30000));
+}
+
 TEST_CASE("bad values are refused with a message naming the key") {
   struct bad_case {
     const char* text;
@@ -153,6 +172,11 @@ TEST_CASE("bad values are refused with a message naming the key") {
       {R"({"network": 2})", "network: must be an object"},
       {R"({"limits": {"idle_timeout_ms": 0}})", "limits.idle_timeout_ms: must be an integer"},
       {R"({"limits": {"max_header_bytes": 100}})", "limits.max_header_bytes: must be an integer"},
+      {R"({"staleness": 60})", "staleness: must be an object"},
+      {R"({"staleness": {"default": 0}})", "staleness.default: must be an integer between 1"},
+      {R"({"staleness": {"temperatura": "60"}})", "staleness.temperatura: must be an integer"},
+      {R"({"staleness": {"temperatura": -5}})", "staleness.temperatura: must be an integer"},
+      {R"({"staleness": {"": 5}})", "staleness: a tipo must have 1 to 64 characters"},
       {R"({"prot": 8000})", "prot: unknown setting"},
       {R"([1, 2])", "must hold a JSON object"},
       {R"({ not json)", "invalid JSON at offset"},

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sensorhub/event.hpp"
+#include "sensorhub/liveness.hpp"
 #include "sensorhub/model.hpp"
 
 namespace sensorhub {
@@ -38,6 +39,8 @@ std::string to_json(const std::vector<reading>& list);
 std::string to_json(const batch_result& r);
 // The agg answer of SPEC §13: an array of bucket objects.
 std::string to_json(const std::vector<agg_bucket>& buckets);
+// The status answer of SPEC §13 (nulls when the sensor has no reading).
+std::string to_json(const sensor_status& s);
 
 // The exact wire text of SPEC §3 for one event.
 std::string encode_entity_event(std::uint64_t seq, timestamp at, const entity_change& change);

@@ -12,6 +12,7 @@
 #include "sensorhub/data_scope.hpp"
 #include "sensorhub/event_bus.hpp"
 #include "sensorhub/event_history.hpp"
+#include "sensorhub/liveness.hpp"
 #include "sensorhub/logger.hpp"
 #include "sensorhub/reading_service.hpp"
 #include "sensorhub/repository.hpp"
@@ -40,6 +41,10 @@ struct hub_options {
   retention_policy retention;
   std::chrono::milliseconds prune_interval{60000};  // <= 0: no background prune
   std::string server_name;                          // default "sensorhubd/<version>"
+  // Liveness (SPEC §13): when enabled, a checker thread started by start()
+  // commits sensor_stale / sensor_fresh system events on `general`, each
+  // transition once (the flag is stored with the event).
+  staleness_policy staleness;
 
   // Extension points. An injected repository replaces the SQLite one (the
   // hub installs its commit hook on it, replacing any other, and removes it
@@ -101,6 +106,11 @@ class hub {
   // repository: up to q.limit visible events with seq > q.since on
   // q.channels, ascending, scope_left/scope_entered views included. Blocking.
   std::vector<event> events(const event_query& q, const data_scope& scope = {});
+
+  // GET /sensores/{id}/status as `scope` sees it: nothing when the sensor
+  // does not exist for it. `stale` is computed now from options.staleness.
+  // Blocking.
+  std::optional<sensor_status> status(std::int64_t sensor_id, const data_scope& scope = {});
 
   // Runs fn on the worker pool (SQLite work off network threads).
   void run_blocking(std::function<void()> fn);

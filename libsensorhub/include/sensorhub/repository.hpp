@@ -11,6 +11,7 @@
 #include "sensorhub/data_scope.hpp"
 #include "sensorhub/event.hpp"
 #include "sensorhub/filter.hpp"
+#include "sensorhub/liveness.hpp"
 #include "sensorhub/model.hpp"
 
 namespace sensorhub {
@@ -42,6 +43,11 @@ class write_tx {
   // Keeps (replaces) the answer for r.owner + r.key with this transaction,
   // and drops a bounded number of answers older than `expire_before`.
   virtual void put_idempotent(const idempotent_response& r, timestamp expire_before) = 0;
+
+  // Records whether the sensor was last reported stale (SPEC §13); returns
+  // false, changing nothing, when that is already recorded or the sensor
+  // does not exist, so a transition is reported exactly once.
+  virtual bool set_stale(std::int64_t sensor_id, bool stale) = 0;
 };
 
 // Extra work a create runs at the end of its own write transaction, with
@@ -108,6 +114,10 @@ class repository {
   // Aggregates of one sensor's readings per UTC-aligned bucket, ascending,
   // empty buckets left out (SPEC §13). Does not check that the sensor exists.
   virtual std::vector<agg_bucket> aggregate_readings(const agg_query& q) = 0;
+
+  // Every sensor with its tipo, the `timestamp` of its newest reading and
+  // whether it was last reported stale, ascending id (the liveness checker).
+  virtual std::vector<liveness_row> liveness() = 0;
 
   // Stored events with seq > q.since on q.channels, ascending, at most q.limit.
   virtual std::vector<event> events(const event_query& q) = 0;

@@ -66,6 +66,7 @@ class sqlite_repository final : public repository {
                                                      const std::string& key) override;
   std::vector<reading> list_readings(const reading_query& q, const data_scope& scope) override;
 
+  std::vector<liveness_row> liveness() override;
   std::vector<event> events(const event_query& q) override;
   std::uint64_t last_seq() override;
   std::uint64_t oldest_seq() override;

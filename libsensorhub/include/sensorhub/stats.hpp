@@ -23,6 +23,7 @@ struct hub_stats {
   std::uint64_t last_seq = 0;
   std::uint64_t uptime_s = 0;
   std::uint64_t dropped_subscribers = 0;  // closed as slow consumers
+  std::uint64_t stale_sensors = 0;        // after the liveness checker's last pass (SPEC §13)
   // Time events waited in subscribers' queues (publish to hand-off to the
   // transport); empty for a bus that does not measure it.
   latency_snapshot delivery_queue_time{};

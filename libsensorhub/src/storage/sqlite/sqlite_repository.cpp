@@ -17,6 +17,7 @@
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
 #include "storage/sqlite/sqlite_agg.hpp"
+#include "storage/sqlite/sqlite_liveness.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
 #include "storage/sqlite/sqlite_group_commit.hpp"
 #include "storage/sqlite/sqlite_lists.hpp"
@@ -230,6 +231,10 @@ std::optional<idempotent_response> sqlite_repository::find_idempotent(const std:
     r.created_at = from_micros(st->getColumn(3).getInt64());
     return r;
   });
+}
+
+std::vector<liveness_row> sqlite_repository::liveness() {
+  return impl_->read([](sqlite_connection& c) { return detail::sqlite_liveness(c); });
 }
 
 std::vector<agg_bucket> sqlite_repository::aggregate_readings(const agg_query& q) {

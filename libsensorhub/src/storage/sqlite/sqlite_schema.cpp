@@ -120,6 +120,14 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_created_at ON idempotency_keys(created_at);
 )sql",
+    // 7: liveness (SPEC §13): the sensors last reported stale, so that each
+    // sensor_stale / sensor_fresh transition is reported once, across restarts.
+    R"sql(
+CREATE TABLE sensor_liveness (
+  sensor_id INTEGER PRIMARY KEY REFERENCES sensors(id) ON DELETE CASCADE,
+  stale INTEGER NOT NULL
+);
+)sql",
 };
 
 constexpr int latest = static_cast<int>(sizeof(migrations) / sizeof(migrations[0]));

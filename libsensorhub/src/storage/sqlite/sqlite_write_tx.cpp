@@ -7,6 +7,7 @@
 
 #include "sensorhub/codec.hpp"
 #include "sensorhub/error.hpp"
+#include "storage/sqlite/sqlite_liveness.hpp"
 #include "storage/sqlite/sqlite_rows.hpp"
 
 namespace sensorhub::detail {
@@ -138,6 +139,10 @@ void sqlite_write_tx::put_idempotent(const idempotent_response& r, timestamp exp
   st->bind(5, r.body);
   st->bind(6, static_cast<std::int64_t>(to_micros(r.created_at)));
   st->exec();
+}
+
+bool sqlite_write_tx::set_stale(std::int64_t sensor_id, bool stale) {
+  return sqlite_set_stale(c_, sensor_id, stale);
 }
 
 }  // namespace sensorhub::detail

@@ -36,6 +36,7 @@ class sqlite_write_tx final : public write_tx {
   const event& append(const entity_change& change) override;
   const event& append(const system_change& change) override;
   void put_idempotent(const idempotent_response& r, timestamp expire_before) override;
+  bool set_stale(std::int64_t sensor_id, bool stale) override;
 
   // The last seq appended (or the one given, if none).
   std::uint64_t last_seq() const noexcept { return last_seq_; }
