@@ -320,6 +320,44 @@ TEST_CASE("deleting a sensor cascades to its readings and reports how many") {
   CHECK(repo.list_readings(q).size() == 1);
 }
 
+TEST_CASE("liveness: newest reading per sensor and a stale flag set once per transition") {
+  sqlite_repository repo(memory_options());
+  const sensor a = add_sensor(repo, "temperatura");
+  const sensor b = add_sensor(repo, "humedad");
+  repo.write([&](write_tx& tx) {
+    tx.insert_reading(make_reading(a.id, 1, 5'000'000));
+    tx.insert_reading(make_reading(a.id, 2, 9'000'000));
+    tx.insert_reading(make_reading(a.id, 3, 7'000'000));  // older, inserted last
+  });
+  auto rows = repo.liveness();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].sensor_id == a.id);
+  CHECK(rows[0].tipo == "temperatura");
+  CHECK(rows[0].last_reading_at == from_micros(9'000'000));
+  CHECK_FALSE(rows[0].stale);
+  CHECK_FALSE(rows[1].last_reading_at.has_value());
+
+  bool changed[5] = {};
+  repo.write([&](write_tx& tx) {
+    changed[0] = tx.set_stale(a.id, true);
+    changed[1] = tx.set_stale(a.id, true);   // already recorded
+    changed[2] = tx.set_stale(b.id, false);  // first record, not stale: a change of row only
+    changed[3] = tx.set_stale(999, true);    // no such sensor
+  });
+  CHECK(changed[0]);
+  CHECK_FALSE(changed[1]);
+  CHECK_FALSE(changed[3]);
+  CHECK(repo.liveness()[0].stale);
+  repo.write([&](write_tx& tx) { changed[4] = tx.set_stale(a.id, false); });
+  CHECK(changed[4]);
+  CHECK_FALSE(repo.liveness()[0].stale);
+  repo.write([&](write_tx& tx) { tx.set_stale(a.id, true); });
+  repo.write([&](write_tx& tx) { tx.delete_sensor(a.id); });  // the flag goes with it
+  rows = repo.liveness();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].sensor_id == b.id);
+}
+
 TEST_CASE("a reading for a missing sensor violates the foreign key: storage error, nothing kept") {
   sqlite_repository repo(memory_options());
   try {

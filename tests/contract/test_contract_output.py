@@ -80,7 +80,8 @@ def check_server_message(m, what):
 tokens = [("admin", "read,write,admin", []), ("reader", "read", []), ("writer", "write", []),
           ("humid", "read,write", ["tipo=humedad"])]
 d = Daemon(SENSORHUBD, ["--test-endpoints"],
-           {"storage": {"retention_events": 40, "prune_interval_s": 1}}, tokens)
+           {"storage": {"retention_events": 40, "prune_interval_s": 1}, "staleness": {"vivo": 1}},
+           tokens)
 port = d.port
 A, R, W, H = (d.tokens[n] for n in ("admin", "reader", "writer", "humid"))
 try:
@@ -166,6 +167,27 @@ try:
     call("GET", f"/api/v1/sensores/{sid}/lecturas/agg?bucket=2m", 400, token=R)
     call("GET", f"/api/v1/sensores/{sid}/lecturas/agg?bucket=1m&since=2000-01-01T00:00:00Z", 422, token=R)
     call("GET", "/api/v1/sensores/999999/lecturas/agg", 404, token=R)
+
+    # Liveness (SPEC §13): "vivo" sensors are stale after 1 s without a reading.
+    v = call("POST", "/api/v1/sensores", 201, "sensor", {"tipo": "vivo", "modelo": "L1"}, A).json()
+    st = call("GET", f"/api/v1/sensores/{v['id']}/status", 200, "sensor-status", token=R).json()
+    assert st == {"sensor_id": v["id"], "last_reading_at": None, "last_valor": None, "stale": False}, st
+    call("POST", "/api/v1/lecturas", 201, "reading", {"sensor_id": v["id"], "valor": 1.5}, W, "reading-create")
+    went_stale, _ = g.recv_until(lambda e: e.get("event") == "sensor_stale" and e["data"]["sensor_id"] == v["id"],
+                                 "sensor_stale")
+    check_server_message(went_stale, "sensor_stale")
+    st = call("GET", f"/api/v1/sensores/{v['id']}/status", 200, "sensor-status", token=R).json()
+    assert st["stale"] is True and st["last_valor"] == 1.5, st
+    assert went_stale["data"] == {"sensor_id": v["id"], "tipo": "vivo", "last_reading_at": st["last_reading_at"]}
+    ahead = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 600))
+    call("POST", "/api/v1/lecturas", 201, "reading", {"sensor_id": v["id"], "valor": 2, "timestamp": ahead}, W,
+         "reading-create")
+    fresh, _ = g.recv_until(lambda e: e.get("event") == "sensor_fresh" and e["data"]["sensor_id"] == v["id"],
+                            "sensor_fresh")
+    check_server_message(fresh, "sensor_fresh")
+    assert fresh["seq"] > went_stale["seq"], (went_stale, fresh)
+    call("GET", "/api/v1/sensores/999999/status", 404, token=R)
+    call("GET", "/api/v1/sensores/abc/status", 400, token=R)
     call("DELETE", f"/api/v1/lecturas/{rd['id']}", 204, token=W)
 
     # A data-scoped token: created inside its scope, moved out and back in.
@@ -196,6 +218,7 @@ try:
     call("PATCH", f"/api/v1/test-sensors/{t['id']}", 200, "sensor", {"tipo": "v"})
     call("GET", f"/api/v1/test-sensors/{t['id']}/lecturas", 200, "reading-list")
     call("GET", f"/api/v1/test-sensors/{t['id']}/lecturas/agg?bucket=5m", 200, "agg-buckets")
+    call("GET", f"/api/v1/test-sensors/{t['id']}/status", 200, "sensor-status")
     call("DELETE", f"/api/v1/test-sensors/{t['id']}", 204)
 
     # Stats and test events (open with --test-endpoints).

@@ -21,11 +21,13 @@ using namespace sensorhub;
 namespace {
 
 // What later migrations (5: the covering index for aggregates, 6:
-// idempotency keys) added, taken back off a file made at the latest schema.
-const std::string undo_migrations_5_6 =
+// idempotency keys, 7: liveness flags) added, taken back off a file made at
+// the latest schema.
+const std::string undo_migrations_5_to_7 =
     "DROP INDEX lecturas_sensor_ts_valor;"
     "CREATE INDEX lecturas_sensor_ts ON lecturas(sensor_id, ts, id);"
-    "DROP TABLE idempotency_keys;";
+    "DROP TABLE idempotency_keys;"
+    "DROP TABLE sensor_liveness;";
 
 void raw_exec(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
@@ -127,7 +129,7 @@ TEST_CASE("migration 4 backfills the scope keys of events written by older relea
   raw_exec(path,
            "ALTER TABLE events DROP COLUMN ubicacion; ALTER TABLE events DROP COLUMN before_tipo;"
            "ALTER TABLE events DROP COLUMN before_ubicacion;" +
-               undo_migrations_5_6 + "PRAGMA user_version = 3;");
+               undo_migrations_5_to_7 + "PRAGMA user_version = 3;");
   sqlite_repository repo(file(path));
   CHECK(keys_of(all_events(repo)) == expected);
   data_scope lab;
@@ -154,7 +156,7 @@ TEST_CASE("a file migrated without the events before it: the sensor row, no move
            "DELETE FROM events WHERE seq = 1;"  // the creation was pruned
            "ALTER TABLE events DROP COLUMN ubicacion; ALTER TABLE events DROP COLUMN before_tipo;"
            "ALTER TABLE events DROP COLUMN before_ubicacion;" +
-               undo_migrations_5_6 + "PRAGMA user_version = 3;");
+               undo_migrations_5_to_7 + "PRAGMA user_version = 3;");
   sqlite_repository repo(file(path));
   const auto evs = all_events(repo);
   REQUIRE(evs.size() == 2);
