@@ -160,26 +160,45 @@ std::string apply_storage(const rapidjson::Value& obj, daemon_config& cfg) {
   return {};
 }
 
-// "staleness": {"default": S, "<tipo>": S, ...}: seconds (1 .. ten years)
-// for sensors of that tipo, "default" for the others.
+// One `staleness` bound: seconds, 1 .. ten years; "default" (or
+// "default_s") for tipos not listed, any other key names a tipo.
+std::string read_staleness_bound(const std::string& key, const rapidjson::Value& v,
+                                 const std::string& name, bool may_be_default,
+                                 sensorhub::staleness_policy& p) {
+  constexpr std::uint64_t ten_years_s = 10ull * 366 * 86400;
+  if (key.empty() || sensorhub::code_points(key) > 64) {
+    return "staleness: a tipo must have 1 to 64 characters";
+  }
+  std::uint64_t n = 0;
+  std::string err = read_uint(v, name.c_str(), 1, ten_years_s, n);
+  if (!err.empty()) return err;
+  if (may_be_default && (key == "default" || key == "default_s")) {
+    p.default_bound = std::chrono::seconds(n);
+  } else {
+    p.per_tipo[key] = std::chrono::seconds(n);
+  }
+  return {};
+}
+
+// "staleness": {"default": S, "<tipo>": S, ...} (SPEC §13); the tipos may
+// also be grouped as "tipos": {"<tipo>": S, ...}.
 std::string apply_staleness(const rapidjson::Value& obj, daemon_config& cfg) {
   if (!obj.IsObject()) return "staleness: must be an object";
-  constexpr std::uint64_t ten_years_s = 10ull * 366 * 86400;
   sensorhub::staleness_policy p;
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
     const std::string key(it->name.GetString(), it->name.GetStringLength());
     const std::string name = "staleness." + key;
-    if (key.empty() || sensorhub::code_points(key) > 64) {
-      return "staleness: a tipo must have 1 to 64 characters";
-    }
-    std::uint64_t n = 0;
-    std::string err = read_uint(it->value, name.c_str(), 1, ten_years_s, n);
-    if (!err.empty()) return err;
-    if (key == "default") {
-      p.default_bound = std::chrono::seconds(n);
+    std::string err;
+    if (key == "tipos" && it->value.IsObject()) {
+      for (auto t = it->value.MemberBegin(); t != it->value.MemberEnd(); ++t) {
+        const std::string tipo(t->name.GetString(), t->name.GetStringLength());
+        err = read_staleness_bound(tipo, t->value, name + "." + tipo, false, p);
+        if (!err.empty()) break;
+      }
     } else {
-      p.per_tipo[key] = std::chrono::seconds(n);
+      err = read_staleness_bound(key, it->value, name, true, p);
     }
+    if (!err.empty()) return err;
   }
   cfg.staleness = std::move(p);
   return {};

@@ -141,6 +141,13 @@ TEST_CASE("staleness: seconds per tipo and a default (SPEC 13)") {
   CHECK(only_tipo.staleness.bound_for("temperatura") == std::chrono::seconds(120));
   CHECK_FALSE(only_tipo.staleness.bound_for("presion").has_value());
   CHECK(only_tipo.staleness.check_interval() == std::chrono::milliseconds(30000));
+
+  daemon_config grouped;  // the tipos may also be grouped under "tipos"
+  REQUIRE(load(R"({"staleness": {"default_s": 90, "tipos": {"default": 5, "viento": 7}}})",
+               grouped) == "");
+  CHECK(grouped.staleness.default_bound == std::chrono::seconds(90));
+  CHECK(grouped.staleness.bound_for("default") == std::chrono::seconds(5));
+  CHECK(grouped.staleness.bound_for("viento") == std::chrono::seconds(7));
 }
 
 TEST_CASE("bad values are refused with a message naming the key") {
@@ -177,6 +184,7 @@ TEST_CASE("bad values are refused with a message naming the key") {
       {R"({"staleness": {"temperatura": "60"}})", "staleness.temperatura: must be an integer"},
       {R"({"staleness": {"temperatura": -5}})", "staleness.temperatura: must be an integer"},
       {R"({"staleness": {"": 5}})", "staleness: a tipo must have 1 to 64 characters"},
+      {R"({"staleness": {"tipos": {"viento": 0}}})", "staleness.tipos.viento: must be an integer"},
       {R"({"prot": 8000})", "prot: unknown setting"},
       {R"([1, 2])", "must hold a JSON object"},
       {R"({ not json)", "invalid JSON at offset"},
