@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "storage/sqlite/sqlite_agg.hpp"
 
+#include <SQLiteCpp/Transaction.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 
 namespace sensorhub::detail {
 
@@ -100,6 +103,10 @@ std::vector<agg_bucket> sqlite_aggregate_readings(sqlite_connection& c, const ag
   std::vector<agg_bucket> out;
   std::map<std::int64_t, acc> buckets;
   const bool whole_hours = q.bucket.count() % micros_per_hour == 0;
+  // Raw readings and rollups read in one snapshot: a retention step that
+  // commits in between would otherwise count its hour twice or not at all.
+  std::optional<SQLite::Transaction> snapshot;
+  if (whole_hours) snapshot.emplace(c.db(), SQLite::TransactionBehavior::DEFERRED);
   auto st = c.prepare(sql_agg);
   st->bind(":b", static_cast<std::int64_t>(q.bucket.count()));
   st->bind(":s", q.sensor_id);
@@ -125,6 +132,7 @@ std::vector<agg_bucket> sqlite_aggregate_readings(sqlite_connection& c, const ag
   }
   if (!whole_hours) return out;  // sub-hour buckets: raw readings only
   add_rollups(c, q, buckets);
+  snapshot->commit();
   out.reserve(buckets.size());
   for (auto& [start, a] : buckets) {
     (void)start;
