@@ -7,8 +7,10 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sensorhub/error.hpp"
@@ -301,4 +303,29 @@ TEST_CASE("hub: a pass that removed something persists one retention_applied on 
   // Nothing removed: no event.
   h.apply_readings_retention();
   CHECK(h.repo().events(q).size() == 1);
+}
+
+TEST_CASE("agg during a retention pass: every answer counts each reading exactly once") {
+  temp_dir dir;
+  sqlite_repository repo(file_options((dir.path() / "concurrent.db").string()));
+  const auto a = add_sensor(repo);
+  add_readings(repo, a, per_minute(t0, t0 + 48 * hour, 7));
+  std::atomic<bool> done{false};
+  std::atomic<int> answers{0}, wrong{0};
+  std::thread reader([&] {
+    while (!done.load() || answers.load() == 0) {
+      std::int64_t total = 0;
+      for (const auto& b : agg(repo, a, t0, t0 + 48 * hour, hour)) total += b.count;
+      if (total != 48 * 60) ++wrong;
+      ++answers;
+    }
+  });
+  // One hour per transaction: 47 commits the reader can fall between.
+  const auto r = repo.apply_readings_retention(raw_only(std::chrono::hours(1), 60),
+                                               from_micros(t0 + 48 * hour));
+  done = true;
+  reader.join();
+  CHECK(r.readings_deleted == 47 * 60);
+  CHECK(answers.load() > 0);
+  CHECK(wrong.load() == 0);
 }
