@@ -24,6 +24,22 @@ namespace sensorhub {
 namespace {
 
 bool retention_set(const retention_policy& p) { return p.max_events > 0 || p.max_age.count() > 0; }
+bool retention_set(const readings_retention_policy& p) {
+  return p.raw_age.count() > 0 || p.rollup_age.count() > 0;
+}
+
+std::string optional_time_json(const std::optional<timestamp>& t) {
+  return t ? quote_json(format_time(*t)) : std::string("null");
+}
+
+// SPEC §13: the counts of one readings retention pass.
+std::string retention_data_json(const readings_retention_result& r) {
+  return "{\"readings_deleted\":" + std::to_string(r.readings_deleted) +
+         ",\"hours_rolled_up\":" + std::to_string(r.hours_rolled_up) +
+         ",\"rollups_deleted\":" + std::to_string(r.rollups_deleted) +
+         ",\"raw_cutoff\":" + optional_time_json(r.raw_cutoff) +
+         ",\"rollup_cutoff\":" + optional_time_json(r.rollup_cutoff) + "}";
+}
 
 std::string server_data_json(const std::string& server) {
   return "{\"server\":" + quote_json(server) + ",\"version\":" + quote_json(SENSORHUB_VERSION) +
@@ -121,6 +137,23 @@ struct hub::impl {
     repo->write([&change](write_tx& tx) { tx.append(change); });
   }
 
+  readings_retention_result apply_readings_retention() {
+    readings_retention_result r = repo->apply_readings_retention(options.readings_retention, now());
+    if (r.removed_something()) {
+      system_change change;
+      change.name = "retention_applied";
+      change.data_json = retention_data_json(r);
+      repo->write([&change](write_tx& tx) { tx.append(change); });
+    }
+    return r;
+  }
+
+  // One background pass: event retention, then readings retention.
+  void retention_pass() {
+    if (retention_set(options.retention)) repo->prune_events(options.retention);
+    if (retention_set(options.readings_retention)) apply_readings_retention();
+  }
+
   hub_options options;
   std::string server_name;
   const std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
@@ -190,8 +223,10 @@ void hub::start() {
     throw;
   }
   const hub_options& o = impl_->options;
-  if (retention_set(o.retention) && o.prune_interval.count() > 0) {
-    auto pruner = std::make_unique<detail::prune_thread>(*impl_->repo, o.retention,
+  if ((retention_set(o.retention) || retention_set(o.readings_retention)) &&
+      o.prune_interval.count() > 0) {
+    impl* self = impl_.get();
+    auto pruner = std::make_unique<detail::prune_thread>([self] { self->retention_pass(); },
                                                          o.prune_interval, o.logger);
     std::lock_guard<std::mutex> lk(impl_->m);
     if (!impl_->stopped) impl_->pruner = std::move(pruner);
@@ -237,6 +272,10 @@ void hub::stop() noexcept {
 }
 
 std::uint64_t hub::prune() { return impl_->repo->prune_events(impl_->options.retention); }
+
+readings_retention_result hub::apply_readings_retention() {
+  return impl_->apply_readings_retention();
+}
 
 std::vector<event> hub::events(const event_query& q, const data_scope& scope) {
   return read_events(*impl_->repo, q, scope).events;

@@ -419,6 +419,29 @@ try {
                  document.querySelector(`#sensors tr[data-id="${id}"] [data-k=modelo]`)?.textContent === 'BH1750-r5',
                late.id, 30 * SECOND);
 
+  // ------------------------------------------- long history through agg --
+  // More than the newest 1,000 readings: the older ones come from the agg
+  // route, one point per bucket (15m for the 7 days before them).
+  const longSensor = await rest('POST', '/api/v1/sensores/', { tipo: 'temperatura', modelo: 'long', ubicacion: 'lab' });
+  const nowMs = Date.now();
+  const slot = Math.floor((nowMs - 3 * 86400000) / 900000) * 900000;  // an aligned 15 min bucket, 3 days ago
+  const older = [];
+  for (let i = 0; i < 10; i++) {
+    older.push({ sensor_id: longSensor.id, valor: 10 + i, timestamp: new Date(slot + i * 60000).toISOString() });
+  }
+  const recent = [];
+  for (let i = 0; i < 1000; i++) {
+    recent.push({ sensor_id: longSensor.id, valor: 20, timestamp: new Date(nowMs - (1000 - i) * 1000).toISOString() });
+  }
+  await rest('POST', '/api/v1/lecturas/batch', older);
+  await rest('POST', '/api/v1/lecturas/batch', recent);
+  await within('the sensor with a long history is listed',
+               (id) => !!document.querySelector(`#sensors tr[data-id="${id}"]`), longSensor.id, 5 * SECOND);
+  await page.click(`#sensors tr[data-id="${longSensor.id}"]`);
+  await within('the chart shows the newest 1,000 readings and one agg bucket before them',
+               (id) => document.getElementById('chart').dataset.sensor === String(id) &&
+                 Number(document.getElementById('chart').dataset.points) === 1001, longSensor.id, 5 * SECOND);
+
   // -------------------------------------------------------- phone width --
   await page.setViewportSize({ width: 390, height: 800 });
   await page.waitForTimeout(300);

@@ -43,9 +43,9 @@ const char* const daemon_footer = R"(
   sse_keepalive_ms (15000): a Server-Sent Events stream silent this long gets a comment;
   a rate, burst or cap of 0 is no limit},
   storage{synchronous: "normal"|"full", retention_events, retention_age_s,
-  prune_interval_s}, staleness{default, <tipo>: seconds without a reading before a
-  sensor is stale (sensor_stale / sensor_fresh on general)}). // and /* */ comments
-  and trailing commas are allowed.
+  readings_retention_s, rollup_retention_s, prune_interval_s}, staleness{default,
+  <tipo>: seconds without a reading before a sensor is stale (sensor_stale /
+  sensor_fresh on general)}). // and /* */ comments and trailing commas are allowed.
   Precedence: command-line flag, then environment variable, then config file.
 
 Tokens (SPEC section 7): read (GET routes, /api/v1/ws/secure), write (POST, PUT,

@@ -148,6 +148,14 @@ std::string apply_storage(const rapidjson::Value& obj, daemon_config& cfg) {
       if ((err = read_uint(v, name.c_str(), 0, ten_years_s, n)).empty()) {
         st.retention_age = std::chrono::seconds(n);
       }
+    } else if (key == "readings_retention_s") {
+      if ((err = read_uint(v, name.c_str(), 0, ten_years_s, n)).empty()) {
+        st.readings_retention = std::chrono::seconds(n);
+      }
+    } else if (key == "rollup_retention_s") {
+      if ((err = read_uint(v, name.c_str(), 0, 10 * ten_years_s, n)).empty()) {
+        st.rollup_retention = std::chrono::seconds(n);
+      }
     } else if (key == "prune_interval_s") {
       if ((err = read_uint(v, name.c_str(), 1, 86400, n)).empty()) {
         st.prune_interval = std::chrono::seconds(n);

@@ -46,12 +46,16 @@ struct auth_settings {
   std::chrono::milliseconds token_poll_interval{500};  // picks up `token revoke` from the CLI
 };
 
-// Durability and event-history retention (SPEC §5, docs/operations.md).
+// Durability, event-history and readings retention (SPEC §5, §13, docs/operations.md).
 struct storage_settings {
-  bool synchronous_full = false;            // PRAGMA synchronous: NORMAL (default) or FULL
-  std::uint64_t retention_events = 0;       // keep at most this many events; 0: all
-  std::chrono::seconds retention_age{0};    // drop events older than this; 0: never
-  std::chrono::seconds prune_interval{60};  // how often the background prune runs
+  bool synchronous_full = false;          // PRAGMA synchronous: NORMAL (default) or FULL
+  std::uint64_t retention_events = 0;     // keep at most this many events; 0: all
+  std::chrono::seconds retention_age{0};  // drop events older than this; 0: never
+  // Readings older than this are folded into hourly rollups and deleted
+  // (whole UTC hours; SPEC §13); 0: raw readings are kept.
+  std::chrono::seconds readings_retention{0};
+  std::chrono::seconds rollup_retention{0};  // drop hourly rollups older than this; 0: never
+  std::chrono::seconds prune_interval{60};   // how often the background prune runs
 };
 
 // Upper bound of network.threads / --threads.

@@ -161,6 +161,8 @@ int run(const daemon_config& cfg, sigset_t signals) {
       cfg.storage.synchronous_full ? sensorhub::sync_mode::full : sensorhub::sync_mode::normal;
   ho.retention.max_events = cfg.storage.retention_events;
   ho.retention.max_age = cfg.storage.retention_age;
+  ho.readings_retention.raw_age = cfg.storage.readings_retention;
+  ho.readings_retention.rollup_age = cfg.storage.rollup_retention;
   ho.prune_interval = cfg.storage.prune_interval;
   ho.staleness = cfg.staleness;
   ho.logger = [](log_level level, std::string_view msg) {

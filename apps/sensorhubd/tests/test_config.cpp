@@ -40,6 +40,7 @@ TEST_CASE("a full config file is applied") {
                "max_connections_per_address": 0, "total_backlog_bytes": 6291456,
                "sse_keepalive_ms": 250},
     "storage": {"synchronous": "full", "retention_events": 1000, "retention_age_s": 86400,
+                "readings_retention_s": 604800, "rollup_retention_s": 31622400,
                 "prune_interval_s": 30}
   })",
                                cfg);
@@ -69,6 +70,8 @@ TEST_CASE("a full config file is applied") {
   CHECK(cfg.storage.synchronous_full);
   CHECK(cfg.storage.retention_events == 1000);
   CHECK(cfg.storage.retention_age == std::chrono::seconds(86400));
+  CHECK(cfg.storage.readings_retention == std::chrono::seconds(604800));
+  CHECK(cfg.storage.rollup_retention == std::chrono::seconds(31622400));
   CHECK(cfg.storage.prune_interval == std::chrono::seconds(30));
   // Keys not in the file keep their defaults.
   CHECK(cfg.limits.max_batch_body_bytes == daemon_limits{}.max_batch_body_bytes);
@@ -174,6 +177,10 @@ TEST_CASE("bad values are refused with a message naming the key") {
       {R"({"limits": []})", "limits: must be an object"},
       {R"({"storage": {"synchronous": "fast"}})", "storage.synchronous: must be"},
       {R"({"storage": {"prune_interval_s": 0}})", "storage.prune_interval_s: must be an integer"},
+      {R"({"storage": {"readings_retention_s": -1}})",
+       "storage.readings_retention_s: must be an integer"},
+      {R"({"storage": {"rollup_retention_s": "1d"}})",
+       "storage.rollup_retention_s: must be an integer"},
       {R"({"network": {"threads": 257}})", "network.threads: must be an integer between 0 and 256"},
       {R"({"network": {"thread": 2}})", "network.thread: unknown setting"},
       {R"({"network": 2})", "network: must be an object"},

@@ -39,6 +39,11 @@ struct hub_options {
   // (first pass right after start), in bounded batches so writers get in
   // between; prune() applies it on demand.
   retention_policy retention;
+  // Readings retention with hourly rollups (SPEC §13): applied by the same
+  // background thread, every prune_interval, after the event retention.
+  // A pass that removed something writes one `retention_applied` system
+  // event on general.
+  readings_retention_policy readings_retention;
   std::chrono::milliseconds prune_interval{60000};  // <= 0: no background prune
   std::string server_name;                          // default "sensorhubd/<version>"
   // Liveness (SPEC §13): when enabled, a checker thread started by start()
@@ -100,6 +105,10 @@ class hub {
   // deleted (0 when neither max_events nor max_age is set). Throws
   // sensorhub::error(errc::storage) on a storage failure.
   std::uint64_t prune();
+  // One readings retention pass now, with options.readings_retention (see
+  // repository::apply_readings_retention); writes `retention_applied` when
+  // it removed something. Throws sensorhub::error(errc::storage).
+  readings_retention_result apply_readings_retention();
 
   // The persisted event history as `scope` sees it (SPEC §5, §7.1): what
   // GET /events serves. read_events (event_history.hpp) with the hub's

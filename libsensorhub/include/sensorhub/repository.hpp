@@ -67,6 +67,24 @@ struct retention_policy {
   std::size_t batch = 1000;         // rows deleted per transaction
 };
 
+// Retention of readings (SPEC §13): raw readings older than raw_age are
+// folded into hourly rollups and deleted, whole UTC hours at a time, and
+// rollups older than rollup_age are deleted. 0: keep (that kind) forever.
+struct readings_retention_policy {
+  std::chrono::seconds raw_age{0};
+  std::chrono::seconds rollup_age{0};
+  std::size_t batch = 5000;  // raw readings per transaction (at least one whole hour)
+};
+
+struct readings_retention_result {
+  std::uint64_t readings_deleted = 0;      // raw readings folded into rollups and deleted
+  std::uint64_t hours_rolled_up = 0;       // (sensor, hour) rollup rows written or merged
+  std::uint64_t rollups_deleted = 0;       // rollup rows older than rollup_age deleted
+  std::optional<timestamp> raw_cutoff;     // readings before it are rolled up
+  std::optional<timestamp> rollup_cutoff;  // rollups of hours ending before it are gone
+  bool removed_something() const noexcept { return readings_deleted > 0 || rollups_deleted > 0; }
+};
+
 // The current state a subscription matches, read consistently with the
 // event log: `data_json` reflects exactly the events with seq <= `seq`.
 struct state_snapshot {
@@ -128,6 +146,18 @@ class repository {
 
   // Deletes old events in bounded batches; returns how many went.
   virtual std::uint64_t prune_events(const retention_policy& policy) = 0;
+
+  // One retention pass over readings at time `at` (see
+  // readings_retention_policy), in bounded transactions so writers get in
+  // between. A reading is folded and deleted in the same transaction, so a
+  // crash never counts it twice; a re-run finds nothing more to do.
+  // Storages without rollups keep every reading (the default).
+  virtual readings_retention_result apply_readings_retention(
+      const readings_retention_policy& policy, timestamp at) {
+    (void)policy;
+    (void)at;
+    return {};
+  }
 
   // The state a subscription to `c` with filter `f` matches (SPEC §6), read
   // in one read transaction together with the last committed seq:

@@ -71,6 +71,8 @@ class sqlite_repository final : public repository {
   std::uint64_t last_seq() override;
   std::uint64_t oldest_seq() override;
   std::uint64_t prune_events(const retention_policy& policy) override;
+  readings_retention_result apply_readings_retention(const readings_retention_policy& policy,
+                                                     timestamp at) override;
   state_snapshot snapshot(channel c, const event_filter& f, const data_scope& scope) override;
 
  private:

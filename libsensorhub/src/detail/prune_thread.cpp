@@ -5,11 +5,12 @@
 
 namespace sensorhub::detail {
 
-prune_thread::prune_thread(repository& repo, retention_policy policy,
-                           std::chrono::milliseconds interval, log_sink log)
-    : repo_(repo), policy_(policy), interval_(interval), log_(std::move(log)), thread_([this] {
-        loop();
-      }) {}
+prune_thread::prune_thread(std::function<void()> pass, std::chrono::milliseconds interval,
+                           log_sink log)
+    : pass_(std::move(pass)),
+      interval_(interval),
+      log_(std::move(log)),
+      thread_([this] { loop(); }) {}
 
 prune_thread::~prune_thread() { stop(); }
 
@@ -27,7 +28,7 @@ void prune_thread::loop() {
   while (!stopping_) {
     lk.unlock();
     try {
-      repo_.prune_events(policy_);
+      pass_();
     } catch (...) {  // storage trouble: retry on the next pass
       log_to(log_, log_level::warn, describe("background prune failed", std::current_exception()));
     }

@@ -3,21 +3,20 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
 #include "sensorhub/logger.hpp"
-#include "sensorhub/repository.hpp"
 
 namespace sensorhub::detail {
 
-// Applies a retention policy every `interval` on a thread of its own until
+// Runs a retention pass every `interval` on a thread of its own until
 // stop() (first pass right away). A failed pass is logged (warn); the next
 // pass tries again. stop() waits for a pass in progress.
 class prune_thread {
  public:
-  prune_thread(repository& repo, retention_policy policy, std::chrono::milliseconds interval,
-               log_sink log);
+  prune_thread(std::function<void()> pass, std::chrono::milliseconds interval, log_sink log);
   ~prune_thread();
   prune_thread(const prune_thread&) = delete;
   prune_thread& operator=(const prune_thread&) = delete;
@@ -27,8 +26,7 @@ class prune_thread {
  private:
   void loop();
 
-  repository& repo_;
-  const retention_policy policy_;
+  const std::function<void()> pass_;
   const std::chrono::milliseconds interval_;
   const log_sink log_;
   std::mutex m_;

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "storage/sqlite/sqlite_agg.hpp"
 
+#include <SQLiteCpp/Transaction.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <map>
+#include <optional>
 
 namespace sensorhub::detail {
 
@@ -14,7 +19,7 @@ namespace {
 constexpr const char sql_agg[] = R"sql(
 WITH g AS (
   SELECT ts - (((ts % :b) + :b) % :b) AS bs, count(*) AS n, min(valor) AS mn,
-         max(valor) AS mx, avg(valor) AS av
+         max(valor) AS mx, avg(valor) AS av, sum(valor) AS sm, min(ts) AS fts, max(ts) AS lts
   FROM lecturas INDEXED BY lecturas_sensor_ts_valor
   WHERE sensor_id = :s AND ts >= :since AND ts < :until
   GROUP BY bs)
@@ -24,29 +29,116 @@ SELECT bs, n, mn, mx, av,
    ORDER BY ts, id LIMIT 1),
   (SELECT valor FROM lecturas INDEXED BY lecturas_sensor_ts_valor
    WHERE sensor_id = :s AND ts >= max(bs, :since) AND ts < min(bs + :b, :until)
-   ORDER BY ts DESC, id DESC LIMIT 1)
+   ORDER BY ts DESC, id DESC LIMIT 1),
+  sm, fts, lts
 FROM g ORDER BY bs
 )sql";
+
+// Hourly rollups of readings already deleted by retention (schema 8), for
+// hours starting in [since, until). Ascending hour.
+constexpr const char sql_rollups[] = R"sql(
+SELECT hour, count, min, max, sum, first_ts, first_valor, last_ts, last_valor
+FROM lecturas_hourly WHERE sensor_id = :s AND hour >= :since AND hour < :until ORDER BY hour
+)sql";
+
+constexpr std::int64_t micros_per_hour = 3'600'000'000LL;
+
+// A bucket being merged from raw readings and rollups.
+struct acc {
+  agg_bucket b;
+  double sum = 0;
+  std::int64_t first_ts = 0, last_ts = 0;
+  bool rolled = false;  // has rollups: avg is sum / count
+};
+
+void merge(acc& into, const acc& x) {
+  if (into.b.count == 0) {
+    into = x;
+    return;
+  }
+  into.rolled = into.rolled || x.rolled;
+  into.b.count += x.b.count;
+  into.b.min = std::min(into.b.min, x.b.min);
+  into.b.max = std::max(into.b.max, x.b.max);
+  into.sum += x.sum;
+  if (x.first_ts < into.first_ts) {
+    into.first_ts = x.first_ts;
+    into.b.first = x.b.first;
+  }
+  if (x.last_ts > into.last_ts) {
+    into.last_ts = x.last_ts;
+    into.b.last = x.b.last;
+  }
+}
+
+// Buckets of whole hours also count the rollups (SPEC §13): raw readings
+// where they exist, rollups where they were deleted. A reading is either raw
+// or folded, never both, so the two sum without overlap.
+void add_rollups(sqlite_connection& c, const agg_query& q, std::map<std::int64_t, acc>& buckets) {
+  const std::int64_t b = q.bucket.count();
+  auto st = c.prepare(sql_rollups);
+  st->bind(":s", q.sensor_id);
+  st->bind(":since", static_cast<std::int64_t>(to_micros(q.since)));
+  st->bind(":until", static_cast<std::int64_t>(to_micros(q.until)));
+  while (st->executeStep()) {
+    const std::int64_t hour = st->getColumn(0).getInt64();
+    acc x;
+    x.rolled = true;
+    x.b.bucket_start = from_micros(hour - (((hour % b) + b) % b));
+    x.b.count = st->getColumn(1).getInt64();
+    x.b.min = st->getColumn(2).getDouble();
+    x.b.max = st->getColumn(3).getDouble();
+    x.sum = st->getColumn(4).getDouble();
+    x.first_ts = st->getColumn(5).getInt64();
+    x.b.first = st->getColumn(6).getDouble();
+    x.last_ts = st->getColumn(7).getInt64();
+    x.b.last = st->getColumn(8).getDouble();
+    merge(buckets[to_micros(x.b.bucket_start)], x);
+  }
+}
 
 }  // namespace
 
 std::vector<agg_bucket> sqlite_aggregate_readings(sqlite_connection& c, const agg_query& q) {
   std::vector<agg_bucket> out;
+  std::map<std::int64_t, acc> buckets;
+  const bool whole_hours = q.bucket.count() % micros_per_hour == 0;
+  // Raw readings and rollups read in one snapshot: a retention step that
+  // commits in between would otherwise count its hour twice or not at all.
+  std::optional<SQLite::Transaction> snapshot;
+  if (whole_hours) snapshot.emplace(c.db(), SQLite::TransactionBehavior::DEFERRED);
   auto st = c.prepare(sql_agg);
   st->bind(":b", static_cast<std::int64_t>(q.bucket.count()));
   st->bind(":s", q.sensor_id);
   st->bind(":since", static_cast<std::int64_t>(to_micros(q.since)));
   st->bind(":until", static_cast<std::int64_t>(to_micros(q.until)));
   while (st->executeStep()) {
-    agg_bucket b;
-    b.bucket_start = from_micros(st->getColumn(0).getInt64());
-    b.count = st->getColumn(1).getInt64();
-    b.min = st->getColumn(2).getDouble();
-    b.max = st->getColumn(3).getDouble();
-    b.avg = st->getColumn(4).getDouble();
-    b.first = st->getColumn(5).getDouble();
-    b.last = st->getColumn(6).getDouble();
-    out.push_back(b);
+    acc x;
+    x.b.bucket_start = from_micros(st->getColumn(0).getInt64());
+    x.b.count = st->getColumn(1).getInt64();
+    x.b.min = st->getColumn(2).getDouble();
+    x.b.max = st->getColumn(3).getDouble();
+    x.b.avg = st->getColumn(4).getDouble();
+    x.b.first = st->getColumn(5).getDouble();
+    x.b.last = st->getColumn(6).getDouble();
+    if (!whole_hours) {
+      out.push_back(x.b);
+      continue;
+    }
+    x.sum = st->getColumn(7).getDouble();
+    x.first_ts = st->getColumn(8).getInt64();
+    x.last_ts = st->getColumn(9).getInt64();
+    buckets[to_micros(x.b.bucket_start)] = x;
+  }
+  if (!whole_hours) return out;  // sub-hour buckets: raw readings only
+  add_rollups(c, q, buckets);
+  snapshot->commit();
+  out.reserve(buckets.size());
+  for (auto& [start, a] : buckets) {
+    (void)start;
+    // avg as SQLite computes it where only raw readings count, else sum / count.
+    if (a.rolled) a.b.avg = a.sum / static_cast<double>(a.b.count);
+    out.push_back(a.b);
   }
   return out;
 }

@@ -21,6 +21,7 @@
 #include "storage/sqlite/sqlite_connection.hpp"
 #include "storage/sqlite/sqlite_group_commit.hpp"
 #include "storage/sqlite/sqlite_lists.hpp"
+#include "storage/sqlite/sqlite_retention.hpp"
 #include "storage/sqlite/sqlite_rows.hpp"
 #include "storage/sqlite/sqlite_schema.hpp"
 #include "storage/sqlite/sqlite_snapshot.hpp"
@@ -158,6 +159,16 @@ struct sqlite_repository::impl {
       const int n = st->exec();
       tx.commit();
       return n < 0 ? 0 : static_cast<std::uint64_t>(n);
+    } catch (const SQLite::Exception& e) {
+      throw_storage(e);
+    }
+  }
+  // Runs one retention step on the writer under the write lock.
+  template <class F>
+  auto retention_step(F&& f) {
+    std::lock_guard<std::recursive_mutex> lock(write_mutex);
+    try {
+      return f(*writer);
     } catch (const SQLite::Exception& e) {
       throw_storage(e);
     }
@@ -334,6 +345,39 @@ std::uint64_t sqlite_repository::prune_events(const retention_policy& policy) {
     }
   }
   return total;
+}
+
+readings_retention_result sqlite_repository::apply_readings_retention(
+    const readings_retention_policy& policy, timestamp at) {
+  readings_retention_result out;
+  const std::size_t batch = policy.batch == 0 ? readings_retention_policy{}.batch : policy.batch;
+  const std::int64_t now_us = to_micros(at);
+  if (policy.raw_age.count() > 0) {
+    // Whole hours only: a reading goes once its whole hour is older than raw_age.
+    const std::int64_t cutoff = detail::floor_hour(
+        now_us - std::chrono::duration_cast<std::chrono::microseconds>(policy.raw_age).count());
+    out.raw_cutoff = from_micros(cutoff);
+    for (;;) {  // the write lock is taken per step, so writers get in between
+      const detail::fold_step s = impl_->retention_step(
+          [&](sqlite_connection& c) { return detail::sqlite_fold_step(c, cutoff, batch); });
+      out.readings_deleted += s.readings;
+      out.hours_rolled_up += s.hours;
+      if (s.readings == 0) break;
+    }
+  }
+  if (policy.rollup_age.count() > 0) {
+    const std::int64_t cutoff = detail::floor_hour(
+        now_us - std::chrono::duration_cast<std::chrono::microseconds>(policy.rollup_age).count());
+    out.rollup_cutoff = from_micros(cutoff);
+    for (;;) {
+      const std::uint64_t n = impl_->retention_step([&](sqlite_connection& c) {
+        return detail::sqlite_prune_rollups_step(c, cutoff, batch);
+      });
+      out.rollups_deleted += n;
+      if (n < batch) break;
+    }
+  }
+  return out;
 }
 
 }  // namespace sensorhub

@@ -128,6 +128,28 @@ CREATE TABLE sensor_liveness (
   stale INTEGER NOT NULL
 );
 )sql",
+    // 8: hourly rollups of readings (SPEC §13 retention). One row per sensor
+    // and UTC hour (`hour` = start of the hour, microseconds): enough to
+    // answer count/min/max/avg/first/last for any whole-hour bucket once the
+    // raw readings of that hour are deleted by storage.readings_retention_s.
+    // Written only by the retention pass, in the transaction that deletes
+    // the readings it folds.
+    R"sql(
+CREATE TABLE IF NOT EXISTS lecturas_hourly (
+  sensor_id INTEGER NOT NULL REFERENCES sensors(id) ON DELETE CASCADE,
+  hour INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  sum REAL NOT NULL,
+  first_ts INTEGER NOT NULL,
+  first_valor REAL NOT NULL,
+  last_ts INTEGER NOT NULL,
+  last_valor REAL NOT NULL,
+  PRIMARY KEY (sensor_id, hour)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS lecturas_hourly_hour ON lecturas_hourly(hour);
+)sql",
 };
 
 constexpr int latest = static_cast<int>(sizeof(migrations) / sizeof(migrations[0]));
