@@ -477,6 +477,7 @@ class counting_repository final : public repository {
   std::vector<agg_bucket> aggregate_readings(const agg_query& q) override {
     return inner_.aggregate_readings(q);
   }
+  std::vector<liveness_row> liveness() override { return inner_.liveness(); }
   std::vector<event> events(const event_query& q) override {
     ++event_reads;
     return inner_.events(q);

@@ -110,6 +110,33 @@ TEST_CASE("keys work on single creates and test routes, survive a restart, and b
   CHECK(count_readings(h2, sid) == 2);
 }
 
+TEST_CASE("a keyed test event is published once and its answer replayed") {
+  daemon_process d;
+  const auto h = d.http();
+  ws_client live = open_ws(d, "?channel=sensors");
+  const std::string body = R"({"channel":"sensors","message":"ping","data":{"n":1}})";
+  const http_response first = post_keyed(h, "/api/v1/ws/test-event", body, "te-1");
+  REQUIRE(first.status == 200);
+  CHECK(first.body == R"({"delivered_to":1})");
+  // A retry gets the first answer and publishes nothing, even with another
+  // subscriber listening now.
+  ws_client second = open_ws(d, "?channel=sensors");
+  const http_response again = post_keyed(h, "/api/v1/ws/test-event", body, "te-1");
+  CHECK(again.status == 200);
+  CHECK(again.body == first.body);
+  CHECK(error_mismatch(post_keyed(h, "/api/v1/ws/test-event",
+                                  R"({"channel":"sensors","message":"other"})", "te-1"),
+                       422, "validation_failed", "idempotency_key") == "");
+  std::size_t tests = 0;
+  for (const auto& text : drain_until_pong(live))
+    tests += text.find("\"test_event\"") != std::string::npos;
+  CHECK(tests == 1);
+  for (const auto& text : drain_until_pong(second))
+    CHECK(text.find("\"test_event\"") == std::string::npos);
+  // Without a key, every POST publishes.
+  CHECK(h.post("/api/v1/ws/test-event", body).body == R"({"delivered_to":2})");
+}
+
 TEST_CASE("concurrent duplicates with one key make one write") {
   daemon_process d;
   const auto h = d.http();

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "rest/channel_stats_body.hpp"
+#include "rest/idempotency.hpp"
 #include "rest/rest_handlers.hpp"
 #include "rest/test_event_request.hpp"
 #include "sensorhub/protocol.hpp"
@@ -38,10 +39,18 @@ void add_ws_routes(router& r, app& a) {
          }});
   r.add({"POST", "/api/v1/ws/test-event",
          [ap](const http_request& req, const path_params&, const scope_t&, http_responder respond) {
-           run_blocking(*ap, std::move(respond), [ap, body = req.body] {
-             const auto t = parse_test_event_request(body);
-             const auto n = ap->hub.publish_test_event(t.chan, t.message, t.data_json);
-             return json_response(200, "{\"delivered_to\":" + std::to_string(n) + "}");
+           // With an Idempotency-Key, a repeat gets the first answer and
+           // publishes nothing; the answer is kept in a transaction of its own
+           // (a test event is not persisted).
+           run_blocking(*ap, std::move(respond), [ap, body = req.body, key = idempotency_of(req)] {
+             return run_idempotent(ap->hub.repo(), key, [&](const answer_recorder& record) {
+               const auto t = parse_test_event_request(body);
+               const auto n = ap->hub.publish_test_event(t.chan, t.message, t.data_json);
+               std::string answer = "{\"delivered_to\":" + std::to_string(n) + "}";
+               if (record)
+                 ap->hub.repo().write([&](sensorhub::write_tx& tx) { record(tx, 200, answer); });
+               return json_response(200, std::move(answer));
+             });
            });
          }});
   // A plain GET on a WebSocket endpoint (no Upgrade header).

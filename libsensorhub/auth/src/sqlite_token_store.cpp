@@ -5,9 +5,13 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <sqlite3.h>
+
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <mutex>
+#include <thread>
 
 #include "sensorhub/auth/token_where.hpp"
 #include "sensorhub/error.hpp"
@@ -53,9 +57,24 @@ struct sqlite_token_store::impl {
 
   impl(const std::string& path, std::chrono::milliseconds busy)
       : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, clamp_timeout(busy)) {
-    // The file may be shared with a hub, which runs in WAL mode too.
-    db.exec("PRAGMA journal_mode=WAL");
-    detail::token_schema_migrate(db);
+    // Several stores (threads or processes) may open one fresh file at once.
+    // Turning it to WAL then answers SQLITE_BUSY at once where waiting in the
+    // busy handler could deadlock, so the set-up is retried (the migration
+    // rolls back on a throw) until the busy timeout has passed.
+    const auto deadline = std::chrono::steady_clock::now() + busy;
+    for (;;) {
+      try {
+        // The file may be shared with a hub, which runs in WAL mode too.
+        db.exec("PRAGMA journal_mode=WAL");
+        detail::token_schema_migrate(db);
+        return;
+      } catch (const SQLite::Exception& e) {
+        if ((e.getErrorCode() & 0xff) != SQLITE_BUSY ||
+            std::chrono::steady_clock::now() >= deadline)
+          throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
 };
 

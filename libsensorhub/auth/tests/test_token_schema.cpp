@@ -258,7 +258,7 @@ TEST_CASE("stores opening one fresh file at the same time all migrate it safely"
     });
   }
   for (auto& t : threads) t.join();
-  for (const auto& f : failures) CHECK(f.empty());
+  for (const auto& f : failures) CHECK_MESSAGE(f.empty(), f);
   raw_db raw(path);
   CHECK(raw.scalar("SELECT COUNT(*) FROM tokens") == openers);
   CHECK(raw.scalar("SELECT COUNT(*) FROM schema_versions") == 1);
