@@ -125,7 +125,8 @@ readings_retention_policy raw_only(std::chrono::seconds raw, std::size_t batch =
 
 }  // namespace
 
-TEST_CASE("retention folds whole hours before the cutoff, and agg is the same across the boundary") {
+TEST_CASE(
+    "retention folds whole hours before the cutoff, and agg is the same across the boundary") {
   temp_dir dir;
   const std::string path = (dir.path() / "ret.db").string();
   sqlite_repository repo(file_options(path));
