@@ -38,4 +38,17 @@ int run_post(const write_args& a);
 int run_update(const write_args& a);
 int run_delete(const write_args& a);
 
+// `history`: a sensor's aggregates, one JSON object per bucket and line.
+struct history_args {
+  std::string url;
+  std::string token;
+  std::int64_t sensor_id = 0;
+  std::string bucket = "1h";  // 1m, 5m, 15m, 1h, 1d
+  std::optional<std::string> since;
+  std::optional<std::string> until;
+  std::string ca_file;    // https://: PEM CA bundle (empty: the system's)
+  bool insecure = false;  // https://: no certificate or host name verification
+};
+int run_history(const history_args& a);
+
 }  // namespace sensorhub::cli

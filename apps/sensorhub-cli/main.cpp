@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// sensorhub-cli: watch sensorhubd's events, and create, update and delete
-// sensors and readings (docs/clients.md). Exit codes: exit_codes.hpp.
+// sensorhub-cli: watch sensorhubd's events, create, update and delete
+// sensors and readings, and print a sensor's aggregates (docs/clients.md). Exit codes:
+// exit_codes.hpp.
 
 #include <CLI/CLI.hpp>
 
@@ -70,6 +71,27 @@ int main(int argc, char** argv) {
   add_write_flags(del);
   del->add_option("id", p.id, "its id")->required()->check(CLI::PositiveNumber);
 
+  history_args hist;
+  CLI::App* history = app.add_subcommand(
+      "history", "print a sensor's aggregates (count, min, max, avg, first, last per bucket)");
+  history->add_option("--url", url,
+                      "the daemon, http://HOST:PORT or https://HOST:PORT (its own TLS)");
+  history->add_option("--token", token, "API token with the read scope");
+  history->add_option("--sensor", hist.sensor_id, "the sensor's id")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  history->add_option("--bucket", hist.bucket, "1m, 5m, 15m, 1h or 1d (default 1h)")
+      ->check(CLI::IsMember({"1m", "5m", "15m", "1h", "1d"}));
+  history->add_option("--since", hist.since, "RFC 3339 start, inclusive (default: 24 h ago)");
+  history->add_option("--until", hist.until, "RFC 3339 end, exclusive (default: now)");
+  CLI::Option* hist_ca =
+      history->add_option("--ca-file", hist.ca_file,
+                          "https://: PEM file of the CA(s) to trust (default: the system's)");
+  history
+      ->add_flag("--insecure", hist.insecure,
+                 "https://: skip certificate and host name verification (testing only)")
+      ->excludes(hist_ca);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,9 +99,11 @@ int main(int argc, char** argv) {
     return rc == 0 ? exit_ok : exit_usage;
   }
   w.url = p.url = url;
-  w.token = p.token = token;
+  w.token = p.token = hist.token = token;
+  hist.url = url;
   if (w.channels.empty()) w.channels = {"sensors", "readings", "general"};
   if (*watch) return run_watch(w);
+  if (*history) return run_history(hist);
   if (*post) return run_post(p);
   if (*update) return run_update(p);
   return run_delete(p);
