@@ -3,9 +3,13 @@
 // readings posted over REST with explicit timestamps come back as the
 // buckets computed here; HTTP errors carry the status and the daemon's body;
 // https:// against the daemon's own TLS (--tls-cert/--tls-key) verifies the
-// chain and the host name; sensorhub-cli history prints one line per bucket.
+// chain and the host name; a silent server ends in the timeout;
+// sensorhub-cli history prints one line per bucket.
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -287,4 +291,32 @@ TEST_CASE("sensorhub-cli history prints one JSON line per bucket") {
       run_command({cli, "history", "--url", url_of(d), "--sensor", "1", "--bucket", "2h"});
   REQUIRE(WIFEXITED(usage.status));
   CHECK(WEXITSTATUS(usage.status) == 2);
+}
+
+TEST_CASE("fetch_aggregates gives up after its timeout on a server that never answers") {
+  // A listening socket that accepts (the kernel's backlog) and says nothing.
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 8) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+
+  sc::history_options o = options_for(url);
+  o.timeout = std::chrono::milliseconds(300);
+  const auto started = std::chrono::steady_clock::now();
+  const auto e = error_of([&] { sc::fetch_aggregates(o, 1); });
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(e.kind() == sc::error_kind::connect_failed);
+  CHECK(std::string(e.what()).find("within 300 ms") != std::string::npos);
+  CHECK(took >= std::chrono::milliseconds(300));
+  CHECK(took < std::chrono::seconds(60));
+  // The same over TLS: the handshake never completes.
+  o.url = "https://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  CHECK(error_of([&] { sc::fetch_aggregates(o, 1); }).kind() == sc::error_kind::connect_failed);
+  ::close(fd);
 }
