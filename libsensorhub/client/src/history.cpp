@@ -7,6 +7,8 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <stdexcept>
+
 #include "http_get.hpp"
 #include "url.hpp"
 
@@ -63,6 +65,9 @@ std::vector<agg_bucket> parse_buckets(const std::string& body) {
 std::vector<agg_bucket> fetch_aggregates(const history_options& options, std::int64_t sensor_id,
                                          std::string_view bucket, std::optional<std::string> since,
                                          std::optional<std::string> until) {
+  for (const char c : options.token)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw std::invalid_argument("the token has a control character");
   detail::http_get_request req;
   req.url = detail::parse_url(options.url);
   req.token = options.token;

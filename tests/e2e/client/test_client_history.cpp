@@ -180,6 +180,9 @@ TEST_CASE("fetch_aggregates errors carry the HTTP status and the daemon's body")
 
   CHECK_THROWS_AS(sc::fetch_aggregates(options_for("ftp://127.0.0.1:1"), id),
                   std::invalid_argument);
+  sc::history_options injected = o;
+  injected.token = "t\r\nX-Evil: 1";
+  CHECK_THROWS_AS(sc::fetch_aggregates(injected, id), std::invalid_argument);
 
   // The daemon gone: connect_failed, no status.
   const std::string url = url_of(d);

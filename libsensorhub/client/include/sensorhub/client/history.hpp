@@ -42,7 +42,8 @@ struct history_options {
 // What fetch_aggregates throws. kind is connect_failed (name lookup,
 // connect, TLS handshake or verification, timeout), rejected (an HTTP status
 // other than 200: http_status and the daemon's error body) or bad_message
-// (not the HTTP or JSON the SPEC describes). A bad URL or CA file throws
+// (not the HTTP or JSON the SPEC describes). A bad URL, a token with a
+// control character or a CA file that cannot be loaded throws
 // std::invalid_argument instead.
 class history_error : public std::runtime_error {
  public:
