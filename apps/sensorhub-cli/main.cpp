@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
       app.add_subcommand("watch", "print each event as one JSON line; reconnects and resumes");
   watch->add_option("--url", url,
                     "the daemon, http://HOST:PORT or ws://HOST:PORT[/PATH]; wss:// or https:// "
-                    "through a TLS proxy");
+                    "for a TLS daemon or proxy");
   watch->add_option("--token", token, "API token");
   watch
       ->add_option("--channel", w.channels,

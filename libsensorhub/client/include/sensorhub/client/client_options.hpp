@@ -31,8 +31,8 @@ struct client_options {
   // ws://HOST:PORT[/PATH] or http://HOST:PORT[/PATH] (plain, default port
   // 80), wss://HOST:PORT[/PATH] or https://HOST:PORT[/PATH] (TLS, default port
   // 443); without a path (or "/") the daemon's WebSocket endpoint /api/v1/ws.
-  // The daemon itself serves plain ws://: TLS URLs point at a TLS-terminating
-  // proxy in front of it (docs/clients.md).
+  // TLS URLs reach a daemon started with --tls-cert/--tls-key, or a
+  // TLS-terminating proxy in front of its plain port (docs/clients.md).
   std::string url = "ws://127.0.0.1:8000";
   std::vector<std::string> channels{"general"};  // sensors, readings, general
   // Filters (SPEC §6) as key=value query parameters: entity_id, sensor_id,
