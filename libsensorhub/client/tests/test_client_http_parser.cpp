@@ -48,7 +48,7 @@ TEST_CASE("Content-Length: complete without waiting for the close, extra bytes i
   CHECK(cut.error.find("4 of 10") != std::string::npos);
 }
 
-TEST_CASE("chunked bodies are decoded; broken ones are refused") {
+TEST_CASE("chunked bodies are decoded, broken ones are refused") {
   const auto o =
       run("HTTP/1.1 404 Not Found\r\ntransfer-encoding: Chunked\r\n\r\n"
           "4;ext=1\r\n{\"er\r\n9\r\nror\":\"x\"}\r\n0\r\n\r\n");
