@@ -12,39 +12,24 @@
 #include "sensorhub/error.hpp"
 #include "sensorhub/reading_service.hpp"
 #include "sensorhub/sqlite_repository.hpp"
+#include "support/sqlite_seed.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace sensorhub;
+using sensorhub::testing::seed_readings;
+using sensorhub::testing::seed_sensor;
+using sensorhub::testing::sqlite_file_options;
 using sensorhub::testing::temp_dir;
 
 namespace {
 
 constexpr long long minute = 60'000'000;
 
-sqlite_options file_options(const std::string& path) {
-  sqlite_options o;
-  o.path = path;
-  return o;
-}
-
+// A sensor with `rows` (timestamp in microseconds, valor); its id.
 std::int64_t add_sensor_with(repository& repo,
                              const std::vector<std::pair<long long, double>>& rows) {
-  std::int64_t id = 0;
-  repo.write([&](write_tx& tx) {
-    sensor s;
-    s.tipo = "temperatura";
-    s.modelo = "DHT22";
-    s.created_at = s.updated_at = now();
-    id = tx.insert_sensor(s).id;
-    for (const auto& [ts, v] : rows) {
-      reading l;
-      l.sensor_id = id;
-      l.valor = v;
-      l.timestamp = from_micros(ts);
-      l.created_at = l.updated_at = now();
-      tx.insert_reading(l);
-    }
-  });
+  const std::int64_t id = seed_sensor(repo);
+  seed_readings(repo, id, rows);
   return id;
 }
 
@@ -61,7 +46,7 @@ agg_query query(std::int64_t sensor, long long since, long long until, long long
 
 TEST_CASE("aggregate_readings: floor-aligned buckets, before 1970 too, ties by id") {
   temp_dir dir;
-  sqlite_repository repo(file_options((dir.path() / "agg.db").string()));
+  sqlite_repository repo(sqlite_file_options((dir.path() / "agg.db").string()));
   // -30 s falls in the bucket starting at -60 s, not at 0.
   const auto id = add_sensor_with(repo, {{-30'000'000, 1.0},
                                          {-1, 2.0},
@@ -98,7 +83,7 @@ TEST_CASE("aggregate_readings: floor-aligned buckets, before 1970 too, ties by i
 
 TEST_CASE("reading_service::aggregate: at most 10,000 buckets, an empty range is empty") {
   temp_dir dir;
-  sqlite_repository repo(file_options((dir.path() / "agg.db").string()));
+  sqlite_repository repo(sqlite_file_options((dir.path() / "agg.db").string()));
   const auto id = add_sensor_with(repo, {{0, 1.0}});
   reading_service svc(repo);
   CHECK(svc.aggregate(query(id, 0, 10'000 * minute, minute)).size() == 1);
@@ -111,7 +96,7 @@ TEST_CASE("reading_service::aggregate: at most 10,000 buckets, an empty range is
 TEST_CASE("aggregates read only the covering index (schema migration 5)") {
   temp_dir dir;
   const std::string path = (dir.path() / "agg.db").string();
-  { sqlite_repository repo(file_options(path)); }
+  { sqlite_repository repo(sqlite_file_options(path)); }
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
   sqlite3_stmt* st = nullptr;

@@ -16,9 +16,13 @@
 #include "sensorhub/error.hpp"
 #include "sensorhub/hub.hpp"
 #include "sensorhub/sqlite_repository.hpp"
+#include "support/sqlite_seed.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace sensorhub;
+using sensorhub::testing::seed_readings;
+using sensorhub::testing::seed_sensor;
+using sensorhub::testing::sqlite_file_options;
 using sensorhub::testing::temp_dir;
 
 namespace {
@@ -28,38 +32,6 @@ constexpr long long hour = 60 * minute;
 constexpr long long day = 24 * hour;
 // 2025-07-20T00:00:00Z, a day boundary.
 constexpr long long t0 = 1'752'969'600'000'000LL;
-
-sqlite_options file_options(const std::string& path) {
-  sqlite_options o;
-  o.path = path;
-  return o;
-}
-
-std::int64_t add_sensor(repository& repo) {
-  std::int64_t id = 0;
-  repo.write([&](write_tx& tx) {
-    sensor s;
-    s.tipo = "temperatura";
-    s.modelo = "DHT22";
-    s.created_at = s.updated_at = now();
-    id = tx.insert_sensor(s).id;
-  });
-  return id;
-}
-
-void add_readings(repository& repo, std::int64_t sensor_id,
-                  const std::vector<std::pair<long long, double>>& rows) {
-  repo.write([&](write_tx& tx) {
-    for (const auto& [ts, v] : rows) {
-      reading l;
-      l.sensor_id = sensor_id;
-      l.valor = v;
-      l.timestamp = from_micros(ts);
-      l.created_at = l.updated_at = now();
-      tx.insert_reading(l);
-    }
-  });
-}
 
 // One reading a minute over [from, to); values are multiples of 0.25 so sums
 // are exact whatever the order they are added in.
@@ -129,11 +101,11 @@ TEST_CASE(
     "retention folds whole hours before the cutoff, and agg is the same across the boundary") {
   temp_dir dir;
   const std::string path = (dir.path() / "ret.db").string();
-  sqlite_repository repo(file_options(path));
-  const auto a = add_sensor(repo);
-  const auto b = add_sensor(repo);
-  add_readings(repo, a, per_minute(t0, t0 + 3 * day, 1));
-  add_readings(repo, b, per_minute(t0 + day, t0 + 2 * day, 2));
+  sqlite_repository repo(sqlite_file_options(path));
+  const auto a = seed_sensor(repo);
+  const auto b = seed_sensor(repo);
+  seed_readings(repo, a, per_minute(t0, t0 + 3 * day, 1));
+  seed_readings(repo, b, per_minute(t0 + day, t0 + 2 * day, 2));
   const long long since = t0 - day;
   const long long until = t0 + 4 * day;
   const auto before_1h = agg(repo, a, since, until, hour);
@@ -177,8 +149,8 @@ TEST_CASE(
     check_same(agg(repo, a, since, until, hour), before_1h);
   }
   SUBCASE("a late reading for a folded hour merges into its rollup") {
-    add_readings(repo, a,
-                 {{t0 + 5 * hour + 59 * minute + 59'000'000, 1000.0}, {t0 + 5 * hour, -1000.0}});
+    seed_readings(repo, a,
+                  {{t0 + 5 * hour + 59 * minute + 59'000'000, 1000.0}, {t0 + 5 * hour, -1000.0}});
     // Before the next pass: raw and rollup sum in the same bucket.
     auto got = agg(repo, a, t0 + 5 * hour, t0 + 6 * hour, hour);
     REQUIRE(got.size() == 1);
@@ -219,11 +191,11 @@ TEST_CASE(
 TEST_CASE("retention runs in bounded batches of whole hours") {
   temp_dir dir;
   const std::string path = (dir.path() / "batch.db").string();
-  sqlite_repository repo(file_options(path));
-  const auto a = add_sensor(repo);
-  const auto b = add_sensor(repo);
-  add_readings(repo, a, per_minute(t0, t0 + 10 * hour, 3));
-  add_readings(repo, b, per_minute(t0, t0 + 10 * hour, 4));
+  sqlite_repository repo(sqlite_file_options(path));
+  const auto a = seed_sensor(repo);
+  const auto b = seed_sensor(repo);
+  seed_readings(repo, a, per_minute(t0, t0 + 10 * hour, 3));
+  seed_readings(repo, b, per_minute(t0, t0 + 10 * hour, 4));
   const auto before = agg(repo, a, t0, t0 + 10 * hour, hour);
   raw_db raw(path);
   // 120 readings an hour, batch 250: two hours (240 rows) per transaction.
@@ -235,7 +207,7 @@ TEST_CASE("retention runs in bounded batches of whole hours") {
   check_same(agg(repo, a, t0, t0 + 10 * hour, hour), before);
 
   SUBCASE("an hour bigger than the batch still goes, whole") {
-    add_readings(repo, a, per_minute(t0 + 20 * hour, t0 + 21 * hour, 5));
+    seed_readings(repo, a, per_minute(t0 + 20 * hour, t0 + 21 * hour, 5));
     const auto r2 = repo.apply_readings_retention(raw_only(std::chrono::hours(2), 10),
                                                   from_micros(t0 + 30 * hour));
     CHECK(r2.readings_deleted == 2 * 120 + 60);
@@ -247,9 +219,9 @@ TEST_CASE("retention runs in bounded batches of whole hours") {
 TEST_CASE("a failure between fold and delete leaves nothing folded: no double count") {
   temp_dir dir;
   const std::string path = (dir.path() / "crash.db").string();
-  sqlite_repository repo(file_options(path));
-  const auto a = add_sensor(repo);
-  add_readings(repo, a, per_minute(t0, t0 + 6 * hour, 6));
+  sqlite_repository repo(sqlite_file_options(path));
+  const auto a = seed_sensor(repo);
+  seed_readings(repo, a, per_minute(t0, t0 + 6 * hour, 6));
   const auto before = agg(repo, a, t0, t0 + 6 * hour, hour);
   raw_db raw(path);
   // The delete of the third step fails after its fold ran (as a crash would
@@ -283,8 +255,8 @@ TEST_CASE("hub: a pass that removed something persists one retention_applied on 
   o.prune_interval = std::chrono::milliseconds(0);  // on demand only
   o.logger = null_log_sink();
   hub h(o);
-  const auto a = add_sensor(h.repo());
-  add_readings(h.repo(), a, {{t0, 1.0}, {t0 + minute, 2.0}});
+  const auto a = seed_sensor(h.repo());
+  seed_readings(h.repo(), a, {{t0, 1.0}, {t0 + minute, 2.0}});
   const auto before = h.repo().last_seq();
   const auto r = h.apply_readings_retention();
   CHECK(r.readings_deleted == 2);
@@ -308,9 +280,9 @@ TEST_CASE("hub: a pass that removed something persists one retention_applied on 
 
 TEST_CASE("agg during a retention pass: every answer counts each reading exactly once") {
   temp_dir dir;
-  sqlite_repository repo(file_options((dir.path() / "concurrent.db").string()));
-  const auto a = add_sensor(repo);
-  add_readings(repo, a, per_minute(t0, t0 + 48 * hour, 7));
+  sqlite_repository repo(sqlite_file_options((dir.path() / "concurrent.db").string()));
+  const auto a = seed_sensor(repo);
+  seed_readings(repo, a, per_minute(t0, t0 + 48 * hour, 7));
   std::atomic<bool> done{false};
   std::atomic<int> answers{0}, wrong{0};
   std::thread reader([&] {
