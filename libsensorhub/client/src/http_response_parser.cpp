@@ -47,10 +47,9 @@ bool http_response_parser::parse_head(std::string& error) {
   head_done_ = true;
   body_at_ = end + 4;
   const std::string head = in_.substr(0, end);
-  // "HTTP/1.1 200 OK"
-  if (head.size() < 12 || head.rfind("HTTP/1.", 0) != 0 || head[8] != ' ' ||
-      !std::isdigit(static_cast<unsigned char>(head[9])) ||
-      !std::isdigit(static_cast<unsigned char>(head[10])) ||
+  // "HTTP/1.1 200 OK": a status of 100..599 (RFC 9110 §15)
+  if (head.size() < 12 || head.rfind("HTTP/1.", 0) != 0 || head[8] != ' ' || head[9] < '1' ||
+      head[9] > '5' || !std::isdigit(static_cast<unsigned char>(head[10])) ||
       !std::isdigit(static_cast<unsigned char>(head[11]))) {
     error = "not an HTTP/1.x response: " + head.substr(0, head.find("\r\n")).substr(0, 80);
     return true;

@@ -76,6 +76,9 @@ TEST_CASE("not HTTP, or cut inside the head") {
   CHECK_FALSE(run("HTTP/1.1 200 OK\r\nContent-Le").result);
   CHECK_FALSE(run("\x15\x03\x03\x00\x02\x02\x46\r\n\r\n").result);
   CHECK_FALSE(run("HTTP/1.1 2x0 OK\r\n\r\n").result);
+  CHECK_FALSE(
+      run("HTTP/1.1 020 OK\r\nContent-Length: 0\r\n\r\n").result);  // found by fuzz_http_response
+  CHECK_FALSE(run("HTTP/1.1 600 OK\r\nContent-Length: 0\r\n\r\n").result);
   CHECK_FALSE(run("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n").result);
   CHECK_FALSE(run("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999\r\n\r\n").result);
 }
