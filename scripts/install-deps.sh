@@ -10,6 +10,9 @@ packages=(build-essential cmake ninja-build pkg-config
           libssl-dev curl python3)
 # the TLS tests (tests/e2e/tls, tests/e2e/client): the openssl CLI makes certificates
 packages+=(openssl)
+# PostgreSQL nodes (--db postgresql://…): libpqxx; its tests (ctest -L pg) start a
+# throwaway PostgreSQL 15 cluster with initdb and pg_ctl
+packages+=(libpqxx-dev postgresql)
 # the contract test (tests/contract): Debian's Python and its JSON Schema validator
 packages+=(python3-jsonschema)
 # packaging (tests/packaging): man pages from --help (help2man), `man -l`

@@ -36,7 +36,9 @@ class write_tx {
   virtual void delete_reading(std::int64_t id) = 0;
 
   // Assigns the next global seq and the event timestamp, serializes the
-  // event once and stores it in the event log of this transaction.
+  // event once and stores it in the event log of this transaction. (A
+  // storage that assigns seqs at commit, as postgres_repository does,
+  // returns the event with seq 0 and no JSON; write() returns the final one.)
   virtual const event& append(const entity_change& change) = 0;
   virtual const event& append(const system_change& change) = 0;
 
@@ -171,6 +173,11 @@ class repository {
   // Only sensors `scope` contains now, and their readings, are included.
   virtual state_snapshot snapshot(channel c, const event_filter& f, const data_scope& scope) = 0;
   state_snapshot snapshot(channel c, const event_filter& f) { return snapshot(c, f, data_scope{}); }
+
+  // Whether this repository can write and publish right now (GET /readyz,
+  // SPEC §12). An embedded SQLite file always can; a database server may be
+  // unreachable. May do a short round trip; call it off network threads.
+  virtual bool ready() { return true; }
 };
 
 }  // namespace sensorhub

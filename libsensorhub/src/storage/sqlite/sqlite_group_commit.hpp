@@ -9,7 +9,7 @@
 #include "sensorhub/event.hpp"
 #include "sensorhub/logger.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
-#include "storage/sqlite/sqlite_write_queue.hpp"
+#include "storage/write_queue.hpp"
 
 namespace sensorhub::detail {
 

@@ -25,7 +25,7 @@
 #include "storage/sqlite/sqlite_rows.hpp"
 #include "storage/sqlite/sqlite_schema.hpp"
 #include "storage/sqlite/sqlite_snapshot.hpp"
-#include "storage/sqlite/sqlite_write_queue.hpp"
+#include "storage/write_queue.hpp"
 #include "storage/sqlite/sqlite_write_tx.hpp"
 
 namespace sensorhub {

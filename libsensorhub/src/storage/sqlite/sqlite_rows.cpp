@@ -8,6 +8,7 @@
 
 #include "json/event_views.hpp"
 #include "sensorhub/codec.hpp"
+#include "storage/event_columns.hpp"
 
 namespace sensorhub::detail {
 
@@ -35,43 +36,6 @@ std::int64_t micros(timestamp t) noexcept { return static_cast<std::int64_t>(to_
 
 timestamp column_time(const SQLite::Statement& st, int col) {
   return from_micros(static_cast<long long>(st.getColumn(col).getInt64()));
-}
-
-const char* kind_name(event_kind k) noexcept {
-  switch (k) {
-    case event_kind::entity:
-      return "entity";
-    case event_kind::system:
-      return "system";
-    case event_kind::test:
-      return "test";
-  }
-  return "system";
-}
-
-event_kind parse_kind(const std::string& s) noexcept {
-  if (s == "entity") {
-    return event_kind::entity;
-  }
-  if (s == "test") {
-    return event_kind::test;
-  }
-  return event_kind::system;
-}
-
-// The stored entity_type column: NULL for system and test events.
-const char* entity_name(entity_kind k) noexcept {
-  return k == entity_kind::none ? nullptr : entity_kind_name(k);
-}
-
-entity_kind parse_entity(const std::optional<std::string>& s) noexcept {
-  if (s && *s == "sensor") {
-    return entity_kind::sensor;
-  }
-  if (s && *s == "lectura") {
-    return entity_kind::reading;
-  }
-  return entity_kind::none;
 }
 
 }  // namespace

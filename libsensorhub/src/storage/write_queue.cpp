@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "storage/sqlite/sqlite_write_queue.hpp"
+#include "storage/write_queue.hpp"
 
 #include <algorithm>
 
