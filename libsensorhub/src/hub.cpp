@@ -14,6 +14,7 @@
 #include "detail/publish_thread.hpp"
 #include "detail/worker_pool.hpp"
 #include "sensorhub/codec.hpp"
+#include "sensorhub/error.hpp"
 #include "sensorhub/local_event_bus.hpp"
 #include "sensorhub/sqlite_repository.hpp"
 #include "sensorhub/subscribers/callback_subscriber.hpp"
@@ -48,9 +49,27 @@ std::string server_data_json(const std::string& server) {
 
 std::shared_ptr<repository> open_repository(const hub_options& o) {
   if (o.repo) return o.repo;
+  if (!o.postgres.uri.empty()) {
+#if SENSORHUB_HAS_POSTGRES
+    postgres_options pg = o.postgres;
+    pg.log = o.logger;
+    return std::make_shared<postgres_repository>(pg);
+#else
+    throw error(errc::storage, "this build of sensorhub has no PostgreSQL support");
+#endif
+  }
   sqlite_options storage = o.storage;
   storage.log = o.logger;
   return std::make_shared<sqlite_repository>(storage);
+}
+
+// SPEC §12: a cluster node's system events name it in data.node.
+std::string with_node(const std::string& data_json, const std::string& node) {
+  if (node.empty() || data_json.size() < 2 || data_json.back() != '}') return data_json;
+  std::string out = data_json.substr(0, data_json.size() - 1);
+  if (out.find_first_not_of(" \t\r\n", 1) != std::string::npos) out.push_back(',');
+  out += "\"node\":" + quote_json(node) + "}";
+  return out;
 }
 
 std::shared_ptr<event_bus> open_bus(const hub_options& o) {
@@ -133,7 +152,7 @@ struct hub::impl {
   void write_system_event(const char* name) {
     system_change change;
     change.name = name;
-    change.data_json = server_data_json(server_name);
+    change.data_json = with_node(server_data_json(server_name), options.node);
     repo->write([&change](write_tx& tx) { tx.append(change); });
   }
 
@@ -142,7 +161,7 @@ struct hub::impl {
     if (r.removed_something()) {
       system_change change;
       change.name = "retention_applied";
-      change.data_json = retention_data_json(r);
+      change.data_json = with_node(retention_data_json(r), options.node);
       repo->write([&change](write_tx& tx) { tx.append(change); });
     }
     return r;
@@ -234,7 +253,7 @@ void hub::start() {
   }
   if (o.staleness.enabled()) {
     auto checker = std::make_unique<detail::liveness_thread>(*impl_->repo, o.staleness, o.logger,
-                                                             impl_->stale_sensors);
+                                                             impl_->stale_sensors, o.node);
     std::lock_guard<std::mutex> lk(impl_->m);
     if (!impl_->stopped) impl_->liveness = std::move(checker);
   }
@@ -296,6 +315,14 @@ std::optional<sensor_status> hub::status(std::int64_t sensor_id, const data_scop
   }
   st.stale = is_stale(impl_->options.staleness, s->tipo, st.last_reading_at, now());
   return st;
+}
+
+bool hub::ready() {
+  try {
+    return impl_->repo->ready();
+  } catch (...) {
+    return false;
+  }
 }
 
 void hub::run_blocking(std::function<void()> fn) { impl_->pool.run(std::move(fn)); }

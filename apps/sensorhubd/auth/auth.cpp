@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "obs/log.hpp"
-#include "sensorhub/auth/sqlite_token_store.hpp"
+#include "auth/token_store_factory.hpp"
 #include "sensorhub/protocol.hpp"
 
 namespace sensorhubd {
@@ -99,7 +99,7 @@ std::optional<std::string> bearer_token(const http_request& req) {
 security::security(const daemon_config& cfg)
     : cfg_(cfg), writes_by_token_(write_limit(cfg)), writes_by_address_(write_limit(cfg)) {
   if (cfg_.no_auth) return;
-  store_ = std::make_unique<sensorhub::sqlite_token_store>(cfg_.db);
+  store_ = open_token_store(cfg_.db);
   reload(*store_);
   std::shared_lock<std::shared_mutex> lk(tokens_m_);
   if (tokens_.empty()) {

@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "sensorhub/postgres_repository.hpp"
+
 namespace sensorhubd {
 
 namespace {
@@ -69,6 +71,11 @@ void fsync_path(const std::string& path, int flags) {
 // (without a daemon, closing it checkpoints the WAL as any last connection
 // does).
 void open_source(const backup_request& r, db_handle& src) {
+  if (sensorhub::is_postgres_uri(r.db)) {
+    throw backup_failure(
+        "--db is a PostgreSQL database: back it up with PostgreSQL's own tools (pg_dump, or "
+        "pg_basebackup with WAL archiving; docs/scaling.md)");
+  }
   struct stat st {};
   if (::stat(r.db.c_str(), &st) != 0) {
     throw backup_failure("no database at " + r.db + " (" + std::strerror(errno) + ")");

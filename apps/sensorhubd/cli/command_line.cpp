@@ -21,7 +21,7 @@ constexpr const char* db_env = "SENSORHUB_DB";
 constexpr const char* config_env = "SENSORHUB_CONFIG";
 
 const char* const daemon_footer = R"(
---config FILE: a JSON object with the same keys (host, port, db, tls_cert, tls_key, test_endpoints,
+--config FILE: a JSON object with the same keys (host, port, db, node, tls_cert, tls_key, test_endpoints,
   no_auth, no_public_ws, allowed_origins: ["https://site", ...], log_level, workers,
   network{threads (0: one per core)},
   limits{max_body_bytes, max_batch_body_bytes, max_message_bytes, max_connections,
@@ -67,6 +67,7 @@ struct daemon_flags {
   std::string host;
   unsigned port = 0;
   std::string db;
+  std::string node;
   std::string tls_cert;
   std::string tls_key;
   std::string log_level;
@@ -111,8 +112,14 @@ void add_daemon_flags(CLI::App& app, daemon_flags& f) {
   app.add_option("--port", f.port, "port (default 8000; 0 picks a free one)")
       ->transform(decimal())
       ->check(CLI::Range(0u, 65535u));
-  app.add_option("--db", f.db, "SQLite database file (default sensorhub.db)")
+  app.add_option("--db", f.db,
+                 "SQLite database file (default sensorhub.db), or postgresql://USER@HOST:PORT/DB: "
+                 "several daemons on one PostgreSQL database are one service")
       ->envname(db_env)
+      ->check(non_empty());
+  app.add_option("--node", f.node,
+                 "this node's name in data.node of its system events (default on PostgreSQL: "
+                 "HOSTNAME:PORT)")
       ->check(non_empty());
   app.add_option("--tls-cert", f.tls_cert,
                  "PEM certificate chain: serve https:// and wss:// (needs --tls-key; SIGHUP "
@@ -205,6 +212,7 @@ std::string build_config(const CLI::App& app, const daemon_flags& f, daemon_conf
   if (given("--host")) cfg.host = f.host;
   if (given("--port")) cfg.port = static_cast<std::uint16_t>(f.port);
   if (given("--db")) cfg.db = f.db;
+  if (given("--node")) cfg.node = f.node;
   if (given("--tls-cert")) cfg.tls_cert = f.tls_cert;
   if (given("--tls-key")) cfg.tls_key = f.tls_key;
   if (given("--log-level")) cfg.log_level = f.log_level;

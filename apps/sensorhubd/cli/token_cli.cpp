@@ -8,7 +8,7 @@
 
 #include "sensorhub/error.hpp"
 #include "sensorhub/time.hpp"
-#include "sensorhub/auth/sqlite_token_store.hpp"
+#include "auth/token_store_factory.hpp"
 
 namespace sensorhubd {
 
@@ -46,7 +46,8 @@ int run_token_command(const token_request& r) {
     if (r.what == token_request::op::create) {
       const auto set = sensorhub::parse_scopes(*scopes);
       if (!set) return usage_error("--scopes: a comma-separated list of read, write, admin");
-      sensorhub::sqlite_token_store store(db);
+      const auto store_ptr = open_token_store(db);
+      sensorhub::token_store& store = *store_ptr;
       const std::string token = store.create({*name, *set, r.where});
       std::printf("%s\n", token.c_str());
       std::fflush(stdout);
@@ -58,7 +59,8 @@ int run_token_command(const token_request& r) {
       return 0;
     }
     if (r.what == token_request::op::list) {
-      sensorhub::sqlite_token_store store(db);
+      const auto store_ptr = open_token_store(db);
+      sensorhub::token_store& store = *store_ptr;
       const auto all = store.list();
       std::printf("%-24s %-18s %-34s %-34s %-32s %s\n", "NAME", "SCOPES", "CREATED", "LAST USED",
                   "STATUS", "WHERE");
@@ -75,7 +77,8 @@ int run_token_command(const token_request& r) {
     }
     if (r.what == token_request::op::revoke) {
       const std::vector<std::string> positional{r.name};
-      sensorhub::sqlite_token_store store(db);
+      const auto store_ptr = open_token_store(db);
+      sensorhub::token_store& store = *store_ptr;
       if (!store.revoke(positional[0])) {
         std::fprintf(stderr, "sensorhubd token: no active token named '%s' in %s\n",
                      positional[0].c_str(), db.c_str());

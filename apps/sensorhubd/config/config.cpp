@@ -265,6 +265,10 @@ std::string apply_db(const rapidjson::Value& v, daemon_config& cfg) {
   return read_non_empty_string(v, "db", cfg.db);
 }
 
+std::string apply_node(const rapidjson::Value& v, daemon_config& cfg) {
+  return read_non_empty_string(v, "node", cfg.node);
+}
+
 std::string apply_tls_cert(const rapidjson::Value& v, daemon_config& cfg) {
   return read_non_empty_string(v, "tls_cert", cfg.tls_cert);
 }
@@ -316,6 +320,7 @@ constexpr top_level_key top_level_keys[] = {
     {"host", apply_host},
     {"port", apply_port},
     {"db", apply_db},
+    {"node", apply_node},
     {"tls_cert", apply_tls_cert},
     {"tls_key", apply_tls_key},
     {"test_endpoints", apply_test_endpoints},

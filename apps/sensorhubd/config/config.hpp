@@ -65,7 +65,11 @@ inline constexpr std::size_t max_network_threads = 256;
 struct daemon_config {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8000;
+  // A SQLite file, or postgresql://USER@HOST:PORT/DBNAME (SPEC §12).
   std::string db = "sensorhub.db";
+  // This node's name in data.node of its system events (SPEC §12); empty:
+  // "<host name>:<port>" on PostgreSQL, none on SQLite.
+  std::string node;
   bool test_endpoints = false;
   bool no_auth = false;
   std::string log_level = "info";
@@ -82,7 +86,7 @@ struct daemon_config {
   sensorhub::staleness_policy staleness;
 };
 
-// Applies a JSON config file (keys: host, port, db, test_endpoints, no_auth,
+// Applies a JSON config file (keys: host, port, db, node, test_endpoints, no_auth,
 // no_public_ws, allowed_origins, log_level, workers, network{threads}, tls_cert, tls_key,
 // limits{...}, storage{...}, staleness{...});
 // // and /* */ comments and trailing commas are allowed; unknown keys, wrong

@@ -109,6 +109,15 @@ void add_ops_routes(router& r, app& a) {
          [](const http_request&, const path_params&, const scope_t&, http_responder respond) {
            respond(json_response(200, "{\"status\":\"ok\"}"));
          }});
+  // SPEC §12: 200 only while the node can write and tail its database (a
+  // load balancer takes it out of rotation otherwise); SQLite: always.
+  r.add({"GET", "/readyz",
+         [ap](const http_request&, const path_params&, const scope_t&, http_responder respond) {
+           run_blocking(*ap, std::move(respond), [ap] {
+             return ap->hub.ready() ? json_response(200, "{\"status\":\"ready\"}")
+                                    : json_response(503, "{\"status\":\"not_ready\"}");
+           });
+         }});
   r.add({"GET", "/metrics",
          [ap](const http_request&, const path_params&, const scope_t&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap] {

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "rest/rest_handlers.hpp"
-#include "sensorhub/auth/sqlite_token_store.hpp"
+#include "auth/token_store_factory.hpp"
 #include "sensorhub/auth/token_where.hpp"
 
 namespace sensorhubd {
@@ -121,7 +121,8 @@ void add_token_routes(router& r, app& a) {
   r.add({"GET", "/api/v1/tokens",
          [ap](const http_request&, const path_params&, const scope_t&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap] {
-             sensorhub::sqlite_token_store store(ap->config.db);
+             const auto store_ptr = open_token_store(ap->config.db);
+      sensorhub::token_store& store = *store_ptr;
              rapidjson::StringBuffer buf;
              json_writer w(buf);
              w.StartArray();
@@ -139,7 +140,8 @@ void add_token_routes(router& r, app& a) {
            run_blocking(*ap, std::move(respond), [ap, body = req.body] {
              const auto params = parse_create(body);
              const std::string& name = params.name;
-             sensorhub::sqlite_token_store store(ap->config.db);
+             const auto store_ptr = open_token_store(ap->config.db);
+      sensorhub::token_store& store = *store_ptr;
              std::string token;
              try {
                token = store.create(params);
@@ -164,7 +166,8 @@ void add_token_routes(router& r, app& a) {
   r.add({"DELETE", "/api/v1/tokens/{name}",
          [ap](const http_request&, const path_params& p, const scope_t&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap, name = p.at(0)] {
-             sensorhub::sqlite_token_store store(ap->config.db);
+             const auto store_ptr = open_token_store(ap->config.db);
+      sensorhub::token_store& store = *store_ptr;
              if (!store.revoke(name)) {
                return error_response(errc::not_found, "no active token with this name");
              }

@@ -52,6 +52,15 @@ void raise_fd_limit() {
   }
 }
 
+// SPEC §12: a node's default name, "<host name>:<port>" ("pid<n>" for
+// --port 0, whose port is not known before the hub starts).
+std::string default_node_name(std::uint16_t port) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof host, "localhost");
+  return std::string(host) + ":" +
+         (port != 0 ? std::to_string(port) : "pid" + std::to_string(::getpid()));
+}
+
 std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
@@ -154,7 +163,14 @@ int run(const daemon_config& cfg, sigset_t signals) {
   }
 
   sensorhub::hub_options ho;
-  ho.storage.path = cfg.db;
+  if (sensorhub::is_postgres_uri(cfg.db)) {
+    ho.postgres.uri = cfg.db;
+    ho.postgres.read_connections = static_cast<int>(std::max<std::size_t>(cfg.workers, 4));
+    ho.node = cfg.node.empty() ? default_node_name(cfg.port) : cfg.node;
+  } else {
+    ho.storage.path = cfg.db;
+    ho.node = cfg.node;
+  }
   ho.workers = cfg.workers;
   ho.publish_async = true;  // a write is answered once committed, not after its fan-out
   ho.storage.synchronous =

@@ -14,6 +14,7 @@
 #include "sensorhub/event_history.hpp"
 #include "sensorhub/liveness.hpp"
 #include "sensorhub/logger.hpp"
+#include "sensorhub/postgres_repository.hpp"
 #include "sensorhub/reading_service.hpp"
 #include "sensorhub/repository.hpp"
 #include "sensorhub/sensor_service.hpp"
@@ -23,8 +24,16 @@
 namespace sensorhub {
 
 struct hub_options {
-  // Storage: used when `repo` is not set (a sqlite_repository is opened).
+  // Storage: used when `repo` is not set. A postgres_repository when
+  // postgres.uri is set (SPEC §12; needs a build with SENSORHUB_HAS_POSTGRES),
+  // a sqlite_repository on `storage` otherwise.
   sqlite_options storage;
+  postgres_options postgres;
+  // This node's name in a cluster (SPEC §12): when set, every system event
+  // the hub writes carries it as data.node, so that `general` subscribers of
+  // every node can tell which node it came from. sensorhubd sets it on
+  // PostgreSQL (default: host name and port).
+  std::string node;
   std::size_t workers = 2;  // threads for blocking (SQLite) work
   // Publish committed events from a publisher thread of the hub instead of
   // the committing thread: a write returns as soon as its commit is durable
@@ -120,6 +129,10 @@ class hub {
   // does not exist for it. `stale` is computed now from options.staleness.
   // Blocking.
   std::optional<sensor_status> status(std::int64_t sensor_id, const data_scope& scope = {});
+
+  // Whether the node can write and publish now (GET /readyz, SPEC §12): the
+  // repository's ready(). Blocking (a database round trip on PostgreSQL).
+  bool ready();
 
   // Runs fn on the worker pool (SQLite work off network threads).
   void run_blocking(std::function<void()> fn);

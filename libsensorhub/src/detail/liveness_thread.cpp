@@ -8,7 +8,7 @@
 
 namespace sensorhub::detail {
 
-std::string liveness_data_json(const liveness_row& row) {
+std::string liveness_data_json(const liveness_row& row, const std::string& node) {
   json_writer w;
   w.begin_object();
   w.key("sensor_id").i64(row.sensor_id);
@@ -19,15 +19,19 @@ std::string liveness_data_json(const liveness_row& row) {
   } else {
     w.null();
   }
+  if (!node.empty()) w.key("node").str(node);
   w.end_object();
   return w.take();
 }
 
 liveness_thread::liveness_thread(repository& repo, staleness_policy policy, log_sink log,
-                                 std::atomic<std::uint64_t>& stale)
-    : repo_(repo), policy_(std::move(policy)), log_(std::move(log)), stale_(stale), thread_([this] {
-        loop();
-      }) {}
+                                 std::atomic<std::uint64_t>& stale, std::string node)
+    : repo_(repo),
+      policy_(std::move(policy)),
+      log_(std::move(log)),
+      node_(std::move(node)),
+      stale_(stale),
+      thread_([this] { loop(); }) {}
 
 liveness_thread::~liveness_thread() { stop(); }
 
@@ -52,13 +56,13 @@ void liveness_thread::pass() {
     if (s != r.stale) flips.emplace_back(&r, s);
   }
   if (!flips.empty()) {
-    repo_.write([&flips](write_tx& tx) {
+    repo_.write([this, &flips](write_tx& tx) {
       for (const auto& [row, s] : flips) {
         // set_stale is false when another writer already recorded it.
         if (!tx.set_stale(row->sensor_id, s)) continue;
         system_change change;
         change.name = s ? "sensor_stale" : "sensor_fresh";
-        change.data_json = liveness_data_json(*row);
+        change.data_json = liveness_data_json(*row, node_);
         tx.append(change);
       }
     });

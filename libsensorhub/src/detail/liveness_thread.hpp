@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <string>
 #include <cstdint>
 #include <mutex>
 #include <thread>
@@ -25,7 +26,7 @@ class liveness_thread {
   // `stale` receives the number of stale sensors after each pass; it must
   // outlive this object.
   liveness_thread(repository& repo, staleness_policy policy, log_sink log,
-                  std::atomic<std::uint64_t>& stale);
+                  std::atomic<std::uint64_t>& stale, std::string node = {});
   ~liveness_thread();
   liveness_thread(const liveness_thread&) = delete;
   liveness_thread& operator=(const liveness_thread&) = delete;
@@ -39,6 +40,7 @@ class liveness_thread {
   repository& repo_;
   const staleness_policy policy_;
   const log_sink log_;
+  const std::string node_;  // data.node of the events (SPEC §12), or none
   std::atomic<std::uint64_t>& stale_;
   std::mutex m_;
   std::condition_variable cv_;
@@ -47,6 +49,6 @@ class liveness_thread {
 };
 
 // The `data` of sensor_stale / sensor_fresh: sensor_id, tipo, last_reading_at.
-std::string liveness_data_json(const liveness_row& row);
+std::string liveness_data_json(const liveness_row& row, const std::string& node = {});
 
 }  // namespace sensorhub::detail
