@@ -55,9 +55,9 @@ struct subscriber_pool::impl final : ws_connection_owner {
   pool_config config;
   message_handler handler;
   ws_scanner scanner;
-  ws_endpoint plain;
+  std::vector<ws_endpoint> plain;  // config.uri, or one per config.spread_uris
   ws_endpoint scoped;
-  std::string plain_request;
+  std::vector<std::string> plain_request;
   std::string scoped_request;
   std::vector<ws_connection> conns;
   std::vector<std::unique_ptr<worker>> workers;
@@ -76,8 +76,11 @@ struct subscriber_pool::impl final : ws_connection_owner {
 
   impl(pool_config c, message_handler h)
       : config(std::move(c)), handler(std::move(h)), scanner(config.marker_prefix) {
-    plain = parse_ws_uri(config.uri);
-    plain_request = make_upgrade_request(plain.host_header, plain.target);
+    for (const std::string& u :
+         config.spread_uris.empty() ? std::vector<std::string>{config.uri} : config.spread_uris) {
+      plain.push_back(parse_ws_uri(u));
+      plain_request.push_back(make_upgrade_request(plain.back().host_header, plain.back().target));
+    }
     if (!config.scoped_uri.empty()) {
       scoped = parse_ws_uri(config.scoped_uri);
       scoped_request = make_upgrade_request(scoped.host_header, scoped.target);
@@ -105,6 +108,14 @@ struct subscriber_pool::impl final : ws_connection_owner {
   }
 
   worker& owner_of(std::size_t i) { return *workers[i % workers.size()]; }
+
+  // Where subscriber i connects, and the upgrade request it sends.
+  const ws_endpoint& endpoint_of(std::size_t i) const {
+    return is_scoped(i) ? scoped : plain[i % plain.size()];
+  }
+  const std::string& request_of(std::size_t i) const {
+    return is_scoped(i) ? scoped_request : plain_request[i % plain_request.size()];
+  }
 
   // Subscriber i is scoped when the running count of scoped ones steps up at i.
   bool is_scoped(std::size_t i) const {
@@ -142,8 +153,7 @@ struct subscriber_pool::impl final : ws_connection_owner {
           continue;
         }
         const auto i = static_cast<std::size_t>(ev.data.u64);
-        conns[i].on_event(w.epfd, i, ev.events, buffer.data(), buffer.size(),
-                          is_scoped(i) ? scoped_request : plain_request, *this);
+        conns[i].on_event(w.epfd, i, ev.events, buffer.data(), buffer.size(), request_of(i), *this);
       }
     }
   }
@@ -167,8 +177,7 @@ struct subscriber_pool::impl final : ws_connection_owner {
           config.source_addresses > 1
               ? 0x7f000001u + static_cast<std::uint32_t>(i % config.source_addresses)
               : 0;
-      const std::string error =
-          conns[i].open(w.epfd, i, is_scoped(i) ? scoped.address : plain.address, source);
+      const std::string error = conns[i].open(w.epfd, i, endpoint_of(i).address, source);
       if (!error.empty()) settle(i, sub_state::failed, error);
     }
     for (std::size_t i = t; (close_all || stop) && i < conns.size(); i += workers.size()) {

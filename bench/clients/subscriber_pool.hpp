@@ -14,8 +14,9 @@
 namespace bench {
 
 struct pool_config {
-  std::string uri;          // ws://HOST:PORT/api/v1/ws?channel=...
-  std::string scoped_uri;   // the same with ?token= of a scoped token
+  std::string uri;                       // ws://HOST:PORT/api/v1/ws?channel=...
+  std::vector<std::string> spread_uris;  // non-empty: subscriber i uses [i % size] instead of uri
+  std::string scoped_uri;                // the same with ?token= of a scoped token
   double scoped_share = 0;  // this share of the subscribers, spread evenly, use scoped_uri
   std::size_t count = 1;    // subscribers
   std::size_t batch = 100;  // opened per batch (next batch after this one settled)

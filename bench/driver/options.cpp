@@ -77,6 +77,11 @@ void add_flags(CLI::App& app, bench_options& o) {
       ->check(CLI::IsMember({"fanout", "resume", "broadcast-baseline", "healthz-baseline",
                              "rest-create", "rest-get", "ingest", "idle-rss", "write-latency"}));
   app.add_option("--url", o.url, "a running sensorhubd: http://HOST:PORT");
+  app.add_option("--subscriber-url", o.subscriber_urls,
+                 "fanout, write-latency: spread the subscribers round-robin over these servers "
+                 "(repeatable: several nodes on one PostgreSQL database, SPEC 12); the writes "
+                 "still go to --url or --daemon")
+      ->allow_extra_args(false);
   app.add_option("--daemon", o.daemon_path, "start this sensorhubd");
   app.add_option("--db", o.db_path, "database for the started daemon (default: fresh temp file)");
   app.add_option("--daemon-log", o.daemon_log, "daemon output (default: DB.log)");
@@ -147,6 +152,7 @@ void make_app(CLI::App& app, bench_options& o) {
   add_flags(app, o);
   // --daemon-arg collects every value it is given.
   app.get_option("--daemon-arg")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.get_option("--subscriber-url")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
 }  // namespace

@@ -9,13 +9,14 @@ namespace bench {
 
 // Command line of sensorhub_bench. Plain data, filled once by parse_options.
 struct bench_options {
-  std::string scenario;                  // see usage_text()
-  std::string url;                       // daemon already running: http://HOST:PORT
-  std::string daemon_path;               // or start this sensorhubd ...
-  std::string db_path;                   // ... on this database (default: a fresh temp file)
-  std::string daemon_log;                // daemon stdout/stderr (default: next to the db)
-  std::vector<std::string> daemon_args;  // extra daemon flags
-  std::string token;                     // Authorization: Bearer for writes (optional)
+  std::string scenario;                      // see usage_text()
+  std::string url;                           // daemon already running: http://HOST:PORT
+  std::vector<std::string> subscriber_urls;  // fanout: subscribers spread over these nodes
+  std::string daemon_path;                   // or start this sensorhubd ...
+  std::string db_path;                       // ... on this database (default: a fresh temp file)
+  std::string daemon_log;                    // daemon stdout/stderr (default: next to the db)
+  std::vector<std::string> daemon_args;      // extra daemon flags
+  std::string token;                         // Authorization: Bearer for writes (optional)
   std::size_t subscribers = 1;
   std::size_t writers = 4;
   std::size_t writes = 2000;

@@ -77,6 +77,8 @@ void write_fanout_fields(json_writer& w, const fanout_run_info& info, fanout_tot
   w.Uint64(established);
   w.Key("established");
   w.Uint64(established);
+  w.Key("subscriber_nodes");
+  w.Uint64(info.subscriber_nodes);
   w.Key("source_addresses");
   w.Uint(info.source_addresses);
   w.Key("threads");

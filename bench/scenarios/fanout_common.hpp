@@ -22,6 +22,7 @@ struct fanout_run_info {
   std::size_t scoped_subscribers = 0;  // of them, on a scoped token (--scoped-share)
   unsigned threads = 1;
   unsigned source_addresses = 1;
+  std::size_t subscriber_nodes = 1;  // servers the subscribers are spread over (--subscriber-url)
   std::size_t writers = 0;
   std::size_t writes = 0;
   std::size_t writes_ok = 0;

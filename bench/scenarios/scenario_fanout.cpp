@@ -99,6 +99,11 @@ int run_fanout(const bench_options& o) {
 
   pool_config pc;
   pc.uri = target.address.ws_uri("/api/v1/ws?channel=sensors");
+  for (const std::string& u : o.subscriber_urls) {
+    const auto a = parse_http_url(u);
+    if (!a) throw std::invalid_argument("--subscriber-url: expected http://HOST:PORT, got " + u);
+    pc.spread_uris.push_back(a->ws_uri("/api/v1/ws?channel=sensors"));
+  }
   if (o.scoped_share > 0) {
     pc.scoped_uri =
         target.address.ws_uri("/api/v1/ws?channel=sensors&token=" + make_scoped_token(target));
@@ -147,6 +152,7 @@ int run_fanout(const bench_options& o) {
 
   info.scenario = o.scenario;
   info.source_addresses = o.source_addresses;
+  info.subscriber_nodes = o.subscriber_urls.empty() ? 1 : o.subscriber_urls.size();
   info.subscribers = o.subscribers;
   info.scoped_subscribers =
       static_cast<std::size_t>(static_cast<double>(o.subscribers) * o.scoped_share);
