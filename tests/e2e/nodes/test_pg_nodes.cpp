@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <string>
 #include <thread>
@@ -79,8 +80,14 @@ void write_through(const std::vector<http_client>& targets, write_log& log, Disr
   for (int w = 0; w < writers; ++w)
     threads.emplace_back([&, w] { run_writer(targets, w, ops, log); });
   const bool reached = wait_until([&] { return log.acked.load() >= writers * ops / 3; }, 300s);
-  disrupt();
+  std::exception_ptr failed;
+  try {
+    disrupt();
+  } catch (...) {
+    failed = std::current_exception();  // after the writers are joined
+  }
   for (auto& t : threads) t.join();
+  if (failed) std::rethrow_exception(failed);
   CHECK(reached);
   MESSAGE(log.acked.load() << " writes acknowledged, " << log.retries.load() << " retried");
   std::lock_guard<std::mutex> lk(log.m);
@@ -99,7 +106,12 @@ void verify(three_nodes& t, write_log& log) {
   REQUIRE(!hist.empty());
   CHECK(history_gap(hist) == "");
   const std::int64_t last = hist.back().seq;
-  for (auto& f : t.followers) f->wait_seq(last, 180s);
+  const auto deadline = std::chrono::steady_clock::now() + 180s;
+  for (auto& f : t.followers) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    f->wait_seq(last, std::max(std::chrono::milliseconds(1),
+                               std::chrono::duration_cast<std::chrono::milliseconds>(left)));
+  }
   for (auto& f : t.followers) f->stop();
   hist = history(live.front());  // again: anything newer the followers saw is in it now
   CHECK(history_gap(hist) == "");
@@ -134,8 +146,12 @@ TEST_CASE("pg nodes: writes on every node reach every node's subscribers once, i
   // (the verify above stopped them, so count while a fresh one is open).
   follower extra({address_of(*t.nodes[1])}, 0, -1);
   REQUIRE(extra.wait_connected());
-  CHECK(t.nodes[1]->http().get("/api/v1/ws/stats").json()["total_connections"].i64() == 1);
-  CHECK(t.nodes[0]->http().get("/api/v1/ws/stats").json()["total_connections"].i64() == 0);
+  const auto connections = [&](std::size_t n) {
+    return t.nodes[n]->http().get("/api/v1/ws/stats").json()["total_connections"].i64();
+  };
+  CHECK(wait_until([&] { return connections(1) == 1 && connections(0) == 0; }, 30s));
+  CHECK(connections(1) == 1);
+  CHECK(connections(0) == 0);
 }
 
 TEST_CASE("pg nodes: a node killed with SIGKILL mid-run loses nothing, its subscribers resume") {
@@ -153,8 +169,14 @@ TEST_CASE("pg nodes: a node killed with SIGKILL mid-run loses nothing, its subsc
   // holds the whole history (its own new server_started included).
   t.nodes[2]->restart();
   REQUIRE(wait_until([&] { return ready(t.nodes[2]->http()); }, 120s));
-  const std::vector<seen_event> hist = history(t.nodes[0]->http());
-  CHECK(hist.back().key == "system_event server_started c");
+  std::vector<seen_event> hist;
+  CHECK(wait_until(
+      [&] {
+        hist = history(t.nodes[0]->http());
+        return hist.back().key == "system_event server_started c";
+      },
+      60s));
+  CHECK(history_gap(hist) == "");
   follower again({address_of(*t.nodes[2])}, 0, 0);
   CHECK(again.wait_seq(hist.back().seq, 120s));
   again.stop();
@@ -177,7 +199,7 @@ TEST_CASE("pg nodes: the database restarted mid-run, writes retried, every node 
         std::this_thread::sleep_for(50ms);
       }
     });
-    db.restart();
+    CHECK(db.restart());
     for (auto& n : t.nodes) {
       INFO("node on port " << n->port() << " after the database restart");
       CHECK(wait_until([&] { return ready(n->http()); }, 180s));
