@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "sensorhub/codec.hpp"
+#include "sensorhub/sqlite_repository.hpp"
 #include "storage/postgres/pg_agg.hpp"
 #include "storage/postgres/pg_idempotency.hpp"
 #include "storage/postgres/pg_lists.hpp"
@@ -32,6 +33,7 @@
 #include "storage/postgres/pg_schema.hpp"
 #include "storage/postgres/pg_snapshot.hpp"
 #include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace sensorhub;
 using namespace sensorhub::detail;
@@ -53,7 +55,7 @@ struct pg_cluster {
       uri = env;
       return;
     }
-    char tmpl[] = "/tmp/sensorhub-pgXXXXXX";
+    char tmpl[] = "/tmp/test_pg_queries-XXXXXX";
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     dir = tmpl;
     const auto r = sensorhub::testing::run_command(
@@ -852,4 +854,216 @@ TEST_CASE("pg_find_idempotent and pg_put_idempotent: store, replace, per owner, 
   CHECK(count() == 4);
   CHECK(pg_find_idempotent(tx, "alice", "k1").has_value());  // t0 + 1 min: not expired
   tx.commit();
+}
+
+namespace {
+
+// The same rows in a SQLite repository and in PostgreSQL (same ids and
+// times): sensors of three tipos and three ubicaciones (one null), readings
+// with many ties on ts, values multiples of 0.25 (exact sums in any order).
+struct twin_data {
+  std::vector<sensor> sensors;
+  std::vector<reading> readings;
+};
+
+twin_data seed_twins(repository& lite, pqxx::connection& pg) {
+  twin_data d;
+  const char* tipos[] = {"temperatura", "humedad", "presion"};
+  const std::optional<std::string> ubis[] = {std::string("lab"), std::string("patio"),
+                                             std::nullopt};
+  unsigned x = 12345;
+  const auto rnd = [&x](unsigned n) {
+    x = x * 1103515245u + 12345u;
+    return (x >> 8) % n;
+  };
+  lite.write([&](write_tx& tx) {
+    for (int i = 0; i < 12; ++i) {
+      sensor s;
+      s.tipo = tipos[rnd(3)];
+      s.modelo = "M" + std::to_string(i);
+      s.ubicacion = ubis[rnd(3)];
+      s.activo = i % 4 != 0;
+      s.created_at = from_micros(t0 + i);
+      s.updated_at = from_micros(t0 + 2 * i);
+      d.sensors.push_back(tx.insert_sensor(s));
+    }
+    for (int i = 0; i < 500; ++i) {
+      reading l;
+      l.sensor_id = d.sensors[rnd(11)].id;  // the last sensor has no reading
+      l.valor = static_cast<double>(rnd(200)) * 0.25 - 20.0;
+      l.unidad = i % 5 == 0 ? std::nullopt : std::optional<std::string>("C");
+      l.timestamp = from_micros(t0 - 3 * hour + static_cast<long long>(rnd(360)) * minute);
+      l.created_at = l.updated_at = from_micros(t0 + 5 * hour + i);
+      d.readings.push_back(tx.insert_reading(l));
+    }
+  });
+  pqxx::work tx(pg);
+  for (const sensor& s : d.sensors) {
+    tx.exec_params0(
+        "INSERT INTO sensors(id, tipo, modelo, ubicacion, activo, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        s.id, s.tipo, s.modelo, s.ubicacion, s.activo, pg_micros(s.created_at),
+        pg_micros(s.updated_at));
+  }
+  for (const reading& l : d.readings) {
+    tx.exec_params0(
+        "INSERT INTO lecturas(id, sensor_id, valor, unidad, ts, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        l.id, l.sensor_id, l.valor, l.unidad, pg_micros(l.timestamp), pg_micros(l.created_at),
+        pg_micros(l.updated_at));
+  }
+  tx.commit();
+  return d;
+}
+
+std::vector<data_scope> twin_scopes(const twin_data& d) {
+  return {
+      {},
+      scope_of({d.sensors[1].id, d.sensors[4].id, d.sensors[11].id, 999}, {}, {}),
+      scope_of({}, {"temperatura"}, {}),
+      scope_of({}, {"humedad", "presion"}, {"lab"}),
+      scope_of({}, {}, {"patio", "lab"}),
+      scope_of({d.sensors[0].id, d.sensors[2].id, d.sensors[3].id}, {"temperatura"}, {"patio"})};
+}
+
+std::string to_text(const std::vector<liveness_row>& rows) {
+  std::string out;
+  for (const auto& r : rows) {
+    out += std::to_string(r.sensor_id) + " " + r.tipo + " " +
+           (r.last_reading_at ? std::to_string(to_micros(*r.last_reading_at)) : "-") + " " +
+           (r.stale ? "stale" : "live") + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("PostgreSQL answers as the SQLite repository does for the same data") {
+  sensorhub::testing::temp_dir dir;
+  sqlite_options o;
+  o.path = dir.file("twin.db");
+  sqlite_repository lite(o);
+  test_db db;
+  const twin_data d = seed_twins(lite, db.conn());
+  const auto scopes = twin_scopes(d);
+
+  // Lists: every tipo, page and scope.
+  for (std::size_t si = 0; si < scopes.size(); ++si) {
+    CAPTURE(si);
+    const data_scope& scope = scopes[si];
+    for (const std::optional<std::string>& tipo :
+         {std::optional<std::string>{}, std::optional<std::string>("temperatura"),
+          std::optional<std::string>("presion"), std::optional<std::string>("nada")}) {
+      for (std::size_t limit : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{100}}) {
+        for (std::size_t offset : {std::size_t{0}, std::size_t{2}, std::size_t{11}}) {
+          CAPTURE(tipo);
+          CAPTURE(limit);
+          CAPTURE(offset);
+          const auto q = squery(tipo, limit, offset);
+          pqxx::work tx(db.conn());
+          CHECK(to_json(pg_list_sensors(tx, q, scope)) == to_json(lite.list_sensors(q, scope)));
+        }
+      }
+    }
+    for (const std::optional<std::int64_t>& sensor_id :
+         {std::optional<std::int64_t>{}, std::optional<std::int64_t>(d.sensors[2].id),
+          std::optional<std::int64_t>(d.sensors[11].id)}) {
+      for (int window = 0; window < 4; ++window) {
+        for (std::size_t offset : {std::size_t{0}, std::size_t{7}}) {
+          reading_query q;
+          q.sensor_id = sensor_id;
+          if (window & 1) q.since = from_micros(t0 - hour);
+          if (window & 2) q.until = from_micros(t0 + 30 * minute);
+          q.limit = 40;
+          q.offset = offset;
+          CAPTURE(sensor_id);
+          CAPTURE(window);
+          CAPTURE(offset);
+          pqxx::work tx(db.conn());
+          CHECK(to_json(pg_list_readings(tx, q, scope)) == to_json(lite.list_readings(q, scope)));
+        }
+      }
+    }
+  }
+
+  // Snapshots: every channel, filter and scope.
+  std::vector<event_filter> filters(6);
+  filters[1].sensor_id = {d.sensors[3].id, d.sensors[5].id, d.sensors[11].id};
+  filters[2].tipo = {"humedad", "temperatura"};
+  filters[3].entity_id = {d.sensors[1].id, d.sensors[5].id};
+  for (std::size_t i = 0; i < d.readings.size(); i += 9) {
+    filters[3].entity_id.push_back(d.readings[i].id);
+  }
+  filters[4] = filters[3];
+  filters[4].sensor_id = {d.sensors[1].id, d.sensors[2].id};
+  filters[5].entity_id = {d.readings[0].id, d.readings[1].id};
+  filters[5].sensor_id = {d.readings[1].sensor_id};
+  filters[5].tipo = {"presion"};
+  for (channel c : {channel::sensors, channel::readings, channel::general}) {
+    for (std::size_t fi = 0; fi < filters.size(); ++fi) {
+      for (std::size_t si = 0; si < scopes.size(); ++si) {
+        CAPTURE(static_cast<int>(c));
+        CAPTURE(fi);
+        CAPTURE(si);
+        pqxx::transaction<pqxx::isolation_level::repeatable_read> tx(db.conn());
+        const auto pg = pg_snapshot(tx, c, filters[fi], scopes[si]);
+        const auto sq = lite.snapshot(c, filters[fi], scopes[si]);
+        CHECK(pg.seq == sq.seq);
+        CHECK(pg.data_json == sq.data_json);
+      }
+    }
+  }
+
+  // Aggregates, liveness, then retention on both and the aggregates again.
+  const auto check_aggs = [&] {
+    for (std::size_t si = 0; si < d.sensors.size(); si += 2) {
+      for (long long bucket : {minute, 7 * minute, hour, 2 * hour}) {
+        for (const auto& [since, until] :
+             {std::pair<long long, long long>{t0 - 4 * hour, t0 + 4 * hour},
+              {t0 - 2 * hour - 13 * minute, t0 + 17 * minute}}) {
+          CAPTURE(si);
+          CAPTURE(bucket);
+          CAPTURE(since);
+          const auto q = aq(d.sensors[si].id, since, until, bucket);
+          pqxx::work tx(db.conn());
+          CHECK(to_json(pg_aggregate_readings(tx, q)) == to_json(lite.aggregate_readings(q)));
+        }
+      }
+    }
+  };
+  check_aggs();
+  lite.write([&](write_tx& tx) {
+    tx.set_stale(d.sensors[3].id, true);
+    tx.set_stale(d.sensors[4].id, false);
+  });
+  {
+    pqxx::work tx(db.conn());
+    pg_set_stale(tx, d.sensors[3].id, true);
+    pg_set_stale(tx, d.sensors[4].id, false);
+    CHECK(to_text(pg_liveness(tx)) == to_text(lite.liveness()));
+    tx.commit();
+  }
+
+  readings_retention_policy p;
+  p.raw_age = std::chrono::hours(3);
+  p.rollup_age = std::chrono::hours(4);  // rollup cutoff t0 - 2h
+  p.batch = 25;
+  const timestamp at = from_micros(t0 + 2 * hour + 11 * minute);  // raw cutoff t0 - 1h
+  const auto pr = pg_apply_readings_retention(db.conn(), p, at);
+  const auto sr = lite.apply_readings_retention(p, at);
+  CHECK(pr.readings_deleted > 0);
+  CHECK(pr.readings_deleted == sr.readings_deleted);
+  CHECK(pr.hours_rolled_up == sr.hours_rolled_up);
+  CHECK(pr.rollups_deleted > 0);
+  CHECK(pr.rollups_deleted == sr.rollups_deleted);
+  CHECK(pr.raw_cutoff == sr.raw_cutoff);
+  CHECK(pr.rollup_cutoff == sr.rollup_cutoff);
+  check_aggs();
+  {
+    pqxx::work tx(db.conn());
+    reading_query q;
+    q.limit = 1000;
+    CHECK(to_json(pg_list_readings(tx, q, {})) == to_json(lite.list_readings(q, {})));
+    CHECK(to_text(pg_liveness(tx)) == to_text(lite.liveness()));
+  }
 }
