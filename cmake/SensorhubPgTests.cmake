@@ -17,10 +17,13 @@
 #   sensorhub_pg_test(<test>...)
 #       Makes tests registered with add_test (in the calling directory) pg
 #       tests: FIXTURES_REQUIRED pg, LABELS pg (appended), ENVIRONMENT
-#       SENSORHUB_TEST_PG_URI_FILE=<file> (appended), SKIP_RETURN_CODE 77.
+#       SENSORHUB_TEST_PG_URI_FILE=<file> and LSAN_OPTIONS=suppressions=
+#       tests/support/lsan_libpqxx.supp (appended; the daemons a test starts
+#       inherit both), SKIP_RETURN_CODE 77.
 #   sensorhub_pg_discover_tests(<target> [doctest_discover_tests options])
 #       doctest_discover_tests (options such as TEST_PREFIX and PROPERTIES
-#       are passed through) with the same properties on every test case.
+#       are passed through) with the same properties on every test case
+#       (LSan's suppression is built into the binary by pg_test_db.cpp).
 #   SENSORHUB_PG_TEST_PROPERTIES
 #       The property list itself (name value ...), without LABELS.
 #
@@ -112,7 +115,8 @@ function(sensorhub_pg_test)
     set_property(TEST ${test} APPEND PROPERTY FIXTURES_REQUIRED pg)
     set_property(TEST ${test} APPEND PROPERTY LABELS pg)
     set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT
-                 "SENSORHUB_TEST_PG_URI_FILE=${SENSORHUB_PG_URI_FILE}")
+                 "SENSORHUB_TEST_PG_URI_FILE=${SENSORHUB_PG_URI_FILE}"
+                 "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/support/lsan_libpqxx.supp")
     set_property(TEST ${test} PROPERTY SKIP_RETURN_CODE ${SENSORHUB_PG_SKIP_CODE})
   endforeach()
 endfunction()
