@@ -94,6 +94,11 @@ else()
   set(SENSORHUB_PC_LIBS "-pthread")
   set(SENSORHUB_PC_LIBS_PRIVATE "-lSQLiteCpp")
 endif()
+# The PostgreSQL repository (SENSORHUB_WITH_POSTGRES) links libpqxx privately.
+set(SENSORHUB_PC_REQUIRES_MODULES "sqlite3")
+if(SENSORHUB_WITH_POSTGRES)
+  string(APPEND SENSORHUB_PC_REQUIRES_MODULES ", libpqxx")
+endif()
 configure_file(cmake/sensorhub.pc.in "${PROJECT_BINARY_DIR}/sensorhub.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/sensorhub.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
         COMPONENT devel)

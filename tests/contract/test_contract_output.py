@@ -129,6 +129,7 @@ try:
 
     # Operations.
     call("GET", "/healthz", 200, "health")
+    call("GET", "/readyz", 200, "readiness")
     m = cs.request(port, "GET", "/metrics")
     assert m.status == 200 and m.headers["content-type"].startswith("text/plain"), m.status
     exercised.setdefault(("GET", "/metrics"), set()).add(200)

@@ -72,7 +72,7 @@ sensorhub::rate_limit write_limit(const daemon_config& cfg) {
 
 access route_access(const route& r, const daemon_config& cfg) {
   const std::string& p = r.pattern;
-  if (p == "/healthz" || p == "/metrics" || p == "/") return access::open;
+  if (p == "/healthz" || p == "/readyz" || p == "/metrics" || p == "/") return access::open;
   if (p.rfind("/api/v1/test-sensors", 0) == 0) return access::open;
   if (p == "/api/v1/ws/stats" || p == "/api/v1/ws/stats/{channel}") {
     return cfg.test_endpoints ? access::open : access::read;

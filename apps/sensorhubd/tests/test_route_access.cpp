@@ -20,6 +20,7 @@ access of(const std::string& method, const std::string& pattern, const daemon_co
 TEST_CASE("health, metrics, the dashboard page and test-sensors need no token") {
   const daemon_config cfg;
   CHECK(of("GET", "/healthz", cfg) == access::open);
+  CHECK(of("GET", "/readyz", cfg) == access::open);
   CHECK(of("GET", "/metrics", cfg) == access::open);
   CHECK(of("GET", "/", cfg) == access::open);
   CHECK(of("GET", "/api/v1/test-sensors", cfg) == access::open);

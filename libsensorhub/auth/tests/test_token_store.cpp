@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-// API tokens: generation, hashing, scopes and sqlite_token_store (real SQLite files).
+// API tokens: generation, hashing, scopes and sqlite_token_store (real SQLite
+// files); the store contract shared with postgres_token_store is in
+// token_store_contract.hpp.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -16,6 +18,7 @@
 #include "sensorhub/error.hpp"
 #include "sensorhub/sqlite_repository.hpp"
 #include "sensorhub/auth/sqlite_token_store.hpp"
+#include "token_store_contract.hpp"
 
 namespace fs = std::filesystem;
 using namespace sensorhub;
@@ -87,50 +90,6 @@ TEST_CASE("tokens: scopes parse and format") {
   CHECK(format_scopes(0) == "");
 }
 
-TEST_CASE("sqlite_token_store: create, list, active, revoke") {
-  temp_dir dir;
-  sqlite_token_store store(dir.file("t.db"));
-  const std::string t1 = store.create({"dash", scope_read});
-  const std::string t2 = store.create({"device-1", scope_read | scope_write});
-  CHECK(t1 != t2);
-
-  auto act = store.active();
-  REQUIRE(act.size() == 2);
-  bool found = false;
-  for (const auto& a : act) {
-    if (a.name == "dash") {
-      found = true;
-      CHECK(a.scopes == scope_read);
-      CHECK(hashes_equal(a.hash, hash_token(t1)));
-      CHECK_FALSE(hashes_equal(a.hash, hash_token(t2)));
-    }
-  }
-  CHECK(found);
-
-  auto all = store.list();
-  REQUIRE(all.size() == 2);
-  CHECK(all[0].name == "dash");
-  CHECK(all[1].name == "device-1");
-  CHECK(all[1].scopes == (scope_read | scope_write));
-  CHECK_FALSE(all[0].last_used.has_value());
-  CHECK_FALSE(all[0].revoked_at.has_value());
-
-  store.mark_used("dash", from_micros(5000));
-  store.mark_used("dash", from_micros(4000));  // never backwards
-  all = store.list();
-  REQUIRE(all[0].last_used.has_value());
-  CHECK(to_micros(*all[0].last_used) == 5000);
-
-  CHECK(store.revoke("dash"));
-  CHECK_FALSE(store.revoke("dash"));
-  CHECK_FALSE(store.revoke("nobody"));
-  act = store.active();
-  REQUIRE(act.size() == 1);
-  CHECK(act[0].name == "device-1");
-  all = store.list();
-  CHECK(all[0].revoked_at.has_value());
-}
-
 TEST_CASE("sqlite_token_store: the token text is not stored anywhere in the file") {
   temp_dir dir;
   std::string token;
@@ -144,25 +103,6 @@ TEST_CASE("sqlite_token_store: the token text is not stored anywhere in the file
     CHECK(bytes.find(token) == std::string::npos);
     CHECK(bytes.find(token.substr(4)) == std::string::npos);
   }
-}
-
-TEST_CASE("sqlite_token_store: bad names, no scopes and duplicate names are refused") {
-  temp_dir dir;
-  sqlite_token_store store(dir.file("t.db"));
-  CHECK_THROWS_AS(store.create({"", scope_read}), error);
-  CHECK_THROWS_AS(store.create({"has space", scope_read}), error);
-  CHECK_THROWS_AS(store.create({std::string(65, 'a'), scope_read}), error);
-  CHECK_THROWS_AS(store.create({"ok", 0}), error);
-  store.create({"ok", scope_read});
-  try {
-    store.create({"ok", scope_write});
-    FAIL("duplicate name accepted");
-  } catch (const error& e) {
-    CHECK(e.code() == errc::invalid_parameter);
-  }
-  store.revoke("ok");
-  CHECK_THROWS_AS(store.create({"ok", scope_read}), error);
-  CHECK(store.list().size() == 1);
 }
 
 TEST_CASE("sqlite_token_store: shares the file with a repository, two stores see each other") {
@@ -199,46 +139,60 @@ TEST_CASE("tokens: names and params are checked the same way for every store") {
   }
 }
 
-TEST_CASE("sqlite_token_store: used through the token_store interface") {
+namespace {
+
+// A fresh SQLite file per test case; every call opens one more store on it.
+struct sqlite_backend {
   temp_dir dir;
-  std::unique_ptr<token_store> store = std::make_unique<sqlite_token_store>(dir.file("t.db"));
-  token_params p;
-  p.name = "iface";
-  p.scopes = scope_write;
-  const std::string t = store->create(p);
-  const auto act = store->active();
-  REQUIRE(act.size() == 1);
-  CHECK(act[0].name == "iface");
-  CHECK(act[0].scopes == scope_write);
-  CHECK(hashes_equal(act[0].hash, hash_token(t)));
-  store->mark_used("nobody", from_micros(1));  // unknown names are ignored
-  CHECK_FALSE(store->list()[0].last_used.has_value());
+  contract::store_opener opener() {
+    const std::string path = dir.file("t.db");
+    return [path] { return std::make_unique<sqlite_token_store>(path); };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("sqlite_token_store: create, list, active, revoke") {
+  sqlite_backend b;
+  contract::create_list_active_revoke(b.opener());
+}
+
+TEST_CASE("sqlite_token_store: list is ordered by name, byte by byte") {
+  sqlite_backend b;
+  contract::list_order(b.opener());
+}
+
+TEST_CASE("sqlite_token_store: bad names, no scopes and duplicate names are refused") {
+  sqlite_backend b;
+  contract::refuses_bad_params(b.opener());
+}
+
+TEST_CASE("sqlite_token_store: data scopes are stored and read back") {
+  sqlite_backend b;
+  contract::where_scopes_round_trip(b.opener());
+}
+
+TEST_CASE("sqlite_token_store: two stores on one file see each other") {
+  sqlite_backend b;
+  contract::two_stores_see_each_other(b.opener());
+}
+
+TEST_CASE("sqlite_token_store: used through the token_store interface") {
+  sqlite_backend b;
+  contract::unknown_names_ignored(b.opener());
 }
 
 TEST_CASE("sqlite_token_store: one store called from several threads at once") {
-  temp_dir dir;
-  sqlite_token_store store(dir.file("t.db"));
-  constexpr int threads = 4;
-  constexpr int per_thread = 25;
-  std::vector<std::thread> workers;
-  std::vector<std::string> failures(threads);
-  for (int i = 0; i < threads; ++i) {
-    workers.emplace_back([&, i] {
-      try {
-        for (int k = 0; k < per_thread; ++k) {
-          const std::string name = "t" + std::to_string(i) + "-" + std::to_string(k);
-          store.create({name, scope_read});
-          store.mark_used(name, from_micros(k + 1));
-          if (store.active().empty()) failures[i] = "active() missed a token";
-        }
-      } catch (const std::exception& e) {
-        failures[i] = e.what();
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
-  for (const auto& f : failures) CHECK(f.empty());
-  const auto all = store.list();
-  CHECK(all.size() == threads * per_thread);
-  for (const auto& t : all) CHECK(t.last_used.has_value());
+  sqlite_backend b;
+  contract::several_threads(b.opener(), 1);
+}
+
+TEST_CASE("sqlite_token_store: two stores on one file from several threads") {
+  sqlite_backend b;
+  contract::several_threads(b.opener(), 2);
+}
+
+TEST_CASE("sqlite_token_store: stores racing for one name, exactly one wins") {
+  sqlite_backend b;
+  contract::same_name_race(b.opener());
 }

@@ -350,7 +350,9 @@ std::vector<event> postgres_repository::events(const event_query& q) {
     const pqxx::result r = tx.exec_params(sql, since, chan_array, detail::pg_count(q.limit));
     std::vector<event> out;
     out.reserve(r.size());
-    for (const pqxx::row& row : r) out.push_back(detail::pg_read_event(row));
+    for (pqxx::result::size_type i = 0; i < r.size(); ++i) {
+      out.push_back(detail::pg_read_event(r[i]));
+    }
     return out;
   });
 }

@@ -105,7 +105,7 @@ int pg_latest_schema_version() noexcept { return latest; }
 
 void pg_migrate(pqxx::connection& c) {
   pqxx::work tx(c);
-  tx.exec0(lock_sql);
+  tx.exec(lock_sql);
   tx.exec0("CREATE TABLE IF NOT EXISTS sensorhub_schema (version INTEGER NOT NULL)");
   pqxx::result r = tx.exec("SELECT version FROM sensorhub_schema");
   int current = 0;

@@ -113,7 +113,7 @@ void pg_tail::run_connected() {
       const pqxx::result r =
           tx.exec_params(sql_tail(), static_cast<std::int64_t>(published_.load()));
       batch.reserve(r.size());
-      for (const pqxx::row& row : r) batch.push_back(pg_read_event(row));
+      for (pqxx::result::size_type i = 0; i < r.size(); ++i) batch.push_back(pg_read_event(r[i]));
     }
     last_ok_ns_ = steady_ns();
     const bool full = static_cast<long>(batch.size()) == batch_rows;
