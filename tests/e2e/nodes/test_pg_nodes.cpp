@@ -72,14 +72,16 @@ struct three_nodes {
 };
 
 // Runs the writers over every node; `disrupt` is called once a third of the
-// writes are acknowledged (while the writers go on). Returns the log.
+// writes are acknowledged (while the writers go on). Returns how many were
+// acknowledged when the disruption began.
 template <typename Disrupt>
-void write_through(const std::vector<http_client>& targets, write_log& log, Disrupt disrupt) {
+int write_through(const std::vector<http_client>& targets, write_log& log, Disrupt disrupt) {
   const int ops = ops_per_writer();
   std::vector<std::thread> threads;
   for (int w = 0; w < writers; ++w)
     threads.emplace_back([&, w] { run_writer(targets, w, ops, log); });
   const bool reached = wait_until([&] { return log.acked.load() >= writers * ops / 3; }, 300s);
+  const int before = log.acked.load();
   std::exception_ptr failed;
   try {
     disrupt();
@@ -94,6 +96,7 @@ void write_through(const std::vector<http_client>& targets, write_log& log, Disr
   for (const auto& f : log.failures) MESSAGE("writer: " << f);
   CHECK(log.failures.empty());
   CHECK(log.acked.load() == writers * ops);
+  return before;
 }
 
 // The accounting at the end: the history is dense, every follower holds
@@ -158,7 +161,8 @@ TEST_CASE("pg nodes: a node killed with SIGKILL mid-run loses nothing, its subsc
   pg_cluster db;
   three_nodes t(db.uri());
   write_log log;
-  write_through(t.clients(), log, [&] { t.nodes[2]->kill9(); });
+  const int before = write_through(t.clients(), log, [&] { t.nodes[2]->kill9(); });
+  CHECK(before < writers * ops_per_writer());  // mid-run: writes went on after the kill
   verify(t, log);
   // The killed node's followers had to move to another node.
   for (std::size_t i = 0; i < t.followers.size(); ++i) {
@@ -192,7 +196,7 @@ TEST_CASE("pg nodes: the database restarted mid-run, writes retried, every node 
   std::atomic<bool> outage_over{false};
   std::atomic<int> not_ready_seen{0};
   std::thread watcher;
-  write_through(t.clients(), log, [&] {
+  const int before = write_through(t.clients(), log, [&] {
     // Watch /readyz of every node through the outage (for the record).
     watcher = std::thread([&outage_over, &not_ready_seen, targets = t.clients()] {
       while (!outage_over.load()) {
@@ -209,6 +213,8 @@ TEST_CASE("pg nodes: the database restarted mid-run, writes retried, every node 
     outage_over.store(true);
   });
   watcher.join();
+  CHECK(before < writers * ops_per_writer());  // mid-run: writes went on through the outage
+  for (const auto& f : t.followers) MESSAGE("follower connections: " << f->connections());
   MESSAGE("/readyz answered not ready " << not_ready_seen.load() << " time(s) during the outage");
   verify(t, log);
   for (auto& n : t.nodes) CHECK(ready(n->http()));
