@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Several nodes on one PostgreSQL database (SPEC §12, docs/scaling.md), on a
-# throwaway PostgreSQL 15 cluster (scripts/pg-cluster.sh), each case on a
-# fresh database with three nodes running:
-#   fanout-1node  S subscribers all on node 1, writes on node 1
-#   fanout-3nodes the same S subscribers spread round-robin over nodes 1-3
-#   create-sqlite REST creates/s, one daemon on SQLite
+# throwaway PostgreSQL 15 cluster (scripts/pg-cluster.sh), each PostgreSQL
+# case on a fresh database:
+#   fanout-sqlite S subscribers on one daemon on SQLite (the reference)
+#   fanout-1node  three nodes; S subscribers all on node 1, writes on node 1
+#   fanout-3nodes three nodes; the same S subscribers spread round-robin over
+#                 nodes 1-3, writes on node 1
+#   create-sqlite REST creates/s (POST /test-sensors/), one daemon on SQLite
 #   create-pg     the same load on one PostgreSQL node
 #   create-pg-3   the same load split over three nodes written at once
 # Prints a markdown table; keeps every JSON line.
@@ -16,7 +18,7 @@
 # CREATE_WRITERS (15), CREATES (6000), BENCH_THREADS (2), SOURCE_ADDRESSES (4),
 # ONLY (labels to run).
 set -uo pipefail
-[ $# -ge 1 ] || { sed -n '2,17p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '3,18p' "$0"; exit 2; }
 BUILD=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -140,6 +142,10 @@ measure() {
 
 FAN=(--scenario fanout --subscribers "$SUBSCRIBERS" --writers "$FANOUT_WRITERS" --writes "$FANOUT_WRITES"
      --threads "$BENCH_THREADS" --source-addresses "$SOURCE_ADDRESSES" --connect-batch 300 --timeout 120 --check)
+if wanted fanout-sqlite; then
+  start_node "$WORK/fanout.db" sqlite && measure sqlite fanout-sqlite "${FAN[@]}" --url "${NODE_URLS[0]}"
+  stop_nodes
+fi
 if wanted fanout-1node; then
   three_nodes fanout1 && measure pg fanout-1node "${FAN[@]}" --url "${NODE_URLS[0]}"
   stop_nodes
@@ -189,7 +195,7 @@ fi
 python3 - "$RESULTS" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print("| case | store | nodes | subscribers established (per node) | events delivered/s | creates/s | p50 / p99 ms | missing / dup / out of order | server CPU s |")
+print("| case | store | nodes | subscribers established (per node) | events delivered/s | writes/s | p50 / p99 ms | missing / dup / out of order | server CPU s |")
 print("|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     lat = r.get("latency_ms") or {}
