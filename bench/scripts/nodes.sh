@@ -16,7 +16,8 @@
 #
 # Environment: SUBSCRIBERS (900), FANOUT_WRITERS (8), FANOUT_WRITES (1000),
 # CREATE_WRITERS (15), CREATES (6000), BENCH_THREADS (2), SOURCE_ADDRESSES (4),
-# ONLY (labels to run).
+# ONLY (labels to run), REPEAT (1: each case this many times, in turn; the
+# table shows the median and the range).
 set -uo pipefail
 [ $# -ge 1 ] || { sed -n '3,18p' "$0"; exit 2; }
 BUILD=$(cd "$1" && pwd)
@@ -29,6 +30,7 @@ FANOUT_WRITES=${FANOUT_WRITES:-1000}
 CREATE_WRITERS=${CREATE_WRITERS:-15}
 CREATES=${CREATES:-6000}
 ONLY=${ONLY:-}
+REPEAT=${REPEAT:-1}
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 PGSH="$ROOT/scripts/pg-cluster.sh"
@@ -142,70 +144,95 @@ measure() {
 
 FAN=(--scenario fanout --subscribers "$SUBSCRIBERS" --writers "$FANOUT_WRITERS" --writes "$FANOUT_WRITES"
      --threads "$BENCH_THREADS" --source-addresses "$SOURCE_ADDRESSES" --connect-batch 300 --timeout 120 --check)
-if wanted fanout-sqlite; then
-  start_node "$WORK/fanout.db" sqlite && measure sqlite fanout-sqlite "${FAN[@]}" --url "${NODE_URLS[0]}"
-  stop_nodes
-fi
-if wanted fanout-1node; then
-  three_nodes fanout1 && measure pg fanout-1node "${FAN[@]}" --url "${NODE_URLS[0]}"
-  stop_nodes
-fi
-if wanted fanout-3nodes; then
-  three_nodes fanout3 && measure pg fanout-3nodes "${FAN[@]}" --url "${NODE_URLS[0]}" \
-    --subscriber-url "${NODE_URLS[0]}" --subscriber-url "${NODE_URLS[1]}" --subscriber-url "${NODE_URLS[2]}"
-  stop_nodes
-fi
-
 CREATE=(--scenario rest-create --writers "$CREATE_WRITERS" --writes "$CREATES" --writer-threads 2)
-if wanted create-sqlite; then
-  start_node "$WORK/sqlite.db" sqlite && measure sqlite create-sqlite "${CREATE[@]}" --url "${NODE_URLS[0]}"
-  stop_nodes
-fi
-if wanted create-pg; then
-  uri=$(fresh_db createpg) && start_node "$uri" createpg-1 &&
-    measure pg create-pg "${CREATE[@]}" --url "${NODE_URLS[0]}"
-  stop_nodes
-fi
-if wanted create-pg-3; then
-  # Three bench processes at once, a third of the writers and writes each.
-  if three_nodes create3; then
-    cpu0=$(all_cpu_ticks)
-    pids=()
-    for i in 0 1 2; do
-      "$BENCH" --scenario rest-create --writers $(( CREATE_WRITERS / 3 )) --writer-threads 1 --writes $(( CREATES / 3 )) \
-        --url "${NODE_URLS[$i]}" >"$WORK/create3-$i.json" 2>"$WORK/create3-$i.err" & pids+=($!)
-    done
-    for p in "${pids[@]}"; do wait "$p"; done
-    cpu1=$(all_cpu_ticks)
-    # Creates/s of the three together: all creates over the longest run.
-    jq -s -c --arg cpu "$(( cpu1 - cpu0 ))" --arg tck "$CLK_TCK" '{
-        server_kind: "pg", label: "create-pg-3", scenario: "rest-create", nodes: 3,
-        clients: (map(.clients) | add), ok: (map(.ok) | add), errors: (map(.errors) | add),
-        elapsed_s: (map(.elapsed_s) | max),
-        creates_per_s: ((map(.ok) | add) / (map(.elapsed_s) | max)),
-        per_node_creates_per_s: map(.creates_per_s),
-        latency_ms: {p50: (map(.latency_ms.p50) | max), p99: (map(.latency_ms.p99) | max)},
-        sampled_cpu_s: (($cpu | tonumber) / ($tck | tonumber))}' \
-      "$WORK"/create3-[012].json >>"$RESULTS"
+for rep in $(seq 1 "$REPEAT"); do
+  if wanted fanout-sqlite; then
+    start_node "$WORK/fanout-$rep.db" sqlite && measure sqlite fanout-sqlite "${FAN[@]}" --url "${NODE_URLS[0]}"
+    stop_nodes
   fi
-  stop_nodes
-fi
+  if wanted fanout-1node; then
+    three_nodes "fanout1_$rep" && measure pg fanout-1node "${FAN[@]}" --url "${NODE_URLS[0]}"
+    stop_nodes
+  fi
+  if wanted fanout-3nodes; then
+    three_nodes "fanout3_$rep" && measure pg fanout-3nodes "${FAN[@]}" --url "${NODE_URLS[0]}" \
+      --subscriber-url "${NODE_URLS[0]}" --subscriber-url "${NODE_URLS[1]}" --subscriber-url "${NODE_URLS[2]}"
+    stop_nodes
+  fi
 
-# The table.
+  if wanted create-sqlite; then
+    start_node "$WORK/sqlite-$rep.db" sqlite && measure sqlite create-sqlite "${CREATE[@]}" --url "${NODE_URLS[0]}"
+    stop_nodes
+  fi
+  if wanted create-pg; then
+    uri=$(fresh_db "createpg_$rep") && start_node "$uri" createpg-1 &&
+      measure pg create-pg "${CREATE[@]}" --url "${NODE_URLS[0]}"
+    stop_nodes
+  fi
+  if wanted create-pg-3; then
+    # Three bench processes at once, a third of the writers and writes each.
+    if three_nodes "create3_$rep"; then
+      cpu0=$(all_cpu_ticks)
+      pids=()
+      for i in 0 1 2; do
+        "$BENCH" --scenario rest-create --writers $(( CREATE_WRITERS / 3 )) --writer-threads 1 --writes $(( CREATES / 3 )) \
+          --url "${NODE_URLS[$i]}" >"$WORK/create3-$i.json" 2>"$WORK/create3-$i.err" & pids+=($!)
+      done
+      for p in "${pids[@]}"; do wait "$p"; done
+      cpu1=$(all_cpu_ticks)
+      # Creates/s of the three together: all creates over the longest run.
+      jq -s -c --arg cpu "$(( cpu1 - cpu0 ))" --arg tck "$CLK_TCK" '{
+          server_kind: "pg", label: "create-pg-3", scenario: "rest-create", nodes: 3,
+          clients: (map(.clients) | add), ok: (map(.ok) | add), errors: (map(.errors) | add),
+          elapsed_s: (map(.elapsed_s) | max),
+          creates_per_s: ((map(.ok) | add) / (map(.elapsed_s) | max)),
+          per_node_creates_per_s: map(.creates_per_s),
+          latency_ms: {p50: (map(.latency_ms.p50) | max), p99: (map(.latency_ms.p99) | max)},
+          sampled_cpu_s: (($cpu | tonumber) / ($tck | tonumber))}' \
+        "$WORK"/create3-[012].json >>"$RESULTS"
+    fi
+    stop_nodes
+  fi
+done
+
+# The table: per case the median over its runs, [min–max] when repeated.
 python3 - "$RESULTS" <<'EOF'
-import json, sys
+import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print("| case | store | nodes | subscribers established (per node) | events delivered/s | writes/s | p50 / p99 ms | missing / dup / out of order | server CPU s |")
-print("|---|---|---|---|---|---|---|---|---|")
+cases = {}
 for r in rows:
-    lat = r.get("latency_ms") or {}
+    cases.setdefault(r.get("label"), []).append(r)
+
+
+def agg(runs, get, fmt="%.0f"):
+    vals = [v for v in (get(r) for r in runs) if isinstance(v, (int, float))]
+    if not vals:
+        return "—"
+    m = fmt % statistics.median(vals)
+    return m if len(vals) == 1 else "%s [%s–%s]" % (m, fmt % min(vals), fmt % max(vals))
+
+
+def lat(k):
+    return lambda x: (x.get("latency_ms") or {}).get(k)
+
+
+print("| case | store | nodes | runs | subscribers established (per node) | events delivered/s "
+      "| writes/s | p50 / p99 ms | missing / dup / out of order (all runs) | server CPU s |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for label, runs in cases.items():
+    r = runs[0]
     fan = r.get("scenario") == "fanout"
-    est = "%s (%s)" % (r.get("subscribers_established"), "/".join(map(str, r.get("peak_connections_per_node", [])))) if fan else "—"
-    deliv = "%.0f" % r["deliveries_per_s"] if fan else "—"
-    creates = r.get("creates_per_s") or r.get("writes_per_s")
-    faults = "%s / %s / %s" % (r.get("missing"), r.get("duplicates"), r.get("out_of_order")) if fan else "%s errors" % r.get("errors")
-    p = lambda k: ("%.1f" % lat[k]) if isinstance(lat.get(k), (int, float)) else "—"
-    print("| %s | %s | %s | %s | %s | %s | %s / %s | %s | %.1f |" % (
-        r.get("label"), r.get("server_kind"), r.get("nodes", 1), est, deliv,
-        "%.0f" % creates if creates else "—", p("p50"), p("p99"), faults, r.get("sampled_cpu_s", 0)))
+    est = "%s (%s)" % (r.get("subscribers_established"),
+                       "/".join(map(str, r.get("peak_connections_per_node", [])))) if fan else "—"
+    if fan:
+        faults = "%d / %d / %d" % tuple(sum(x.get(k) or 0 for x in runs)
+                                        for k in ("missing", "duplicates", "out_of_order"))
+    else:
+        faults = "%d errors" % sum(x.get("errors") or 0 for x in runs)
+    print("| %s | %s | %s | %d | %s | %s | %s | %s / %s | %s | %s |" % (
+        label, r.get("server_kind"), r.get("nodes", 1), len(runs), est,
+        agg(runs, lambda x: x.get("deliveries_per_s")) if fan else "—",
+        agg(runs, lambda x: x.get("creates_per_s") or x.get("writes_per_s")),
+        agg(runs, lat("p50"), "%.1f"), agg(runs, lat("p99"), "%.1f"), faults,
+        agg(runs, lambda x: x.get("sampled_cpu_s"), "%.1f")))
 EOF
