@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +22,7 @@
 
 #include "../e2e_test_util.hpp"
 #include "support/child_process.hpp"
+#include "support/pg_test_db.hpp"
 
 namespace sensorhub::e2e::nodes {
 
@@ -30,11 +33,18 @@ using namespace std::chrono_literals;
 inline constexpr const char all_channels[] = "channel=sensors,readings,general";
 
 // A PostgreSQL 15 cluster of our own (scripts/pg-cluster.sh), for the tests
-// that restart the database server: a shared fixture cluster cannot be
-// restarted under other tests. Not thread-safe.
+// that restart the database server: the shared fixture cluster (or the
+// server of $SENSORHUB_TEST_PG_URI) cannot be restarted under other tests.
+// Without the server binaries the process exits with pg_test_skip_code
+// (ctest: skipped). Not thread-safe.
 class pg_cluster {
  public:
   pg_cluster() {
+    if (!pg_server_binaries_available()) {
+      std::cerr << "SKIPPED (exit " << pg_test_skip_code
+                << "): no PostgreSQL server binaries to run a cluster of our own" << std::endl;
+      std::exit(pg_test_skip_code);
+    }
     static std::atomic<int> serial{0};
     dir_ = "/tmp/sensorhub-pgnodes-" + std::to_string(::getpid()) + "-" +
            std::to_string(serial.fetch_add(1));

@@ -5,6 +5,8 @@
 // database server restarts, mid-run. Every subscriber ends with every event
 // exactly once, seq ascending by 1 with no gap, the same sequence as every
 // other subscriber and as the history; every acknowledged write is there.
+// Each test gets a fresh database on the pg fixture's cluster
+// (pg_fresh_database); the database-restart test runs a cluster of its own.
 // Sizes: env SENSORHUB_PG_NODES_OPS (creates per writer, default 150).
 
 #include <algorithm>
@@ -140,8 +142,7 @@ void verify(three_nodes& t, write_log& log) {
 }  // namespace
 
 TEST_CASE("pg nodes: writes on every node reach every node's subscribers once, in seq order") {
-  pg_cluster db;
-  three_nodes t(db.uri());
+  three_nodes t(pg_fresh_database());
   write_log log;
   write_through(t.clients(), log, [] {});
   verify(t, log);
@@ -158,8 +159,7 @@ TEST_CASE("pg nodes: writes on every node reach every node's subscribers once, i
 }
 
 TEST_CASE("pg nodes: a node killed with SIGKILL mid-run loses nothing, its subscribers resume") {
-  pg_cluster db;
-  three_nodes t(db.uri());
+  three_nodes t(pg_fresh_database());
   write_log log;
   const int before = write_through(t.clients(), log, [&] { t.nodes[2]->kill9(); });
   CHECK(before < writers * ops_per_writer());  // mid-run: writes went on after the kill
@@ -221,13 +221,13 @@ TEST_CASE("pg nodes: the database restarted mid-run, writes retried, every node 
 }
 
 TEST_CASE("pg nodes: a node's system events reach another node's general subscribers") {
-  pg_cluster db;
-  auto b = start_node(db.uri(), "b");
+  const std::string uri = pg_fresh_database();
+  auto b = start_node(uri, "b");
   REQUIRE(wait_until([&] { return ready(b->http()); }, 120s));
   follower on_b({address_of(*b)}, 0, -1, "channel=general");
   REQUIRE(on_b.wait_connected());
 
-  auto a = start_node(db.uri(), "a");
+  auto a = start_node(uri, "a");
   CHECK(on_b.wait_key("system_event server_started a", 120s));
   REQUIRE(wait_until([&] { return ready(a->http()); }, 120s));
   a->terminate();
