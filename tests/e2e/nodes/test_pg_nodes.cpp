@@ -187,6 +187,7 @@ TEST_CASE("pg nodes: a node killed with SIGKILL mid-run loses nothing, its subsc
   CHECK(again.wait_seq(hist.back().seq, 120s));
   again.stop();
   CHECK(stream_mismatch(again.events(), hist, 0, hist.back().seq) == "");
+  CHECK(healthy(*t.nodes[2]));
 }
 
 TEST_CASE("pg nodes: the database restarted mid-run, writes retried, every node ready again") {
@@ -231,7 +232,10 @@ TEST_CASE("pg nodes: a node's system events reach another node's general subscri
   CHECK(on_b.wait_key("system_event server_started a", 120s));
   REQUIRE(wait_until([&] { return ready(a->http()); }, 120s));
   a->terminate();
-  REQUIRE(a->wait_exit(60s).has_value());
+  const auto status = a->wait_exit(60s);
+  REQUIRE(status.has_value());
+  CHECK(a->poll_exit() == "exit 0");
+  CHECK(a->sanitizer_report() == "");
   CHECK(on_b.wait_key("system_event server_stopping a", 120s));
   on_b.stop();
   for (const auto& p : on_b.problems()) MESSAGE(p);
