@@ -3,7 +3,7 @@
 // real PostgreSQL: list ordering, limit/offset and scopes, snapshots per
 // channel and filter, agg buckets with hourly rollups, liveness and atomic
 // set_stale, readings retention and event pruning, idempotency answers.
-// One throwaway cluster per process (scripts/pg-cluster.sh), or the database
+// The test server of support/pg_test_db.hpp, or the database
 // SENSORHUB_TEST_PG_URI names; every test case works in a schema of its own.
 #include <doctest/doctest.h>
 
@@ -32,7 +32,7 @@
 #include "storage/postgres/pg_rows.hpp"
 #include "storage/postgres/pg_schema.hpp"
 #include "storage/postgres/pg_snapshot.hpp"
-#include "support/child_process.hpp"
+#include "support/pg_test_db.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace sensorhub;
@@ -45,48 +45,11 @@ constexpr long long hour = 60 * minute;
 // 2025-07-20T00:00:00Z, a day boundary.
 constexpr long long t0 = 1'752'969'600'000'000LL;
 
-// The throwaway cluster, started on first use and stopped at exit.
-struct pg_cluster {
-  std::string dir;  // empty: SENSORHUB_TEST_PG_URI, not ours to stop
-  std::string uri;
-
-  pg_cluster() {
-    if (const char* env = std::getenv("SENSORHUB_TEST_PG_URI"); env && *env) {
-      uri = env;
-      return;
-    }
-    char tmpl[] = "/tmp/test_pg_queries-XXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-    dir = tmpl;
-    const auto r = sensorhub::testing::run_command(
-        {"/bin/sh", SENSORHUB_SOURCE_DIR "/scripts/pg-cluster.sh", "start", dir},
-        std::chrono::seconds(180));
-    uri = sensorhub::testing::read_text_file(dir + "/uri");
-    while (!uri.empty() && (uri.back() == '\n' || uri.back() == '\r')) uri.pop_back();
-    if (r.status != 0 || uri.empty()) {
-      stop();
-      throw std::runtime_error("pg-cluster.sh start failed: " + r.output);
-    }
-  }
-  ~pg_cluster() { stop(); }
-  pg_cluster(const pg_cluster&) = delete;
-  pg_cluster& operator=(const pg_cluster&) = delete;
-
-  void stop() noexcept {
-    if (dir.empty()) return;
-    try {
-      sensorhub::testing::run_command(
-          {"/bin/sh", SENSORHUB_SOURCE_DIR "/scripts/pg-cluster.sh", "stop", dir},
-          std::chrono::seconds(120));
-    } catch (...) {
-    }
-    dir.clear();
-  }
-};
-
+// The test server (support/pg_test_db.hpp: the ctest fixture's cluster,
+// SENSORHUB_TEST_PG_URI, or one this process starts).
 const std::string& cluster_uri() {
-  static pg_cluster cluster;
-  return cluster.uri;
+  static const std::string uri = sensorhub::testing::pg_test_uri();
+  return uri;
 }
 
 // A fresh schema, migrated, dropped at the end; connections on it.

@@ -6,6 +6,8 @@
 // engines share is tested for both in test_sqlite_repository.cpp.
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,12 +20,52 @@
 
 #include "sensorhub/error.hpp"
 #include "sensorhub/postgres_repository.hpp"
+#include "support/child_process.hpp"
 #include "support/pg_test_db.hpp"
 
 using namespace sensorhub;
 using namespace std::chrono_literals;
 
 namespace {
+
+// A cluster of this test's own (scripts/pg-cluster.sh), which it may stop
+// and start without disturbing the other pg tests.
+class own_cluster {
+ public:
+  own_cluster() {
+    char tmpl[] = "/tmp/sensorhub-pg-own-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+    const auto r = script("start");
+    uri_ = sensorhub::testing::read_text_file(dir_ + "/uri");
+    while (!uri_.empty() && (uri_.back() == '\n' || uri_.back() == '\r')) uri_.pop_back();
+    if (r.status != 0 || uri_.empty()) {
+      script("stop");
+      throw std::runtime_error("pg-cluster.sh start failed: " + r.output);
+    }
+  }
+  ~own_cluster() {
+    try {
+      script("stop");
+    } catch (...) {
+    }
+  }
+  own_cluster(const own_cluster&) = delete;
+  own_cluster& operator=(const own_cluster&) = delete;
+
+  const std::string& uri() const { return uri_; }
+  void stop_server() { REQUIRE(script("down").status == 0); }  // immediate: a crash
+  void start_server() { REQUIRE(script("up").status == 0); }
+
+ private:
+  sensorhub::testing::command_result script(const char* cmd) {
+    return sensorhub::testing::run_command(
+        {"/bin/sh", SENSORHUB_SOURCE_DIR "/scripts/pg-cluster.sh", cmd, dir_},
+        std::chrono::seconds(180));
+  }
+  std::string dir_;
+  std::string uri_;
+};
 
 postgres_options node_options(const std::string& uri) {
   postgres_options o;
@@ -105,7 +147,7 @@ void check_dense(const std::vector<std::uint64_t>& seqs, std::uint64_t first, st
 }  // namespace
 
 TEST_CASE("two nodes on one database: one dense seq, every event to both hooks once and in order") {
-  const std::string uri = testing::pg_fresh_database(testing::pg_test_uri());
+  const std::string uri = sensorhub::testing::pg_fresh_database();
   postgres_repository a(node_options(uri));
   postgres_repository b(node_options(uri));
   hook_log seen_a;
@@ -167,7 +209,7 @@ TEST_CASE("two nodes on one database: one dense seq, every event to both hooks o
 }
 
 TEST_CASE("a write returns once its own node's hook has its events") {
-  const std::string uri = testing::pg_fresh_database(testing::pg_test_uri());
+  const std::string uri = sensorhub::testing::pg_fresh_database();
   postgres_repository a(node_options(uri));
   hook_log seen;
   seen.attach(a);
@@ -180,7 +222,7 @@ TEST_CASE("a write returns once its own node's hook has its events") {
 }
 
 TEST_CASE("a write that fails leaves no gap in seq, alone or in a group") {
-  const std::string uri = testing::pg_fresh_database(testing::pg_test_uri());
+  const std::string uri = sensorhub::testing::pg_fresh_database();
   postgres_repository a(node_options(uri));
   const std::uint64_t first = write_system(a, "before");
   CHECK_THROWS_AS(a.write([](write_tx& tx) {
@@ -232,7 +274,7 @@ TEST_CASE("a write that fails leaves no gap in seq, alone or in a group") {
 }
 
 TEST_CASE("a node opened later sees the committed history through events() and snapshot()") {
-  const std::string uri = testing::pg_fresh_database(testing::pg_test_uri());
+  const std::string uri = sensorhub::testing::pg_fresh_database();
   std::uint64_t last = 0;
   {
     postgres_repository a(node_options(uri));
@@ -253,7 +295,8 @@ TEST_CASE("a node opened later sees the committed history through events() and s
 }
 
 TEST_CASE("a database restart: not ready while down, then writes and the tail resume, nothing lost") {
-  testing::pg_own_cluster cluster;  // restarted below: not shared with other tests
+  if (!sensorhub::testing::pg_server_binaries_available()) return;  // SENSORHUB_TEST_PG_URI only
+  own_cluster cluster;  // stopped below: not shared with other tests
   postgres_repository a(node_options(cluster.uri()));
   postgres_repository b(node_options(cluster.uri()));
   hook_log seen_b;

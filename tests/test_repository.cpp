@@ -86,7 +86,7 @@ sqlite_options memory_options() {
   return o;
 }
 
-sqlite_options file_options(const std::string& path) {
+[[maybe_unused]] sqlite_options file_options(const std::string& path) {
   sqlite_options o;
   o.path = path;
   o.busy_timeout = std::chrono::milliseconds(10000);

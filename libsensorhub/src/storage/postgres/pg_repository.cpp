@@ -44,6 +44,12 @@ constexpr std::size_t insert_chunk = 500;  // event rows per INSERT statement
   throw error(errc::storage, std::string("postgresql: ") + e.what());
 }
 
+// The database cannot be reached (down, restarting, a failover): 503, a
+// client retries; nothing of the request was committed.
+error unreachable(const std::exception& e) {
+  return error(errc::unavailable, std::string("database unavailable: ") + e.what());
+}
+
 std::uint64_t counter_seq(pqxx::transaction_base& tx) {
   const pqxx::row r = tx.exec1("SELECT last_seq FROM event_counter WHERE id = 1");
   return static_cast<std::uint64_t>(r[0].as<std::int64_t>());
@@ -106,7 +112,7 @@ struct postgres_repository::impl {
       } catch (const pqxx::broken_connection& e) {
         // Pooled connections die with a database restart: one fresh try.
         if (attempt == 0) continue;
-        throw_storage(e);
+        throw unreachable(e);
       } catch (const pqxx::failure& e) {
         throw_storage(e);
       } catch (const pqxx::usage_error& e) {
@@ -150,8 +156,7 @@ struct postgres_repository::impl {
                                              e.what())));
     } catch (const pqxx::broken_connection& e) {
       writer.reset();
-      fail_all(group, std::make_exception_ptr(
-                          error(errc::storage, std::string("postgresql: ") + e.what())));
+      fail_all(group, std::make_exception_ptr(unreachable(e)));
     } catch (const pqxx::failure& e) {
       fail_all(group, std::make_exception_ptr(
                           error(errc::storage, std::string("postgresql: ") + e.what())));
