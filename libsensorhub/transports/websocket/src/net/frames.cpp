@@ -5,12 +5,24 @@
 // iovec in a gather write.
 #include "net/frames.hpp"
 
+#include <cstdint>
 #include <string>
 #include <utility>
 
 #include "wspp.hpp"
 
 namespace sensorhub::ws_detail {
+
+namespace {
+
+// websocketpp's _htonll (used for every frame header) detects the byte
+// order on first use into a function-local static, unsynchronized: the
+// first frames made on two shard threads at once race on it (ThreadSanitizer
+// saw it when several WebSockets opened together). Detect it once here,
+// during static initialization, before any thread exists.
+[[maybe_unused]] const std::uint64_t byte_order_detected = websocketpp::lib::net::_htonll(1);
+
+}  // namespace
 
 struct frame_maker::impl {
   std::shared_ptr<ws_msg_manager> manager = std::make_shared<ws_msg_manager>();
