@@ -13,6 +13,9 @@ packages+=(openssl)
 # PostgreSQL nodes (--db postgresql://…): libpqxx; its tests (ctest -L pg) start a
 # throwaway PostgreSQL 15 cluster with initdb and pg_ctl
 packages+=(libpqxx-dev postgresql)
+# docs/scaling.md's load-balancer configurations in front of three nodes
+# (ctest -R e2e/pg_nodes/load_balancers; bench/scripts/nodes.sh uses jq)
+packages+=(nginx-light haproxy jq)
 # the contract test (tests/contract): Debian's Python and its JSON Schema validator
 packages+=(python3-jsonschema)
 # packaging (tests/packaging): man pages from --help (help2man), `man -l`
