@@ -33,7 +33,10 @@ struct latency_batch {
 };
 
 // A fixed-bucket histogram of durations: lock-free (relaxed atomics),
-// observe and snapshot may be called from any thread.
+// observe and snapshot may be called from any thread. Sharded: each thread
+// adds to one of a few cache-line-aligned copies (threads are spread over
+// them round-robin) and a snapshot sums them, so the network threads that
+// record every delivery do not contend on the same cache lines.
 class latency_histogram {
  public:
   void observe_seconds(double seconds) noexcept;
@@ -45,9 +48,14 @@ class latency_histogram {
   static std::size_t bucket_of(std::int64_t ns) noexcept;
 
  private:
-  std::array<std::atomic<std::uint64_t>, latency_bucket_bounds.size() + 1> counts_{};
-  std::atomic<std::uint64_t> count_{0};
-  std::atomic<std::uint64_t> sum_ns_{0};
+  static constexpr std::size_t shard_count = 8;
+  struct alignas(64) shard {
+    std::array<std::atomic<std::uint64_t>, latency_bucket_bounds.size() + 1> counts{};
+    std::atomic<std::uint64_t> sum_ns{0};
+  };
+  shard& mine() noexcept;
+
+  std::array<shard, shard_count> shards_{};
 };
 
 }  // namespace sensorhub

@@ -30,11 +30,17 @@ void latency_batch::add_ns(std::int64_t ns) noexcept {
   sum_ns += static_cast<std::uint64_t>(ns);
 }
 
+latency_histogram::shard& latency_histogram::mine() noexcept {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t index = next.fetch_add(1, std::memory_order_relaxed);
+  return shards_[index % shard_count];
+}
+
 void latency_histogram::observe_ns(std::int64_t ns) noexcept {
   if (ns < 0) ns = 0;
-  counts_[bucket_of(ns)].fetch_add(1, std::memory_order_relaxed);
-  sum_ns_.fetch_add(static_cast<std::uint64_t>(ns), std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
+  shard& sh = mine();
+  sh.counts[bucket_of(ns)].fetch_add(1, std::memory_order_relaxed);
+  sh.sum_ns.fetch_add(static_cast<std::uint64_t>(ns), std::memory_order_relaxed);
 }
 
 void latency_histogram::observe_seconds(double seconds) noexcept {
@@ -45,24 +51,28 @@ void latency_histogram::observe_seconds(double seconds) noexcept {
 
 void latency_histogram::add(const latency_batch& b) noexcept {
   if (b.count == 0) return;
+  shard& sh = mine();
   for (std::size_t i = 0; i < b.counts.size(); ++i) {
-    if (b.counts[i] != 0) counts_[i].fetch_add(b.counts[i], std::memory_order_relaxed);
+    if (b.counts[i] != 0) sh.counts[i].fetch_add(b.counts[i], std::memory_order_relaxed);
   }
-  sum_ns_.fetch_add(b.sum_ns, std::memory_order_relaxed);
-  count_.fetch_add(b.count, std::memory_order_relaxed);
+  sh.sum_ns.fetch_add(b.sum_ns, std::memory_order_relaxed);
 }
 
 latency_snapshot latency_histogram::snapshot() const noexcept {
   // Buckets are read first and count is derived from them, so a scrape
   // racing an observation is still self-consistent (+Inf == count).
   latency_snapshot s;
-  for (std::size_t i = 0; i < s.counts.size(); ++i) {
-    s.counts[i] = counts_[i].load(std::memory_order_relaxed);
-    s.count += s.counts[i];
+  std::uint64_t sum_ns = 0;
+  for (const shard& sh : shards_) {
+    for (std::size_t i = 0; i < s.counts.size(); ++i) {
+      s.counts[i] += sh.counts[i].load(std::memory_order_relaxed);
+    }
+    s.inf_count += sh.counts.back().load(std::memory_order_relaxed);
+    sum_ns += sh.sum_ns.load(std::memory_order_relaxed);
   }
-  s.inf_count = counts_.back().load(std::memory_order_relaxed);
+  for (std::uint64_t c : s.counts) s.count += c;
   s.count += s.inf_count;
-  s.sum_seconds = static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9;
+  s.sum_seconds = static_cast<double>(sum_ns) / 1e9;
   return s;
 }
 
