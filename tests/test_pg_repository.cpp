@@ -185,7 +185,8 @@ TEST_CASE("two nodes on one database: one dense seq, every event to both hooks o
     });
   }
   for (auto& th : threads) th.join();
-  const std::uint64_t total = 2 * writers_per_node * (writes_each / 3 * 2 + (writes_each - writes_each / 3));
+  const std::uint64_t total =
+      2 * writers_per_node * (writes_each / 3 * 2 + (writes_each - writes_each / 3));
   const std::uint64_t last = start + total;
   CHECK(a.last_seq() >= last - 0);
   REQUIRE(seen_a.wait_for(last));
@@ -291,10 +292,16 @@ TEST_CASE("a node opened later sees the committed history through events() and s
   q.channels = {channel::sensors};
   q.limit = 10;
   CHECK(b.events(q).size() == 2);
-  CHECK(b.ready());
+  bool ready = false;  // once its tail has connected and polled
+  for (int i = 0; i < 200 && !ready; ++i) {
+    ready = b.ready();
+    if (!ready) std::this_thread::sleep_for(50ms);
+  }
+  CHECK(ready);
 }
 
-TEST_CASE("a database restart: not ready while down, then writes and the tail resume, nothing lost") {
+TEST_CASE(
+    "a database restart: not ready while down, then writes and the tail resume, nothing lost") {
   if (!sensorhub::testing::pg_server_binaries_available()) return;  // SENSORHUB_TEST_PG_URI only
   own_cluster cluster;  // stopped below: not shared with other tests
   postgres_repository a(node_options(cluster.uri()));

@@ -122,7 +122,7 @@ void add_token_routes(router& r, app& a) {
          [ap](const http_request&, const path_params&, const scope_t&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap] {
              const auto store_ptr = open_token_store(ap->config.db);
-      sensorhub::token_store& store = *store_ptr;
+             sensorhub::token_store& store = *store_ptr;
              rapidjson::StringBuffer buf;
              json_writer w(buf);
              w.StartArray();
@@ -141,7 +141,7 @@ void add_token_routes(router& r, app& a) {
              const auto params = parse_create(body);
              const std::string& name = params.name;
              const auto store_ptr = open_token_store(ap->config.db);
-      sensorhub::token_store& store = *store_ptr;
+             sensorhub::token_store& store = *store_ptr;
              std::string token;
              try {
                token = store.create(params);
@@ -167,7 +167,7 @@ void add_token_routes(router& r, app& a) {
          [ap](const http_request&, const path_params& p, const scope_t&, http_responder respond) {
            run_blocking(*ap, std::move(respond), [ap, name = p.at(0)] {
              const auto store_ptr = open_token_store(ap->config.db);
-      sensorhub::token_store& store = *store_ptr;
+             sensorhub::token_store& store = *store_ptr;
              if (!store.revoke(name)) {
                return error_response(errc::not_found, "no active token with this name");
              }

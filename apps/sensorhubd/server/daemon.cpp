@@ -56,7 +56,8 @@ void raise_fd_limit() {
 // --port 0, whose port is not known before the hub starts).
 std::string default_node_name(std::uint16_t port) {
   char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof host, "localhost");
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+    std::snprintf(host, sizeof host, "localhost");
   return std::string(host) + ":" +
          (port != 0 ? std::to_string(port) : "pid" + std::to_string(::getpid()));
 }

@@ -30,7 +30,10 @@ struct postgres_options {
 
 // True when `db` names a PostgreSQL database ("postgresql://..." or
 // "postgres://..."), as opposed to a SQLite file path.
-bool is_postgres_uri(const std::string& db) noexcept;
+// (Inline: builds without SENSORHUB_WITH_POSTGRES tell them apart too.)
+inline bool is_postgres_uri(const std::string& db) noexcept {
+  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+}
 
 // The PostgreSQL repository (SPEC §12): several processes ("nodes") on one
 // database are one service.

@@ -4,9 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <string>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "sensorhub/liveness.hpp"

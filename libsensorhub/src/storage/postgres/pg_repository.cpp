@@ -72,10 +72,6 @@ void fail_all(const std::vector<queued_write*>& group, const std::exception_ptr&
 
 }  // namespace
 
-bool is_postgres_uri(const std::string& db) noexcept {
-  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
-}
-
 struct postgres_repository::impl {
   explicit impl(const postgres_options& o)
       : options(o), readers(o.uri, static_cast<std::size_t>(std::max(1, o.read_connections))) {
@@ -151,9 +147,9 @@ struct postgres_repository::impl {
       run_group_tx(group);
     } catch (const pqxx::in_doubt_error& e) {
       writer.reset();
-      fail_all(group, std::make_exception_ptr(error(
-                          errc::storage, std::string("postgresql: commit outcome unknown: ") +
-                                             e.what())));
+      fail_all(group,
+               std::make_exception_ptr(error(
+                   errc::storage, std::string("postgresql: commit outcome unknown: ") + e.what())));
     } catch (const pqxx::broken_connection& e) {
       writer.reset();
       fail_all(group, std::make_exception_ptr(unreachable(e)));
@@ -192,7 +188,8 @@ struct postgres_repository::impl {
       } catch (const pqxx::broken_connection&) {
         throw;  // the whole group goes
       } catch (const pqxx::sql_error& e) {
-        w.failure = std::make_exception_ptr(error(errc::storage, std::string("postgresql: ") + e.what()));
+        w.failure =
+            std::make_exception_ptr(error(errc::storage, std::string("postgresql: ") + e.what()));
       } catch (...) {
         w.failure = std::current_exception();
       }
@@ -231,9 +228,9 @@ struct postgres_repository::impl {
       for (std::size_t i = 0; i < group.size(); ++i) {
         for (const pg_pending_event& p : pending[i]) {
           event e = make_event(++seq, p);
-          sql += rows == 0 ? std::string("INSERT INTO events(") + detail::pg_event_columns +
-                                 ") VALUES "
-                           : std::string(",");
+          sql += rows == 0
+                     ? std::string("INSERT INTO events(") + detail::pg_event_columns + ") VALUES "
+                     : std::string(",");
           sql += detail::pg_event_values(*tx, e, p.at);
           ++rows;
           group[i]->events.push_back(std::move(e));

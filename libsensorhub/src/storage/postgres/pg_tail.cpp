@@ -65,9 +65,9 @@ pg_tail::~pg_tail() {
 
 bool pg_tail::wait_published(std::uint64_t seq, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lk(m_);
-  return published_cv_.wait_for(lk, timeout,
-                                [&] { return published_.load() >= seq || stopping_.load(); }) &&
-         published_.load() >= seq;
+  return published_cv_.wait_for(lk, timeout, [&] {
+    return published_.load() >= seq || stopping_.load();
+  }) && published_.load() >= seq;
 }
 
 bool pg_tail::healthy() const noexcept {

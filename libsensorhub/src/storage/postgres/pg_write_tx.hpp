@@ -33,9 +33,7 @@ class pg_write_tx final : public write_tx {
   explicit pg_write_tx(pqxx::transaction_base& tx) : tx_(tx) {}
 
   std::optional<sensor> find_sensor(std::int64_t id) override { return pg_find_sensor(tx_, id); }
-  std::optional<reading> find_reading(std::int64_t id) override {
-    return pg_find_reading(tx_, id);
-  }
+  std::optional<reading> find_reading(std::int64_t id) override { return pg_find_reading(tx_, id); }
 
   sensor insert_sensor(sensor s) override;
   void update_sensor(const sensor& s) override;
