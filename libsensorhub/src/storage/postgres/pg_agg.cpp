@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 
+#include "storage/agg_merge.hpp"
 #include "storage/postgres/pg_rows.hpp"
 
 namespace sensorhub::detail {
@@ -48,38 +49,8 @@ constexpr const char sql_agg_with_rollups[] =
 
 #undef PG_AGG_RAW
 
-constexpr std::int64_t micros_per_hour = 3'600'000'000LL;
-
-// A bucket being merged from raw readings and rollups.
-struct acc {
-  agg_bucket b;
-  double sum = 0;
-  std::int64_t first_ts = 0, last_ts = 0;
-  bool rolled = false;  // has rollups: avg is sum / count
-};
-
-void merge(acc& into, const acc& x) {
-  if (into.b.count == 0) {
-    into = x;
-    return;
-  }
-  into.rolled = into.rolled || x.rolled;
-  into.b.count += x.b.count;
-  into.b.min = std::min(into.b.min, x.b.min);
-  into.b.max = std::max(into.b.max, x.b.max);
-  into.sum += x.sum;
-  if (x.first_ts < into.first_ts) {
-    into.first_ts = x.first_ts;
-    into.b.first = x.b.first;
-  }
-  if (x.last_ts > into.last_ts) {
-    into.last_ts = x.last_ts;
-    into.b.last = x.b.last;
-  }
-}
-
-acc read_acc(const pqxx::row& r) {
-  acc x;
+agg_acc read_acc(const pqxx::row& r) {
+  agg_acc x;
   x.rolled = r[0].as<int>() == 1;
   x.b.bucket_start = pg_time(r[1]);
   x.b.count = r[2].as<std::int64_t>();
@@ -108,19 +79,12 @@ std::vector<agg_bucket> pg_aggregate_readings(pqxx::transaction_base& tx, const 
     return out;
   }
   // Raw rows come first: a bucket with raw readings starts from them.
-  std::map<std::int64_t, acc> buckets;
+  std::map<std::int64_t, agg_acc> buckets;
   for (const auto& row : r) {
-    const acc x = read_acc(row);
-    merge(buckets[pg_micros(x.b.bucket_start)], x);
+    const agg_acc x = read_acc(row);
+    merge_agg(buckets[pg_micros(x.b.bucket_start)], x);
   }
-  out.reserve(buckets.size());
-  for (auto& [start, a] : buckets) {
-    (void)start;
-    // avg as PostgreSQL computes it where only raw readings count, else sum / count.
-    if (a.rolled) a.b.avg = a.sum / static_cast<double>(a.b.count);
-    out.push_back(a.b);
-  }
-  return out;
+  return finish_agg(buckets);
 }
 
 }  // namespace sensorhub::detail

@@ -8,6 +8,8 @@
 #include <map>
 #include <optional>
 
+#include "storage/agg_merge.hpp"
+
 namespace sensorhub::detail {
 
 namespace {
@@ -41,40 +43,11 @@ SELECT hour, count, min, max, sum, first_ts, first_valor, last_ts, last_valor
 FROM lecturas_hourly WHERE sensor_id = :s AND hour >= :since AND hour < :until ORDER BY hour
 )sql";
 
-constexpr std::int64_t micros_per_hour = 3'600'000'000LL;
-
-// A bucket being merged from raw readings and rollups.
-struct acc {
-  agg_bucket b;
-  double sum = 0;
-  std::int64_t first_ts = 0, last_ts = 0;
-  bool rolled = false;  // has rollups: avg is sum / count
-};
-
-void merge(acc& into, const acc& x) {
-  if (into.b.count == 0) {
-    into = x;
-    return;
-  }
-  into.rolled = into.rolled || x.rolled;
-  into.b.count += x.b.count;
-  into.b.min = std::min(into.b.min, x.b.min);
-  into.b.max = std::max(into.b.max, x.b.max);
-  into.sum += x.sum;
-  if (x.first_ts < into.first_ts) {
-    into.first_ts = x.first_ts;
-    into.b.first = x.b.first;
-  }
-  if (x.last_ts > into.last_ts) {
-    into.last_ts = x.last_ts;
-    into.b.last = x.b.last;
-  }
-}
-
 // Buckets of whole hours also count the rollups (SPEC §13): raw readings
 // where they exist, rollups where they were deleted. A reading is either raw
 // or folded, never both, so the two sum without overlap.
-void add_rollups(sqlite_connection& c, const agg_query& q, std::map<std::int64_t, acc>& buckets) {
+void add_rollups(sqlite_connection& c, const agg_query& q,
+                 std::map<std::int64_t, agg_acc>& buckets) {
   const std::int64_t b = q.bucket.count();
   auto st = c.prepare(sql_rollups);
   st->bind(":s", q.sensor_id);
@@ -82,7 +55,7 @@ void add_rollups(sqlite_connection& c, const agg_query& q, std::map<std::int64_t
   st->bind(":until", static_cast<std::int64_t>(to_micros(q.until)));
   while (st->executeStep()) {
     const std::int64_t hour = st->getColumn(0).getInt64();
-    acc x;
+    agg_acc x;
     x.rolled = true;
     x.b.bucket_start = from_micros(hour - (((hour % b) + b) % b));
     x.b.count = st->getColumn(1).getInt64();
@@ -93,7 +66,7 @@ void add_rollups(sqlite_connection& c, const agg_query& q, std::map<std::int64_t
     x.b.first = st->getColumn(6).getDouble();
     x.last_ts = st->getColumn(7).getInt64();
     x.b.last = st->getColumn(8).getDouble();
-    merge(buckets[to_micros(x.b.bucket_start)], x);
+    merge_agg(buckets[to_micros(x.b.bucket_start)], x);
   }
 }
 
@@ -101,7 +74,7 @@ void add_rollups(sqlite_connection& c, const agg_query& q, std::map<std::int64_t
 
 std::vector<agg_bucket> sqlite_aggregate_readings(sqlite_connection& c, const agg_query& q) {
   std::vector<agg_bucket> out;
-  std::map<std::int64_t, acc> buckets;
+  std::map<std::int64_t, agg_acc> buckets;
   const bool whole_hours = q.bucket.count() % micros_per_hour == 0;
   // Raw readings and rollups read in one snapshot: a retention step that
   // commits in between would otherwise count its hour twice or not at all.
@@ -113,7 +86,7 @@ std::vector<agg_bucket> sqlite_aggregate_readings(sqlite_connection& c, const ag
   st->bind(":since", static_cast<std::int64_t>(to_micros(q.since)));
   st->bind(":until", static_cast<std::int64_t>(to_micros(q.until)));
   while (st->executeStep()) {
-    acc x;
+    agg_acc x;
     x.b.bucket_start = from_micros(st->getColumn(0).getInt64());
     x.b.count = st->getColumn(1).getInt64();
     x.b.min = st->getColumn(2).getDouble();
@@ -133,14 +106,7 @@ std::vector<agg_bucket> sqlite_aggregate_readings(sqlite_connection& c, const ag
   if (!whole_hours) return out;  // sub-hour buckets: raw readings only
   add_rollups(c, q, buckets);
   snapshot->commit();
-  out.reserve(buckets.size());
-  for (auto& [start, a] : buckets) {
-    (void)start;
-    // avg as SQLite computes it where only raw readings count, else sum / count.
-    if (a.rolled) a.b.avg = a.sum / static_cast<double>(a.b.count);
-    out.push_back(a.b);
-  }
-  return out;
+  return finish_agg(buckets);
 }
 
 }  // namespace sensorhub::detail
