@@ -122,6 +122,9 @@ struct hub::impl {
         sensors(*repo),
         readings(*repo),
         pool(options.workers, options.logger) {
+    // A cluster node counts every event of the cluster (SPEC §12): those
+    // committed before its hook was installed, then what its bus publishes.
+    if (repo->shared()) published_before = repo->last_seq();
     if (options.publish_async) {
       publisher = std::make_unique<detail::publish_thread>(bus, options.logger);
       repo->set_commit_hook(
@@ -179,6 +182,7 @@ struct hub::impl {
   std::shared_ptr<event_bus> bus;  // before repo: the commit hook publishes into it
   std::shared_ptr<repository> repo;
   std::unique_ptr<detail::publish_thread> publisher;  // with publish_async
+  std::uint64_t published_before = 0;                 // shared storage: events before this hub
   sensor_service sensors;
   reading_service readings;
   detail::worker_pool pool;  // declared last: its threads start after everything else
@@ -334,6 +338,7 @@ std::size_t hub::publish_test_event(channel c, std::string_view message,
 
 hub_stats hub::stats() const {
   hub_stats s = impl_->bus->stats();
+  s.events_published += impl_->published_before;
   s.stale_sensors = impl_->stale_sensors.load(std::memory_order_relaxed);
   s.uptime_s = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                               std::chrono::steady_clock::now() - impl_->created)

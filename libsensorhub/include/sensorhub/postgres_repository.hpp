@@ -92,6 +92,7 @@ class postgres_repository final : public repository {
                                                      timestamp at) override;
   state_snapshot snapshot(channel c, const event_filter& f, const data_scope& scope) override;
   bool ready() override;
+  bool shared() const noexcept override { return true; }
 
   // The seq the tail has handed to the commit hook (tests, metrics).
   std::uint64_t published_seq() const noexcept;

@@ -178,6 +178,12 @@ class repository {
   // SPEC §12). An embedded SQLite file always can; a database server may be
   // unreachable. May do a short round trip; call it off network threads.
   virtual bool ready() { return true; }
+
+  // True when other processes write to the same storage and their events
+  // reach this one through the commit hook too (PostgreSQL nodes, SPEC §12):
+  // the hub then counts stats().events_published cluster-wide, from the
+  // events committed before it started.
+  virtual bool shared() const noexcept { return false; }
 };
 
 }  // namespace sensorhub
