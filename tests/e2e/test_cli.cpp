@@ -70,6 +70,25 @@ TEST_CASE("an unknown flag or an unreadable config fails with a message") {
   CHECK(exit_code(port) != 0);
 }
 
+#if SENSORHUB_HAS_POSTGRES
+TEST_CASE("an unreachable PostgreSQL --db fails at start with a message, backup refuses one") {
+  // Port 1 on loopback: nothing listens, the connection is refused at once.
+  const std::string uri = "postgresql://sensorhub@127.0.0.1:1/sensorhub";
+  const command_result r = run_command({default_daemon_binary(), "--port", "0", "--db", uri});
+  INFO(r.output);
+  CHECK(!r.timed_out);
+  CHECK(exit_code(r) != 0);
+  CHECK(r.output.find("cannot open PostgreSQL database") != std::string::npos);
+
+  daemon_process d;  // for a temp dir
+  const command_result b = run_command(
+      {default_daemon_binary(), "backup", "--db", uri, "--to", (d.dir() / "copy.db").string()});
+  INFO(b.output);
+  CHECK(exit_code(b) != 0);
+  CHECK(b.output.find("pg_dump") != std::string::npos);
+}
+#endif
+
 TEST_CASE("a port already in use fails with a message not a hang") {
   daemon_process d;
   const command_result r = run_command({default_daemon_binary(), "--port", std::to_string(d.port()),

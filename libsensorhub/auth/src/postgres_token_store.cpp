@@ -40,9 +40,9 @@ CREATE TABLE IF NOT EXISTS tokens (
 
 constexpr int latest = static_cast<int>(sizeof(migrations) / sizeof(migrations[0]));
 
-// pg_advisory_xact_lock key of the tokens schema (the repository's
-// migrations hold their own key).
-constexpr const char* lock_sql = "SELECT pg_advisory_xact_lock(7306086930176390001)";
+// pg_advisory_xact_lock key of the tokens schema (...0000 and ...0001 are the
+// repository migrations and the retention fold: storage/postgres/pg_schema.cpp).
+constexpr const char* lock_sql = "SELECT pg_advisory_xact_lock(7306086930176390002)";
 
 void migrate(pqxx::connection& c) {
   pqxx::work tx(c);

@@ -126,10 +126,7 @@ struct postgres_repository::impl {
     if (w.failure) std::rethrow_exception(w.failure);
     // The tail publishes every node's events in seq order, these included:
     // return once it has (a subscriber of this node has them by then).
-    if (!w.events.empty()) {
-      tail->nudge();
-      tail->wait_published(w.events.back().seq, options.publish_wait);
-    }
+    if (!w.events.empty()) tail->wait_published(w.events.back().seq, options.publish_wait);
     return std::move(w.events);
   }
 

@@ -38,10 +38,10 @@ timestamp pg_time(const pqxx::field& f);
 // `tx`: "(seq, channel, ..., before_ubicacion)" in pg_event_columns order.
 std::string pg_event_values(pqxx::transaction_base& tx, const event& e, timestamp at);
 
-// The scope's lists as SQL array literals for `= ANY(...)`, or NULL for an
-// empty list (no restriction): the SQL mirror of data_scope::contains. Use
-// as "(%ids IS NULL OR id = ANY(%ids))" with the values bound as params of
-// types bigint[] and text[].
+// The scope's lists as PostgreSQL array literals, bound as bigint[] / text[]
+// parameters, or nullopt (NULL) for an empty list (no restriction): the SQL
+// mirror of data_scope::contains, e.g. "($2::bigint[] IS NULL OR id =
+// ANY($2::bigint[]))" (pg_lists.cpp).
 std::optional<std::string> pg_id_array(const std::vector<std::int64_t>& ids);
 std::optional<std::string> pg_text_array(const std::vector<std::string>& values);
 

@@ -96,7 +96,9 @@ CREATE INDEX lecturas_hourly_hour ON lecturas_hourly(hour);
 
 constexpr int latest = static_cast<int>(sizeof(migrations) / sizeof(migrations[0]));
 
-// pg_advisory_xact_lock key: "sensorhub" migrations.
+// pg_advisory_xact_lock keys of sensorhub, one per job: ...0000 these
+// migrations, ...0001 the readings retention fold (pg_retention.cpp),
+// ...0002 the token store's schema (auth/src/postgres_token_store.cpp).
 constexpr const char* lock_sql = "SELECT pg_advisory_xact_lock(7306086930176390000)";
 
 }  // namespace

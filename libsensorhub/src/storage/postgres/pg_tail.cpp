@@ -78,8 +78,6 @@ bool pg_tail::healthy() const noexcept {
   return steady_ns() - last_ok_ns_.load() < limit;
 }
 
-void pg_tail::nudge() noexcept { nudged_ = true; }
-
 void pg_tail::loop() {
   std::chrono::milliseconds backoff{10};
   while (!stopping_) {
@@ -130,9 +128,10 @@ void pg_tail::run_connected() {
       }
       published_cv_.notify_all();
     }
-    if (full || nudged_.exchange(false)) continue;
-    // Returns at once when a notification is pending; otherwise waits for
-    // one, or the poll interval.
+    if (full) continue;
+    // Returns at once when a notification is pending (a commit during the
+    // poll above, this node's own included); otherwise waits for one, or
+    // the poll interval.
     c.await_notification(wait_us / 1'000'000, wait_us % 1'000'000);
   }
 }

@@ -43,8 +43,6 @@ class pg_tail {
   bool wait_published(std::uint64_t seq, std::chrono::milliseconds timeout);
   // Connected, and the last poll succeeded within a few poll intervals.
   bool healthy() const noexcept;
-  // Polls now instead of at the next NOTIFY or timer (after a local commit).
-  void nudge() noexcept;
 
  private:
   void loop();
@@ -60,7 +58,6 @@ class pg_tail {
   std::atomic<std::int64_t> last_ok_ns_{0};  // steady_clock of the last good poll
   std::atomic<bool> connected_{false};
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> nudged_{false};
   std::mutex m_;
   std::condition_variable published_cv_;  // published_ advanced
   std::condition_variable stop_cv_;       // backoff sleeps end early on stop
